@@ -1,0 +1,1 @@
+"""The shipped Asterisk templates (installed as the package smartnumber.asterisk_conf)."""

@@ -1,0 +1,22 @@
+"""Channel-variable names shared by the FastAGI handlers, the dialplan templates and tests."""
+
+from typing import Final
+
+STATUS: Final = "SMARTNUMBER_STATUS"  # OK | FALLBACK | ERROR, set by every handler
+REASON: Final = "SMARTNUMBER_REASON"  # one readable line, for logs and the timeline
+DID: Final = "SMARTNUMBER_DID"  # the Smart Number called, set by the dialplan (E.164)
+DIAL: Final = "SMARTNUMBER_DIAL"  # dial targets built by the handler from the database
+TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
+
+# The only shape of dial string a handler may set: PJSIP endpoints or trunk numbers joined
+# by '&'. Handlers check it; the dialplan re-checks the characters (FILTER) before Dial.
+DIAL_TARGET_RE: Final = r"PJSIP/[A-Za-z0-9_.-]+|PJSIP/\+[0-9]{7,15}@trunk"
+DIAL_STRING_RE: Final = rf"^({DIAL_TARGET_RE})(&({DIAL_TARGET_RE}))*$"
+
+ALL: Final = {
+    "STATUS": STATUS,
+    "REASON": REASON,
+    "DID": DID,
+    "DIAL": DIAL,
+    "TIMEOUT": TIMEOUT,
+}

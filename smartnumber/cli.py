@@ -1,0 +1,701 @@
+"""The `smartnumber` command: provisioning and operating a Smart Number beside Asterisk.
+
+Commands parse their arguments and call service functions; they hold no logic of
+their own. Tables for people, --json for machines; user errors end in one line, exit 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import clock, imports, output, provision, settings, views
+from .dialplan import context as dialplan_context
+from .dialplan import render as dialplan_render
+from .errors import UserError
+from .instance import PrivateAsterisk
+from .model import ActivityKind, Direction, LineType
+from .storage.repository import Repository
+from .storage.sqlite import SqliteStore
+
+T = TypeVar("T")
+
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+@dataclass
+class Settings:
+    db: Path
+
+
+class SmartGroup(click.Group):
+    """Turns errors a user can cause into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"database {ctx.obj.db}: {exc}") from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+def _db() -> Path:
+    return Path(click.get_current_context().find_root().obj.db)
+
+
+def with_repo(work: Callable[[Repository], Awaitable[T]], *, create: bool = False) -> T:
+    """Run work in one transaction on the configured database (migrated on open)."""
+    path = _db()
+    if not create and not path.exists():
+        raise UserError(f"no database at {path}; run `smartnumber init` first (or pass --db)")
+
+    async def go() -> T:
+        store = await SqliteStore.open(path)
+        try:
+            async with store.transaction() as repo:
+                return await work(repo)
+        finally:
+            await store.close()
+
+    return asyncio.run(go())
+
+
+@click.group(cls=SmartGroup)
+@click.option(
+    "--db",
+    envvar="SMARTNUMBER_DB",
+    default="smartnumber.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database file (env SMARTNUMBER_DB).",
+)
+@click.version_option(package_name="smartnumber")
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """smartnumber: a Smart Number for Asterisk that knows the CRM.
+
+    Provision offices, teams, agents, Smart Numbers and contacts; render and run the
+    Asterisk configuration; read every contact's timeline.
+    """
+    ctx.obj = Settings(Path(db))
+
+
+@cli.command()
+def init() -> None:
+    """Create the database (or bring its schema up to date)."""
+
+    async def work(repo: Repository) -> None:
+        await settings.ensure_defaults(repo)
+
+    with_repo(work, create=True)
+    click.echo(f"database ready: {_db()}")
+
+
+# -- offices and teams ------------------------------------------------------------------------
+
+
+@cli.group()
+def office() -> None:
+    """Offices: the top of Office > Team > Agent."""
+
+
+@office.command("add")
+@click.argument("name")
+def office_add(name: str) -> None:
+    """Add an office."""
+    added = with_repo(lambda repo: provision.add_office(repo, name))
+    click.echo(f"office added: {added.name}")
+
+
+@office.command("list")
+@JSON_OPTION
+def office_list(as_json: bool) -> None:
+    """List offices."""
+    offices = with_repo(lambda repo: repo.list_offices())
+    rows = [{"name": o.name} for o in offices]
+    output.emit_json(rows) if as_json else output.table(rows, ["name"], "no offices")
+
+
+@cli.group()
+def team() -> None:
+    """Teams within offices."""
+
+
+@team.command("add")
+@click.argument("name")
+@click.option("--office", "office_name", required=True, help="The office the team belongs to.")
+def team_add(name: str, office_name: str) -> None:
+    """Add a team to an office."""
+    added = with_repo(lambda repo: provision.add_team(repo, name, office_name))
+    click.echo(f"team added: {added.name} (office {office_name})")
+
+
+@team.command("list")
+@JSON_OPTION
+def team_list(as_json: bool) -> None:
+    """List teams."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        names = await views.Names.load(repo)
+        return [
+            {"name": t.name, "office": names.office(t.office_id)} for t in await repo.list_teams()
+        ]
+
+    rows = with_repo(work)
+    output.emit_json(rows) if as_json else output.table(rows, ["name", "office"], "no teams")
+
+
+# -- agents -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def agent() -> None:
+    """Agents: the people who answer and place calls and texts."""
+
+
+@agent.command("add")
+@click.argument("name")
+@click.option("--cell", required=True, help="The agent's cell phone number.")
+@click.option("--endpoint", help="SIP endpoint, e.g. PJSIP/alice.")
+@click.option(
+    "--sip-contact", help="Static SIP contact (sip:127.0.0.3:5060) instead of registering."
+)
+@click.option("--office", "office_name", help="Office the agent works in.")
+@click.option("--team", "team_name", help="Team the agent belongs to (implies its office).")
+@click.option("--admin", is_flag=True, help="A company admin (gets redirected calls, alerts).")
+@click.option("--email", help="Email address (admins get suspension notices).")
+def agent_add(
+    name: str,
+    cell: str,
+    endpoint: str | None,
+    sip_contact: str | None,
+    office_name: str | None,
+    team_name: str | None,
+    admin: bool,
+    email: str | None,
+) -> None:
+    """Add an agent."""
+    added = with_repo(
+        lambda repo: provision.add_agent(
+            repo,
+            name,
+            cell,
+            endpoint=endpoint,
+            office_name=office_name,
+            team_name=team_name,
+            admin=admin,
+            email=email,
+            sip_contact=sip_contact,
+        )
+    )
+    click.echo(f"agent added: {added.name} ({added.cell})")
+    if added.sip_secret:
+        click.echo(
+            f"SIP login for {added.endpoint}: user {added.endpoint_name},"
+            f" password {added.sip_secret} (also in `agent show {added.name}`)"
+        )
+
+
+def _set_active(name: str, active: bool) -> None:
+    changed = with_repo(lambda repo: provision.set_agent_active(repo, name, active))
+    click.echo(f"agent {changed.name} is now {'active' if changed.active else 'inactive'}")
+
+
+@agent.command("deactivate")
+@click.argument("name")
+def agent_deactivate(name: str) -> None:
+    """Mark an agent inactive: their calls go to a company admin."""
+    _set_active(name, False)
+
+
+@agent.command("activate")
+@click.argument("name")
+def agent_activate(name: str) -> None:
+    """Mark an agent active again."""
+    _set_active(name, True)
+
+
+@agent.command("list")
+@JSON_OPTION
+def agent_list(as_json: bool) -> None:
+    """List agents."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        names = await views.Names.load(repo)
+        return [views.agent(a, names) for a in await repo.list_agents()]
+
+    rows = with_repo(work)
+    columns = ["name", "cell", "endpoint", "office", "team", "active", "admin"]
+    output.emit_json(rows) if as_json else output.table(rows, columns, "no agents")
+
+
+@agent.command("show")
+@click.argument("name")
+@JSON_OPTION
+def agent_show(name: str, as_json: bool) -> None:
+    """Show one agent, with their SIP password and outbound Smart Number."""
+
+    async def work(repo: Repository) -> dict[str, Any]:
+        found, choice = await provision.outbound_number(repo, name)
+        view = views.agent(found, await views.Names.load(repo), secrets=True)
+        view["outbound_number"] = views.outbound(found.name, choice)["number"]
+        return view
+
+    data = with_repo(work)
+    output.emit_json(data) if as_json else output.record(data)
+
+
+@cli.command("outbound-number")
+@click.argument("agent_name", metavar="AGENT")
+@JSON_OPTION
+def outbound_number(agent_name: str, as_json: bool) -> None:
+    """Which Smart Number the agent's calls and texts show (personal > team > office)."""
+
+    async def work(repo: Repository) -> dict[str, Any]:
+        found, choice = await provision.outbound_number(repo, agent_name)
+        return views.outbound(found.name, choice)
+
+    data = with_repo(work)
+    if as_json:
+        output.emit_json(data)
+    elif data["number"] is None:
+        raise UserError(f"agent {data['agent']} has no Smart Number: {data['reason']}")
+    else:
+        click.echo(f"{data['number']} ({data['reason']})")
+
+
+# -- Smart Numbers ----------------------------------------------------------------------------
+
+
+@cli.group()
+def number() -> None:
+    """Smart Numbers: the business numbers (DIDs) on the trunk."""
+
+
+@number.command("add")
+@click.argument("e164", metavar="NUMBER")
+@click.option("--scope", type=click.Choice(["office", "team", "personal"]), required=True)
+@click.option("--owner", required=True, help="Office, team or (personal) agent name.")
+@click.option("--primary", is_flag=True, help="Make it the agent's primary personal number.")
+@click.option("--fallback", help="Agent to ring when the routing service is unreachable.")
+def number_add(e164: str, scope: str, owner: str, primary: bool, fallback: str | None) -> None:
+    """Add a Smart Number owned by an office, a team or one agent."""
+    added = with_repo(
+        lambda repo: provision.add_number(
+            repo, e164, scope, owner, primary=primary, fallback=fallback
+        )
+    )
+    click.echo(f"Smart Number added: {added.e164} ({scope}: {owner})")
+
+
+@number.command("list")
+@JSON_OPTION
+def number_list(as_json: bool) -> None:
+    """List Smart Numbers."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        names = await views.Names.load(repo)
+        return [views.number(n, names) for n in await repo.list_numbers()]
+
+    rows = with_repo(work)
+    columns = ["number", "scope", "owner", "primary", "fallback_agent"]
+    output.emit_json(rows) if as_json else output.table(rows, columns, "no Smart Numbers")
+
+
+@number.command("show")
+@click.argument("e164", metavar="NUMBER")
+@JSON_OPTION
+def number_show(e164: str, as_json: bool) -> None:
+    """Show one Smart Number and where its calls fall back to."""
+
+    async def work(repo: Repository) -> dict[str, Any]:
+        found = await provision.number_called(repo, e164)
+        view = views.number(found, await views.Names.load(repo))
+        fallback = await provision.fallback_agent(repo, found)
+        view["fallback_destination"] = fallback.name if fallback else None
+        return view
+
+    data = with_repo(work)
+    output.emit_json(data) if as_json else output.record(data)
+
+
+# -- contacts ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def contact() -> None:
+    """Contacts (leads) and their phone numbers."""
+
+
+@contact.command("add")
+@click.argument("name")
+@click.option("--phone", "phones", multiple=True, required=True, help="A phone number (repeat).")
+@click.option("--owner", help="The agent who owns the contact.")
+@click.option(
+    "--line-type",
+    type=click.Choice([t.value for t in LineType]),
+    default="unknown",
+    show_default=True,
+)
+def contact_add(name: str, phones: tuple[str, ...], owner: str | None, line_type: str) -> None:
+    """Add a contact with one or more phone numbers."""
+    added, sharing = with_repo(
+        lambda repo: provision.add_contact(
+            repo, name, phones, now=clock.now(), owner=owner, line_type=line_type
+        )
+    )
+    click.echo(f"contact added: {added.name} ({', '.join(p.e164 for p in added.phones)})")
+    for other in sharing:
+        click.echo(f"note: shares a number with {other.name}")
+
+
+@contact.command("list")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@JSON_OPTION
+def contact_list(limit: int, offset: int, as_json: bool) -> None:
+    """List contacts, oldest first."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        names = await views.Names.load(repo)
+        return [views.contact(c, names) for c in await repo.list_contacts(limit, offset)]
+
+    rows = with_repo(work)
+    if as_json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        row["numbers"] = [p["number"] for p in row["phones"]]
+    output.table(rows, ["name", "numbers", "owner", "source"], "no contacts")
+
+
+@contact.command("show")
+@click.argument("phone_number", metavar="NUMBER")
+@JSON_OPTION
+def contact_show(phone_number: str, as_json: bool) -> None:
+    """Show the contact(s) with this phone number (several when it is shared)."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        _, found = await provision.contacts_with(repo, phone_number)
+        names = await views.Names.load(repo)
+        return [views.contact(c, names) for c in found]
+
+    rows = with_repo(work)
+    if as_json:
+        output.emit_json(rows)
+        return
+    for i, row in enumerate(rows):
+        if i:
+            click.echo()
+        phones = row.pop("phones")
+        output.record(row)
+        output.table(phones, ["number", "subscription", "line_type"], "")
+
+
+def _import(
+    kind: str,
+    path: Path,
+    run: Callable[[Repository, imports.Progress], Awaitable[imports.ImportReport]],
+    as_json: bool,
+) -> None:
+    total = imports.count_rows(path)
+    with click.progressbar(
+        length=total, label=f"importing {kind}", file=sys.stderr, show_pos=True
+    ) as bar:
+        seen = [0]
+
+        def progress(line: int) -> None:
+            bar.update(line - seen[0])
+            seen[0] = line
+
+        report = with_repo(lambda repo: run(repo, progress))
+    if as_json:
+        output.emit_json(report.as_dict())
+    else:
+        for line, message in report.errors:
+            click.echo(f"line {line}: {message}", err=True)
+        skipped = f", {report.skipped} already imported" if report.skipped else ""
+        click.echo(f"{report.added} {kind} imported{skipped}, {len(report.errors)} rejected")
+    if report.errors:
+        sys.exit(1)
+
+
+@contact.command("import")
+@click.argument(
+    "path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@JSON_OPTION
+def contact_import(path: Path, as_json: bool) -> None:
+    """Import contacts from CSV: name, phone (several separated by ';'), owner, line_type.
+
+    Bad rows are reported with their line numbers (exit 1); good rows are kept.
+    """
+    _import(
+        "contacts",
+        path,
+        lambda repo, progress: imports.import_contacts(
+            repo, path, now=clock.now(), progress=progress
+        ),
+        as_json,
+    )
+
+
+# -- activities and the timeline ----------------------------------------------------------
+
+
+@cli.group()
+def activity() -> None:
+    """Timeline entries: calls, texts, emails, alerts, notes..."""
+
+
+@activity.command("add")
+@click.option("--contact", "contact_number", required=True, help="The contact's phone number.")
+@click.option("--contact-name", help="Which contact, when the number is shared.")
+@click.option("--agent", "agent_name", help="The agent involved.")
+@click.option("--kind", type=click.Choice([k.value for k in ActivityKind]), required=True)
+@click.option("--direction", type=click.Choice([d.value for d in Direction]), required=True)
+@click.option("--at", "at_text", help="ISO-8601 time (no zone = UTC); default now.")
+@click.option("--number", "smart_number", help="The Smart Number used.")
+@click.option("--detail", help="Free text.")
+def activity_add(
+    contact_number: str,
+    contact_name: str | None,
+    agent_name: str | None,
+    kind: str,
+    direction: str,
+    at_text: str | None,
+    smart_number: str | None,
+    detail: str | None,
+) -> None:
+    """Add one activity to a contact's timeline."""
+    at = clock.parse_iso(at_text) if at_text else clock.now()
+    added = with_repo(
+        lambda repo: provision.add_activity(
+            repo,
+            contact_number=contact_number,
+            contact_name=contact_name,
+            kind=kind,
+            direction=direction,
+            at=at,
+            agent=agent_name,
+            smart_number=smart_number,
+            detail={"text": detail} if detail else {},
+        )
+    )
+    assert added is not None  # no external id, so never a duplicate
+    click.echo(
+        f"activity added: {added.kind.value} {added.direction.value} at {added.at.isoformat()}"
+    )
+
+
+@activity.command("import")
+@click.argument(
+    "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@JSON_OPTION
+def activity_import(path: Path, as_json: bool) -> None:
+    """Import activities from CSV or JSON lines (how a CRM feeds emails and alerts in).
+
+    Fields: contact, kind, direction, at; optional agent, contact_name, smart_number,
+    detail, id (the CRM's id: importing the same id again adds nothing).
+    """
+    _import(
+        "activities",
+        path,
+        lambda repo, progress: imports.import_activities(repo, path, progress=progress),
+        as_json,
+    )
+
+
+@cli.command()
+@click.argument("phone_number", metavar="NUMBER")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@JSON_OPTION
+def timeline(phone_number: str, limit: int, as_json: bool) -> None:
+    """A contact's timeline, newest first (all contacts sharing the number)."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        _, found = await provision.contacts_with(repo, phone_number)
+        by_id = {c.id: c.name for c in found}
+        names = await views.Names.load(repo)
+        return [
+            views.activity(a, names, by_id.get(a.contact_id))
+            for a in await repo.timeline(list(by_id), limit)
+        ]
+
+    rows = with_repo(work)
+    columns = ["at", "kind", "direction", "contact", "agent", "smart_number", "detail"]
+    output.emit_json(rows) if as_json else output.table(rows, columns, "no activity yet")
+
+
+# -- installation settings -------------------------------------------------------------------
+
+
+@cli.group("settings")
+def settings_group() -> None:
+    """Installation settings: trunk, SIP and AMI binds, FastAGI address."""
+
+
+@settings_group.command("show")
+@JSON_OPTION
+def settings_show(as_json: bool) -> None:
+    """Show all settings (the AMI secret is masked unless --json)."""
+    values = with_repo(settings.load)
+    if as_json:
+        output.emit_json(values)
+        return
+    rows = [
+        {
+            "key": k,
+            "value": "********" if settings.SETTINGS[k].secret else v,
+            "help": settings.SETTINGS[k].help,
+        }
+        for k, v in values.items()
+    ]
+    output.table(rows, ["key", "value", "help"], "")
+
+
+@settings_group.command("set")
+@click.argument("key")
+@click.argument("value")
+def settings_set(key: str, value: str) -> None:
+    """Set one setting (run `asterisk render` afterwards)."""
+    stored = with_repo(lambda repo: settings.set_value(repo, key, value))
+    click.echo(f"{key} = {stored}")
+
+
+# -- Asterisk -----------------------------------------------------------------------------------
+
+INSTANCE_DIR_OPTION = click.option(
+    "--dir",
+    "instance_dir",
+    envvar="SMARTNUMBER_ASTERISK_DIR",
+    default="asterisk-instance",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of the private Asterisk instance (env SMARTNUMBER_ASTERISK_DIR).",
+)
+TEMPLATES_OPTION = click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of admin templates that override the shipped ones.",
+)
+
+
+@cli.group()
+def asterisk() -> None:
+    """Install Asterisk, render its configuration, run a private instance."""
+
+
+@asterisk.command("install")
+def asterisk_install() -> None:
+    """Install Asterisk and sipp from the distribution (Debian/Ubuntu); idempotent."""
+    script = resources.files("smartnumber").joinpath("scripts/install-asterisk.sh")
+    with resources.as_file(script) as path:
+        done = subprocess.run(["bash", str(path)], check=False)
+    if done.returncode != 0:
+        raise UserError("installing Asterisk failed (see the messages above)")
+
+
+@asterisk.command("render")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write extensions.conf, pjsip.conf and manager.conf into.",
+)
+@TEMPLATES_OPTION
+def asterisk_render(out_dir: Path, templates: Path | None) -> None:
+    """Render the dialplan, pjsip.conf and manager.conf from the database."""
+    env = dialplan_render.environment(templates)
+    data = with_repo(dialplan_context.build)
+    for path in dialplan_render.write_files(env, out_dir, data):
+        click.echo(f"wrote {path}")
+
+
+def _render_instance(instance: PrivateAsterisk, templates: Path | None) -> None:
+    env = dialplan_render.environment(templates)
+    data = with_repo(dialplan_context.build)
+    instance.dirs.create()
+    data.update(instance.dirs.template_context())
+    dialplan_render.write_files(env, instance.dirs.etc, data, instance=True)
+
+
+@asterisk.command("start")
+@INSTANCE_DIR_OPTION
+@TEMPLATES_OPTION
+def asterisk_start(instance_dir: Path, templates: Path | None) -> None:
+    """Render the configuration and start a private Asterisk on loopback ports."""
+    instance = PrivateAsterisk(instance_dir)
+    _render_instance(instance, templates)
+    pid = instance.start()
+    values = with_repo(settings.load)
+    click.echo(
+        f"asterisk running (pid {pid}) from {instance.dirs.root}: SIP"
+        f" {values['sip.bind']}:{values['sip.port']}, AMI {values['ami.bind']}:{values['ami.port']}"
+    )
+
+
+@asterisk.command("reload")
+@INSTANCE_DIR_OPTION
+@TEMPLATES_OPTION
+def asterisk_reload(instance_dir: Path, templates: Path | None) -> None:
+    """Re-render the configuration and reload the running private Asterisk."""
+    instance = PrivateAsterisk(instance_dir)
+    if instance.pid() is None:
+        raise UserError(f"no Asterisk is running from {instance.dirs.root}")
+    _render_instance(instance, templates)
+    instance.reload()
+    click.echo("asterisk configuration reloaded")
+
+
+@asterisk.command("stop")
+@INSTANCE_DIR_OPTION
+def asterisk_stop(instance_dir: Path) -> None:
+    """Stop the private Asterisk."""
+    stopped = PrivateAsterisk(instance_dir).stop()
+    click.echo("asterisk stopped" if stopped else "asterisk was not running")
+
+
+@asterisk.command("status")
+@INSTANCE_DIR_OPTION
+@JSON_OPTION
+def asterisk_status(instance_dir: Path, as_json: bool) -> None:
+    """Is the private Asterisk running? (exit 3 when it is not)"""
+    instance = PrivateAsterisk(instance_dir)
+    pid = instance.pid()
+    uptime = instance.rx("core show uptime").strip() if pid else None
+    data = {
+        "running": pid is not None,
+        "pid": pid,
+        "dir": str(instance.dirs.root),
+        "uptime": uptime,
+    }
+    if as_json:
+        output.emit_json(data)
+    else:
+        click.echo(f"asterisk running (pid {pid})\n{uptime}" if pid else "asterisk is not running")
+    if pid is None:
+        sys.exit(3)
+
+
+def main() -> None:
+    cli(prog_name="smartnumber")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""What the templates are rendered from: plain data gathered from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import provision, settings
+from ..model import Agent, SmartNumber
+from ..storage.repository import Repository
+
+
+@dataclass(frozen=True)
+class NumberView:
+    e164: str
+    digits: str  # without '+': the form some trunks send
+    context: str  # the dialplan context of this DID
+    label: str  # who owns it, for comments
+    fallback_agent: str | None
+    fallback_dial: str | None  # what the dialplan dials when the service is unreachable
+
+
+@dataclass(frozen=True)
+class AgentView:
+    name: str
+    endpoint: str  # pjsip section name
+    sip_contact: str | None
+    sip_secret: str | None
+    active: bool
+
+
+def did_context(e164: str) -> str:
+    return f"smartnumber-did-{e164.lstrip('+')}"
+
+
+def dial_target(agent: Agent) -> str:
+    """How the dialplan reaches an agent: their SIP endpoint, else their cell via the trunk."""
+    return agent.endpoint if agent.endpoint else f"PJSIP/{agent.cell}@trunk"
+
+
+async def _label(repo: Repository, number: SmartNumber) -> str:
+    if number.agent_id is not None:
+        agent = await repo.agent_by_id(number.agent_id)
+        return f"personal: {agent.name if agent else '?'}"
+    if number.team_id is not None:
+        team = await repo.team_by_id(number.team_id)
+        return f"team: {team.name if team else '?'}"
+    office = await repo.office_by_id(number.office_id or 0)
+    return f"office: {office.name if office else '?'}"
+
+
+async def build(repo: Repository) -> dict[str, Any]:
+    """The template context: settings, Smart Numbers with fallbacks, agent endpoints."""
+    numbers = []
+    for number in await repo.list_numbers():
+        fallback = await provision.fallback_agent(repo, number)
+        numbers.append(
+            NumberView(
+                e164=number.e164,
+                digits=number.e164.lstrip("+"),
+                context=did_context(number.e164),
+                label=await _label(repo, number),
+                fallback_agent=fallback.name if fallback else None,
+                fallback_dial=dial_target(fallback) if fallback else None,
+            )
+        )
+    agents = [
+        AgentView(a.name, a.endpoint_name, a.sip_contact, a.sip_secret, a.active)
+        for a in await repo.list_agents()
+        if a.endpoint_name
+    ]
+    return {"settings": await settings.load(repo), "numbers": numbers, "agents": agents}

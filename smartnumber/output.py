@@ -1,0 +1,44 @@
+"""Output for people (aligned tables) and machines (--json)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return " ".join(str(value).split())  # one line per row, whatever the data holds
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], empty: str) -> None:
+    """An aligned table of the given columns, or a one-line note when there are no rows."""
+    if not rows:
+        click.echo(empty)
+        return
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def record(data: Mapping[str, Any]) -> None:
+    """One record as 'key: value' lines."""
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        click.echo(f"{key.replace('_', ' ').ljust(width)}  {_cell(value)}")

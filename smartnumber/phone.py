@@ -1,0 +1,67 @@
+"""Phone numbers: every number that enters the system is parsed here and kept as E.164."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import phonenumbers
+
+from .errors import UserError
+
+# Characters a person may type in a phone number. Anything else (';', '&', '/', letters,
+# newlines...) is refused before phonenumbers sees it, because its parser is lenient
+# and would otherwise pick digits out of a hostile string.
+_TYPABLE = re.compile(r"^\+?[0-9 ().\-]{1,32}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+class BadNumber(UserError):
+    """A phone number that cannot be parsed or is not a valid number."""
+
+
+def default_region() -> str:
+    """Region assumed for numbers typed without a country code (env SMARTNUMBER_REGION)."""
+    return os.environ.get("SMARTNUMBER_REGION", "US").upper()
+
+
+def parse(text: str, region: str | None = None) -> phonenumbers.PhoneNumber:
+    """Parse a typed number, refusing anything that is not a valid phone number."""
+    shown = _shown(text)
+    cleaned = text.strip()
+    if not _TYPABLE.match(cleaned):
+        raise BadNumber(f"{shown} is not a phone number")
+    try:
+        number = phonenumbers.parse(cleaned, region or default_region())
+    except phonenumbers.NumberParseException:
+        raise BadNumber(f"{shown} is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise BadNumber(f"{shown} is not a valid phone number")
+    return number
+
+
+def to_e164(text: str, region: str | None = None) -> str:
+    """The E.164 form (+15551234567) of a typed number; BadNumber if it is not one."""
+    return phonenumbers.format_number(parse(text, region), phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_e164(text: str) -> bool:
+    """True when text is already in strict E.164 form (what storage holds)."""
+    return bool(_E164.match(text))
+
+
+def pretty(e164: str) -> str:
+    """The international format of a stored E.164 number, for people."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _shown(text: str) -> str:
+    """A safe, short rendering of user input for error messages."""
+    flat = text.replace("\n", "\\n").replace("\r", "\\r")
+    if len(flat) > 40:
+        flat = flat[:37] + "..."
+    return repr(flat)

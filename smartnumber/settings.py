@@ -1,0 +1,112 @@
+"""Installation-wide settings kept in the database: trunk, binds, AMI credentials.
+
+Each key has a default and a validator, so every value that reaches a rendered
+Asterisk file has been checked here first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import UserError
+from .storage.repository import Repository
+
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"
+)
+_WORD = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _host(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        if _HOSTNAME.match(value):
+            return value
+    raise UserError(f"{value!r} is not an IP address or host name")
+
+
+def _ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UserError(f"{value!r} is not an IP address") from None
+
+
+def _port(value: str) -> str:
+    if value.isdigit() and 1 <= int(value) <= 65535:
+        return str(int(value))
+    raise UserError(f"{value!r} is not a port number (1-65535)")
+
+
+def _word(value: str) -> str:
+    if _WORD.match(value):
+        return value
+    raise UserError(f"{value!r} must be 1-64 letters, digits, '_', '.' or '-'")
+
+
+def _text(value: str) -> str:
+    if 0 < len(value) <= 80 and value.isprintable():
+        return value
+    raise UserError("must be 1-80 printable characters")
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Callable[[], str]
+    check: Callable[[str], str]
+    help: str
+    secret: bool = False
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("company.name", lambda: "Smart Number", _text, "business name used in messages"),
+        Setting("trunk.host", lambda: "127.0.0.2", _host, "the carrier's SIP host"),
+        Setting("trunk.port", lambda: "5060", _port, "the carrier's SIP port"),
+        Setting("sip.bind", lambda: "127.0.0.1", _ip, "address Asterisk's PJSIP listens on"),
+        Setting("sip.port", lambda: "5060", _port, "port Asterisk's PJSIP listens on"),
+        Setting("rtp.start", lambda: "10000", _port, "first RTP port"),
+        Setting("rtp.end", lambda: "10999", _port, "last RTP port"),
+        Setting("ami.bind", lambda: "127.0.0.1", _ip, "address of Asterisk's manager interface"),
+        Setting("ami.port", lambda: "5038", _port, "port of Asterisk's manager interface"),
+        Setting("ami.username", lambda: "smartnumber", _word, "AMI user smartnumber logs in as"),
+        Setting("ami.secret", lambda: secrets.token_hex(16), _word, "AMI password", secret=True),
+        Setting("agi.host", lambda: "127.0.0.1", _host, "where the FastAGI service listens"),
+        Setting("agi.port", lambda: "4573", _port, "FastAGI service port"),
+    )
+}
+
+
+async def ensure_defaults(repo: Repository) -> None:
+    """Store a default for every setting not yet set (generates the AMI secret once)."""
+    current = await repo.settings()
+    for setting in SETTINGS.values():
+        if setting.key not in current:
+            await repo.set_setting(setting.key, setting.default())
+
+
+async def load(repo: Repository) -> dict[str, str]:
+    """All settings: stored values over defaults."""
+    stored = await repo.settings()
+    return {key: stored[key] if key in stored else s.default() for key, s in SETTINGS.items()}
+
+
+async def set_value(repo: Repository, key: str, value: str) -> str:
+    """Validate and store one setting; returns the normalised value."""
+    setting = SETTINGS.get(key)
+    if setting is None:
+        raise UserError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
+    try:
+        normalised = setting.check(value.strip())
+    except UserError as exc:
+        raise UserError(f"{key}: {exc}") from None
+    await repo.set_setting(key, normalised)
+    return normalised

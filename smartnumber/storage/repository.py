@@ -1,0 +1,128 @@
+"""The storage interface: what the rest of smartnumber may ask of a database.
+
+SQLite implements it now (storage/sqlite.py); PostgreSQL will implement the same
+Protocol. Callers get a Repository inside `Store.transaction()`: one transaction per
+CLI command or AGI request, committed when the block ends, rolled back on error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..model import (
+    Activity,
+    ActivityKind,
+    Agent,
+    Contact,
+    ContactPhone,
+    Direction,
+    Office,
+    Scope,
+    SmartNumber,
+    Team,
+)
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    name: str
+    cell: str
+    endpoint: str | None = None
+    office_id: int | None = None
+    team_id: int | None = None
+    admin: bool = False
+    email: str | None = None
+    sip_contact: str | None = None
+    sip_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class NewSmartNumber:
+    e164: str
+    scope: Scope
+    owner_id: int  # office, team or agent id, by scope
+    primary: bool = False
+    fallback_agent_id: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewContact:
+    name: str
+    phones: tuple[ContactPhone, ...]
+    created_at: datetime
+    owner_agent_id: int | None = None
+    owner_team_id: int | None = None
+    owner_office_id: int | None = None
+    source: str = "manual"
+
+
+@dataclass(frozen=True)
+class NewActivity:
+    contact_id: int
+    kind: ActivityKind
+    direction: Direction
+    at: datetime
+    agent_id: int | None = None
+    smart_number_id: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    external_id: str | None = None
+
+
+class Repository(Protocol):
+    """Everything smartnumber reads or writes, within one transaction."""
+
+    # offices and teams
+    async def add_office(self, name: str) -> Office: ...
+    async def office_by_name(self, name: str) -> Office | None: ...
+    async def office_by_id(self, office_id: int) -> Office | None: ...
+    async def list_offices(self) -> list[Office]: ...
+    async def add_team(self, name: str, office_id: int) -> Team: ...
+    async def team_by_name(self, name: str) -> Team | None: ...
+    async def team_by_id(self, team_id: int) -> Team | None: ...
+    async def list_teams(self) -> list[Team]: ...
+
+    # agents
+    async def add_agent(self, agent: NewAgent) -> Agent: ...
+    async def agent_by_name(self, name: str) -> Agent | None: ...
+    async def agent_by_id(self, agent_id: int) -> Agent | None: ...
+    async def agent_by_endpoint(self, endpoint: str) -> Agent | None: ...
+    async def list_agents(self) -> list[Agent]: ...
+    async def set_agent_active(self, agent_id: int, active: bool) -> None: ...
+
+    # smart numbers
+    async def add_number(self, number: NewSmartNumber) -> SmartNumber: ...
+    async def number_by_e164(self, e164: str) -> SmartNumber | None: ...
+    async def list_numbers(self) -> list[SmartNumber]: ...
+    async def numbers_owned(self, scope: Scope, owner_id: int) -> list[SmartNumber]: ...
+    async def set_primary_number(self, number: SmartNumber) -> None: ...
+
+    # contacts
+    async def add_contact(self, contact: NewContact) -> Contact: ...
+    async def contact_by_id(self, contact_id: int) -> Contact | None: ...
+    async def contacts_by_phone(self, e164: str) -> list[Contact]: ...
+    async def list_contacts(self, limit: int, offset: int = 0) -> list[Contact]: ...
+    async def count_contacts(self) -> int: ...
+
+    # the timeline
+    async def add_activity(self, activity: NewActivity) -> Activity | None:
+        """Store an activity; None when its external_id was already imported."""
+        ...
+
+    async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]: ...
+
+    # installation settings
+    async def settings(self) -> dict[str, str]: ...
+    async def set_setting(self, key: str, value: str) -> None: ...
+
+
+class Store(Protocol):
+    """An open database: hands out one Repository per transaction."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Repository]: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,441 @@
+"""SQLite implementation of the storage interface (aiosqlite, WAL, foreign keys on)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ..errors import Conflict
+from ..model import (
+    Activity,
+    ActivityKind,
+    Agent,
+    Contact,
+    ContactPhone,
+    Direction,
+    LineType,
+    Office,
+    Scope,
+    SmartNumber,
+    Subscription,
+    Team,
+)
+from .migrations import apply_migrations
+from .repository import NewActivity, NewAgent, NewContact, NewSmartNumber
+
+_AGENT_COLUMNS = (
+    "id, name, cell, endpoint, office_id, team_id, active, admin, email, sip_contact, sip_secret"
+)
+_NUMBER_COLUMNS = (
+    "id, e164, scope, office_id, team_id, agent_id, is_primary, fallback_agent_id, settings"
+)
+_CONTACT_COLUMNS = "id, name, owner_agent_id, owner_team_id, owner_office_id, source, created_at"
+_ACTIVITY_COLUMNS = (
+    "id, contact_id, agent_id, kind, direction, at, smart_number_id, detail, external_id"
+)
+
+
+def to_millis(moment: datetime) -> int:
+    """A timezone-aware datetime as integer milliseconds since the epoch."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to storage")
+    return int(moment.timestamp() * 1000)
+
+
+def from_millis(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
+class SqliteStore:
+    """One aiosqlite connection; transactions are serialised on it."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        """Open (creating if needed) and migrate the database at path."""
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await apply_migrations(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteRepository]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteRepository(self._db)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+class SqliteRepository:
+    """The Repository protocol over an open transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    # -- helpers -------------------------------------------------------------
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self._db.execute(sql, tuple(params)) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _insert(self, sql: str, params: Iterable[Any], what: str) -> int:
+        try:
+            cursor = await self._db.execute(sql, tuple(params))
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"{what} already exists or breaks a rule ({exc})") from None
+        rowid = cursor.lastrowid
+        await cursor.close()
+        assert rowid is not None
+        return rowid
+
+    # -- offices and teams ---------------------------------------------------
+
+    async def add_office(self, name: str) -> Office:
+        office_id = await self._insert(
+            "INSERT INTO offices (name) VALUES (?)", (name,), f"office {name!r}"
+        )
+        return Office(office_id, name)
+
+    async def office_by_name(self, name: str) -> Office | None:
+        row = await self._one("SELECT id, name FROM offices WHERE name = ?", (name,))
+        return Office(row[0], row[1]) if row else None
+
+    async def office_by_id(self, office_id: int) -> Office | None:
+        row = await self._one("SELECT id, name FROM offices WHERE id = ?", (office_id,))
+        return Office(row[0], row[1]) if row else None
+
+    async def list_offices(self) -> list[Office]:
+        return [
+            Office(r[0], r[1])
+            for r in await self._all("SELECT id, name FROM offices ORDER BY name")
+        ]
+
+    async def add_team(self, name: str, office_id: int) -> Team:
+        team_id = await self._insert(
+            "INSERT INTO teams (name, office_id) VALUES (?, ?)", (name, office_id), f"team {name!r}"
+        )
+        return Team(team_id, name, office_id)
+
+    async def team_by_name(self, name: str) -> Team | None:
+        row = await self._one("SELECT id, name, office_id FROM teams WHERE name = ?", (name,))
+        return Team(row[0], row[1], row[2]) if row else None
+
+    async def team_by_id(self, team_id: int) -> Team | None:
+        row = await self._one("SELECT id, name, office_id FROM teams WHERE id = ?", (team_id,))
+        return Team(row[0], row[1], row[2]) if row else None
+
+    async def list_teams(self) -> list[Team]:
+        rows = await self._all("SELECT id, name, office_id FROM teams ORDER BY name")
+        return [Team(r[0], r[1], r[2]) for r in rows]
+
+    # -- agents --------------------------------------------------------------
+
+    async def add_agent(self, agent: NewAgent) -> Agent:
+        agent_id = await self._insert(
+            "INSERT INTO agents (name, cell, endpoint, office_id, team_id, admin, email,"
+            " sip_contact, sip_secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                agent.name,
+                agent.cell,
+                agent.endpoint,
+                agent.office_id,
+                agent.team_id,
+                int(agent.admin),
+                agent.email,
+                agent.sip_contact,
+                agent.sip_secret,
+            ),
+            f"agent {agent.name!r}",
+        )
+        found = await self.agent_by_id(agent_id)
+        assert found is not None
+        return found
+
+    async def agent_by_name(self, name: str) -> Agent | None:
+        row = await self._one(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE name = ?", (name,))
+        return _agent(row) if row else None
+
+    async def agent_by_id(self, agent_id: int) -> Agent | None:
+        row = await self._one(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,))
+        return _agent(row) if row else None
+
+    async def agent_by_endpoint(self, endpoint: str) -> Agent | None:
+        row = await self._one(
+            f"SELECT {_AGENT_COLUMNS} FROM agents WHERE endpoint = ?", (endpoint,)
+        )
+        return _agent(row) if row else None
+
+    async def list_agents(self) -> list[Agent]:
+        return [
+            _agent(r) for r in await self._all(f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY name")
+        ]
+
+    async def set_agent_active(self, agent_id: int, active: bool) -> None:
+        await self._db.execute("UPDATE agents SET active = ? WHERE id = ?", (int(active), agent_id))
+
+    # -- smart numbers -------------------------------------------------------
+
+    async def add_number(self, number: NewSmartNumber) -> SmartNumber:
+        owner = {Scope.OFFICE: "office_id", Scope.TEAM: "team_id", Scope.PERSONAL: "agent_id"}
+        column = owner[number.scope]
+        number_id = await self._insert(
+            f"INSERT INTO smart_numbers (e164, scope, {column}, is_primary, fallback_agent_id,"
+            " settings) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                number.e164,
+                number.scope.value,
+                number.owner_id,
+                int(number.primary),
+                number.fallback_agent_id,
+                json.dumps(number.settings, sort_keys=True),
+            ),
+            f"Smart Number {number.e164}",
+        )
+        found = await self._one(
+            f"SELECT {_NUMBER_COLUMNS} FROM smart_numbers WHERE id = ?", (number_id,)
+        )
+        assert found is not None
+        return _number(found)
+
+    async def number_by_e164(self, e164: str) -> SmartNumber | None:
+        row = await self._one(
+            f"SELECT {_NUMBER_COLUMNS} FROM smart_numbers WHERE e164 = ?", (e164,)
+        )
+        return _number(row) if row else None
+
+    async def list_numbers(self) -> list[SmartNumber]:
+        rows = await self._all(f"SELECT {_NUMBER_COLUMNS} FROM smart_numbers ORDER BY e164")
+        return [_number(r) for r in rows]
+
+    async def numbers_owned(self, scope: Scope, owner_id: int) -> list[SmartNumber]:
+        column = {Scope.OFFICE: "office_id", Scope.TEAM: "team_id", Scope.PERSONAL: "agent_id"}[
+            scope
+        ]
+        rows = await self._all(
+            f"SELECT {_NUMBER_COLUMNS} FROM smart_numbers WHERE {column} = ? AND scope = ?"
+            " ORDER BY is_primary DESC, id",
+            (owner_id, scope.value),
+        )
+        return [_number(r) for r in rows]
+
+    async def set_primary_number(self, number: SmartNumber) -> None:
+        if number.agent_id is None:
+            raise Conflict(f"{number.e164} is not a personal number; only those have a primary")
+        await self._db.execute(
+            "UPDATE smart_numbers SET is_primary = (id = ?) WHERE agent_id = ?",
+            (number.id, number.agent_id),
+        )
+
+    # -- contacts ------------------------------------------------------------
+
+    async def add_contact(self, contact: NewContact) -> Contact:
+        contact_id = await self._insert(
+            "INSERT INTO contacts (name, owner_agent_id, owner_team_id, owner_office_id, source,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                contact.name,
+                contact.owner_agent_id,
+                contact.owner_team_id,
+                contact.owner_office_id,
+                contact.source,
+                to_millis(contact.created_at),
+            ),
+            f"contact {contact.name!r}",
+        )
+        try:
+            await self._db.executemany(
+                "INSERT INTO contact_phones (contact_id, e164, subscription, line_type)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    (contact_id, p.e164, p.subscription.value, p.line_type.value)
+                    for p in contact.phones
+                ],
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict(f"contact {contact.name!r} lists the same number twice") from None
+        return Contact(
+            contact_id,
+            contact.name,
+            contact.phones,
+            contact.owner_agent_id,
+            contact.owner_team_id,
+            contact.owner_office_id,
+            contact.source,
+            contact.created_at,
+        )
+
+    async def contact_by_id(self, contact_id: int) -> Contact | None:
+        rows = await self._all(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)
+        )
+        contacts = await self._with_phones(rows)
+        return contacts[0] if contacts else None
+
+    async def contacts_by_phone(self, e164: str) -> list[Contact]:
+        rows = await self._all(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id IN"
+            " (SELECT contact_id FROM contact_phones WHERE e164 = ?) ORDER BY id",
+            (e164,),
+        )
+        return await self._with_phones(rows)
+
+    async def list_contacts(self, limit: int, offset: int = 0) -> list[Contact]:
+        rows = await self._all(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts ORDER BY id LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return await self._with_phones(rows)
+
+    async def count_contacts(self) -> int:
+        row = await self._one("SELECT count(*) FROM contacts")
+        return int(row[0]) if row else 0
+
+    async def _with_phones(self, rows: Sequence[sqlite3.Row]) -> list[Contact]:
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
+        phones: dict[int, list[ContactPhone]] = {i: [] for i in ids}
+        for contact_id, e164, subscription, line_type in await self._all(
+            "SELECT contact_id, e164, subscription, line_type FROM contact_phones"
+            f" WHERE contact_id IN ({marks}) ORDER BY rowid",
+            ids,
+        ):
+            phones[contact_id].append(
+                ContactPhone(e164, Subscription(subscription), LineType(line_type))
+            )
+        return [
+            Contact(r[0], r[1], tuple(phones[r[0]]), r[2], r[3], r[4], r[5], from_millis(r[6]))
+            for r in rows
+        ]
+
+    # -- the timeline --------------------------------------------------------
+
+    async def add_activity(self, activity: NewActivity) -> Activity | None:
+        cursor = await self._db.execute(
+            "INSERT INTO activities (contact_id, agent_id, kind, direction, at, smart_number_id,"
+            " detail, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (external_id) DO NOTHING",
+            (
+                activity.contact_id,
+                activity.agent_id,
+                activity.kind.value,
+                activity.direction.value,
+                to_millis(activity.at),
+                activity.smart_number_id,
+                json.dumps(activity.detail, sort_keys=True),
+                activity.external_id,
+            ),
+        )
+        inserted, rowid = cursor.rowcount, cursor.lastrowid
+        await cursor.close()
+        if inserted == 0 or rowid is None:
+            return None
+        return Activity(
+            rowid,
+            activity.contact_id,
+            activity.agent_id,
+            activity.kind,
+            activity.direction,
+            from_millis(to_millis(activity.at)),
+            activity.smart_number_id,
+            activity.detail,
+            activity.external_id,
+        )
+
+    async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]:
+        if not contact_ids:
+            return []
+        marks = ",".join("?" * len(contact_ids))
+        rows = await self._all(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE contact_id IN ({marks})"
+            " ORDER BY at DESC, id DESC LIMIT ?",
+            [*contact_ids, limit],
+        )
+        return [_activity(r) for r in rows]
+
+    # -- settings ------------------------------------------------------------
+
+    async def settings(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in await self._all("SELECT key, value FROM system_settings")}
+
+    async def set_setting(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO system_settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def _agent(r: sqlite3.Row) -> Agent:
+    return Agent(
+        id=r[0],
+        name=r[1],
+        cell=r[2],
+        endpoint=r[3],
+        office_id=r[4],
+        team_id=r[5],
+        active=bool(r[6]),
+        admin=bool(r[7]),
+        email=r[8],
+        sip_contact=r[9],
+        sip_secret=r[10],
+    )
+
+
+def _number(r: sqlite3.Row) -> SmartNumber:
+    return SmartNumber(
+        id=r[0],
+        e164=r[1],
+        scope=Scope(r[2]),
+        office_id=r[3],
+        team_id=r[4],
+        agent_id=r[5],
+        primary=bool(r[6]),
+        fallback_agent_id=r[7],
+        settings=json.loads(r[8]),
+    )
+
+
+def _activity(r: sqlite3.Row) -> Activity:
+    return Activity(
+        id=r[0],
+        contact_id=r[1],
+        agent_id=r[2],
+        kind=ActivityKind(r[3]),
+        direction=Direction(r[4]),
+        at=from_millis(r[5]),
+        smart_number_id=r[6],
+        detail=json.loads(r[7]),
+        external_id=r[8],
+    )

@@ -1,0 +1,118 @@
+"""Plain-dict views of the model for output: names instead of ids, E.164 strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Activity, Agent, Contact, SmartNumber
+from .routing.outbound import OutboundChoice
+from .storage.repository import Repository
+
+
+class Names:
+    """Id → name lookups for one output, loaded once."""
+
+    def __init__(
+        self,
+        offices: dict[int, str],
+        teams: dict[int, str],
+        agents: dict[int, str],
+        numbers: dict[int, str],
+    ) -> None:
+        self.offices, self.teams, self.agents, self.numbers = offices, teams, agents, numbers
+
+    @classmethod
+    async def load(cls, repo: Repository) -> Names:
+        return cls(
+            {o.id: o.name for o in await repo.list_offices()},
+            {t.id: t.name for t in await repo.list_teams()},
+            {a.id: a.name for a in await repo.list_agents()},
+            {n.id: n.e164 for n in await repo.list_numbers()},
+        )
+
+    def office(self, office_id: int | None) -> str | None:
+        return self.offices.get(office_id) if office_id is not None else None
+
+    def team(self, team_id: int | None) -> str | None:
+        return self.teams.get(team_id) if team_id is not None else None
+
+    def agent(self, agent_id: int | None) -> str | None:
+        return self.agents.get(agent_id) if agent_id is not None else None
+
+    def number(self, number_id: int | None) -> str | None:
+        return self.numbers.get(number_id) if number_id is not None else None
+
+
+def agent(a: Agent, names: Names, *, secrets: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "name": a.name,
+        "cell": a.cell,
+        "endpoint": a.endpoint,
+        "office": names.office(a.office_id),
+        "team": names.team(a.team_id),
+        "active": a.active,
+        "admin": a.admin,
+        "email": a.email,
+        "sip_contact": a.sip_contact,
+    }
+    if secrets:
+        view["sip_password"] = a.sip_secret
+    return view
+
+
+def number(n: SmartNumber, names: Names) -> dict[str, Any]:
+    owner = {
+        "office": names.office(n.office_id),
+        "team": names.team(n.team_id),
+        "personal": names.agent(n.agent_id),
+    }[n.scope.value]
+    return {
+        "number": n.e164,
+        "scope": n.scope.value,
+        "owner": owner,
+        "primary": n.primary,
+        "fallback_agent": names.agent(n.fallback_agent_id),
+        "settings": n.settings,
+    }
+
+
+def contact(c: Contact, names: Names) -> dict[str, Any]:
+    owner = (
+        names.agent(c.owner_agent_id)
+        or names.team(c.owner_team_id)
+        or names.office(c.owner_office_id)
+    )
+    return {
+        "id": c.id,
+        "name": c.name,
+        "phones": [
+            {"number": p.e164, "subscription": p.subscription.value, "line_type": p.line_type.value}
+            for p in c.phones
+        ],
+        "owner": owner,
+        "source": c.source,
+        "created_at": c.created_at.isoformat(),
+    }
+
+
+def activity(a: Activity, names: Names, contact_name: str | None = None) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "at": a.at.isoformat(),
+        "kind": a.kind.value,
+        "direction": a.direction.value,
+        "contact": contact_name,
+        "agent": names.agent(a.agent_id),
+        "smart_number": names.number(a.smart_number_id),
+        "detail": a.detail,
+        "external_id": a.external_id,
+    }
+
+
+def outbound(agent_name: str, choice: OutboundChoice) -> dict[str, Any]:
+    return {
+        "agent": agent_name,
+        "number": choice.number.e164 if choice.number else None,
+        "level": choice.level,
+        "reason": choice.reason,
+    }
