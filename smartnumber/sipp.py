@@ -1,0 +1,190 @@
+"""Real SIP parties with sipp: the demo's test call and the end-to-end tests use these.
+
+Each party runs one sipp process on its own loopback address, traces every message it
+sends and receives to a file, and stops by itself (a global timeout bounds it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .errors import UserError
+
+_BLOCK_START = re.compile(r"^-{20,}", re.MULTILINE)
+
+
+def sipp_binary() -> str:
+    found = shutil.which("sipp")
+    if found is None:
+        raise UserError("sipp is not installed; run `smartnumber asterisk install`")
+    return found
+
+
+def scenario(name: str) -> Path:
+    """A scenario shipped with smartnumber (caller, agent...)."""
+    path = Path(str(resources.files("smartnumber.sipp_scenarios").joinpath(f"{name}.xml")))
+    if not path.exists():
+        raise UserError(f"no sipp scenario named {name!r}")
+    return path
+
+
+@dataclass(frozen=True)
+class SipMessage:
+    first_line: str
+    headers: dict[str, str]  # lower-case names; the first value of each
+
+    @property
+    def method(self) -> str:
+        return self.first_line.split(" ", 1)[0]
+
+
+@dataclass
+class SippResult:
+    returncode: int
+    output: str
+    received: list[SipMessage] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.returncode == 0
+
+    def requests(self, method: str) -> list[SipMessage]:
+        return [m for m in self.received if m.method == method]
+
+
+def parse_trace(text: str) -> list[SipMessage]:
+    """The messages a sipp party received, from its -trace_msg file."""
+    received = []
+    for block in _BLOCK_START.split(text):
+        if "message received" not in block:
+            continue
+        _, _, body = block.partition("\n\n")
+        lines = [ln.rstrip("\r") for ln in body.strip("\n").splitlines()]
+        if not lines:
+            continue
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if not line:
+                break
+            name, _, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), value.strip())
+        received.append(SipMessage(lines[0], headers))
+    return received
+
+
+@dataclass
+class SippParty:
+    """One sipp process: a caller (uac) or an answering phone (uas)."""
+
+    name: str
+    scenario: Path
+    address: str
+    port: int
+    workdir: Path
+    remote: str | None = None  # host:port to call, for callers
+    service: str | None = None  # the number to call
+    variables: dict[str, str] = field(default_factory=dict)
+    calls: int = 1
+    hold_ms: int = 0
+    timeout_s: int = 30
+    _process: asyncio.subprocess.Process | None = field(default=None, init=False, repr=False)
+
+    @property
+    def trace_file(self) -> Path:
+        return self.workdir / f"{self.name}.messages.log"
+
+    @property
+    def output_file(self) -> Path:
+        return self.workdir / f"{self.name}.out"
+
+    def command(self) -> list[str]:
+        cmd = [
+            sipp_binary(),
+            "-sf",
+            str(self.scenario),
+            "-i",
+            self.address,
+            "-p",
+            str(self.port),
+            "-m",
+            str(self.calls),
+            "-d",
+            str(self.hold_ms),
+            "-nostdin",
+            "-timeout",
+            f"{self.timeout_s}s",
+            "-timeout_error",
+            "-trace_msg",
+            "-message_file",
+            str(self.trace_file),
+            "-trace_err",
+            "-error_file",
+            str(self.workdir / f"{self.name}.errors.log"),
+        ]
+        for key, value in self.variables.items():
+            cmd += ["-set", key, value]
+        if self.service:
+            cmd += ["-s", self.service]
+        if self.remote:
+            cmd.append(self.remote)
+        return cmd
+
+    async def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.output_file.open("wb") as out:
+            self._process = await asyncio.create_subprocess_exec(
+                *self.command(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+
+    async def listening(self, timeout: float = 5.0) -> None:
+        """Wait until the party's UDP port is bound (a uas must be up before a call)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if self._process is not None and self._process.returncode is not None:
+                raise UserError(f"sipp party {self.name} exited: {self._read_output()}")
+            if _udp_bound(self.address, self.port):
+                return
+            await asyncio.sleep(0.05)
+        raise UserError(f"sipp party {self.name} did not bind {self.address}:{self.port}")
+
+    async def wait(self, timeout: float | None = None) -> SippResult:
+        """Wait for the party to finish; kills it past timeout (default: its own + 10 s)."""
+        assert self._process is not None, "party was not started"
+        try:
+            await asyncio.wait_for(self._process.wait(), timeout or self.timeout_s + 10)
+        except TimeoutError:
+            self._process.kill()
+            await self._process.wait()
+        trace = self.trace_file.read_text(errors="replace") if self.trace_file.exists() else ""
+        return SippResult(self._process.returncode or 0, self._read_output(), parse_trace(trace))
+
+    async def stop(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            self._process.kill()
+            await self._process.wait()
+
+    def _read_output(self) -> str:
+        try:
+            return self.output_file.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+
+def _udp_bound(address: str, port: int) -> bool:
+    """True when some process has a UDP socket bound to address:port (IPv4, /proc/net/udp)."""
+    octets = [int(o) for o in address.split(".")]
+    want = "".join(f"{o:02X}" for o in reversed(octets)) + f":{port:04X}"
+    try:
+        table = Path("/proc/net/udp").read_text()
+    except OSError:
+        return False
+    return any(line.split()[1] == want for line in table.splitlines()[1:] if line.strip())

@@ -1,0 +1,1 @@
+"""Test harness: a private Asterisk from rendered config, AMI events, sipp parties."""
