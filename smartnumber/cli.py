@@ -412,16 +412,24 @@ def _import(
     as_json: bool,
 ) -> None:
     total = imports.count_rows(path)
-    with click.progressbar(
-        length=total, label=f"importing {kind}", file=sys.stderr, show_pos=True
-    ) as bar:
-        seen = [0]
+    # The bar starts with the first row, so a file refused outright shows only the error.
+    bar: Any = None
+    seen = 0
 
-        def progress(line: int) -> None:
-            bar.update(line - seen[0])
-            seen[0] = line
+    def progress(line: int) -> None:
+        nonlocal bar, seen
+        if bar is None:
+            bar = click.progressbar(
+                length=total, label=f"importing {kind}", file=sys.stderr, show_pos=True
+            ).__enter__()
+        bar.update(line - seen)
+        seen = line
 
+    try:
         report = with_repo(lambda repo: run(repo, progress))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     if as_json:
         output.emit_json(report.as_dict())
     else:

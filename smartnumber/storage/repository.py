@@ -73,6 +73,16 @@ class NewActivity:
     external_id: str | None = None
 
 
+@dataclass(frozen=True)
+class LatestActivity:
+    """The newest qualifying activity among some contacts (for inbound routing)."""
+
+    activity_id: int
+    contact_id: int
+    agent_id: int
+    at: datetime
+
+
 class Repository(Protocol):
     """Everything smartnumber reads or writes, within one transaction."""
 
@@ -114,6 +124,16 @@ class Repository(Protocol):
         ...
 
     async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]: ...
+
+    async def latest_conversation(
+        self, contact_ids: Sequence[int], since: datetime
+    ) -> LatestActivity | None:
+        """Newest call or text with an agent since the given time (ties: newest id)."""
+        ...
+
+    async def latest_outbound(self, contact_ids: Sequence[int]) -> LatestActivity | None:
+        """Newest outbound activity of any kind with an agent (ties: newest id)."""
+        ...
 
     # installation settings
     async def settings(self) -> dict[str, str]: ...

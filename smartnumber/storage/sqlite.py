@@ -29,7 +29,13 @@ from ..model import (
     Team,
 )
 from .migrations import apply_migrations
-from .repository import NewActivity, NewAgent, NewContact, NewSmartNumber
+from .repository import (
+    LatestActivity,
+    NewActivity,
+    NewAgent,
+    NewContact,
+    NewSmartNumber,
+)
 
 _AGENT_COLUMNS = (
     "id, name, cell, endpoint, office_id, team_id, active, admin, email, sip_contact, sip_secret"
@@ -383,6 +389,36 @@ class SqliteRepository:
             [*contact_ids, limit],
         )
         return [_activity(r) for r in rows]
+
+    # Both queries must match the WHERE of their partial index word for word, or SQLite
+    # will not use it (see 0001_initial.sql).
+    async def latest_conversation(
+        self, contact_ids: Sequence[int], since: datetime
+    ) -> LatestActivity | None:
+        return await self._latest(
+            "kind IN ('call', 'text') AND agent_id IS NOT NULL AND at >= ?",
+            contact_ids,
+            [to_millis(since)],
+        )
+
+    async def latest_outbound(self, contact_ids: Sequence[int]) -> LatestActivity | None:
+        return await self._latest(
+            "direction = 'outbound' AND agent_id IS NOT NULL", contact_ids, []
+        )
+
+    async def _latest(
+        self, condition: str, contact_ids: Sequence[int], params: list[Any]
+    ) -> LatestActivity | None:
+        if not contact_ids:
+            return None
+        marks = ",".join("?" * len(contact_ids))
+        row = await self._one(
+            f"SELECT id, contact_id, agent_id, at FROM activities"
+            f" WHERE contact_id IN ({marks}) AND {condition}"
+            " ORDER BY at DESC, id DESC LIMIT 1",
+            [*contact_ids, *params],
+        )
+        return LatestActivity(row[0], row[1], row[2], from_millis(row[3])) if row else None
 
     # -- settings ------------------------------------------------------------
 

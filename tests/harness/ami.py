@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,10 +35,8 @@ class AmiWatcher:
                 names = sorted({e.get("Event", "?") for e in self.events})
                 raise AssertionError(f"no matching AMI event in {timeout}s; saw: {names}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def named(self, name: str) -> list[Event]:
         return [e for e in self.events if e.get("Event") == name]

@@ -3,7 +3,6 @@ the DID's context tries FastAGI, sees it fail, and dials the number's fallback a
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.harness.ami import watch

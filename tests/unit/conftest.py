@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from smartnumber.cli import cli
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    """`smartnumber --db <tmp db> ARGS`; asserts exit 0 unless ok=False."""
+    db = tmp_path / "sn.db"
+
+    def invoke(*args: str, ok: bool = True) -> Result:
+        result = CliRunner().invoke(cli, ["--db", str(db), *args])
+        if ok:
+            assert result.exit_code == 0, f"{args}: {result.output}{result.exception!r}"
+        return result
+
+    invoke("init")
+    return invoke
+
+
+def as_json(result: Result) -> Any:
+    return json.loads(result.output)
+
+
+def assert_user_error(result: Result, *fragments: str) -> None:
+    """Exit 1 with one line naming the problem, and no traceback."""
+    assert result.exit_code == 1, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def provisioned(run: Run) -> Run:
+    run("office", "add", "Main")
+    run("office", "add", "Uptown")
+    run("team", "add", "Sales", "--office", "Main")
+    run(
+        "agent",
+        "add",
+        "Alice",
+        "--cell",
+        "+12125550101",
+        "--team",
+        "Sales",
+        "--endpoint",
+        "PJSIP/alice",
+        "--admin",
+        "--email",
+        "alice@example.com",
+    )
+    run(
+        "agent",
+        "add",
+        "Bob",
+        "--cell",
+        "(212) 555-0102",
+        "--office",
+        "Main",
+        "--endpoint",
+        "PJSIP/bob",
+        "--sip-contact",
+        "sip:127.0.0.4:5060",
+    )
+    run("agent", "add", "Carol", "--cell", "2125550103", "--office", "Uptown")
+    run("number", "add", "+12125550100", "--scope", "office", "--owner", "Main")
+    run("number", "add", "+12125550110", "--scope", "team", "--owner", "Sales")
+    run("number", "add", "+12125550120", "--scope", "personal", "--owner", "Bob")
+    return run

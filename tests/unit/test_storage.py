@@ -1,0 +1,176 @@
+"""SQLite storage: migrations, pragmas, model rules, and the routing queries' indexes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from smartnumber.errors import Conflict
+from smartnumber.model import ActivityKind, ContactPhone, Direction, Scope
+from smartnumber.storage.migrations import sqlite_migrations
+from smartnumber.storage.repository import NewActivity, NewAgent, NewContact, NewSmartNumber
+from smartnumber.storage.sqlite import SqliteStore
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    opened = await SqliteStore.open(tmp_path / "t.db")
+    yield opened
+    await opened.close()
+
+
+async def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    for _ in range(2):
+        store = await SqliteStore.open(path)
+        await store.close()
+    async with aiosqlite.connect(path) as db:
+        rows = await (await db.execute("SELECT version FROM schema_migrations")).fetchall()
+        mode = await (await db.execute("PRAGMA journal_mode")).fetchone()
+    assert [r[0] for r in rows] == [m.version for m in sqlite_migrations()]
+    assert mode[0] == "wal"
+
+
+async def test_foreign_keys_are_enforced(store: SqliteStore) -> None:
+    with pytest.raises(Conflict):
+        async with store.transaction() as repo:
+            await repo.add_team("Sales", office_id=999)
+
+
+async def test_a_failed_transaction_leaves_nothing(store: SqliteStore) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as repo:
+            await repo.add_office("Main")
+            raise RuntimeError("boom")
+    async with store.transaction() as repo:
+        assert await repo.list_offices() == []
+
+
+async def _people(repo):
+    office = await repo.add_office("Main")
+    alice = await repo.add_agent(NewAgent("Alice", "+12125550101", office_id=office.id))
+    bob = await repo.add_agent(NewAgent("Bob", "+12125550102", office_id=office.id))
+    return office, alice, bob
+
+
+async def test_shared_numbers_find_every_contact(store: SqliteStore) -> None:
+    async with store.transaction() as repo:
+        await _people(repo)
+        shared = ContactPhone("+12125550199")
+        ann = await repo.add_contact(NewContact("Ann", (shared,), T0))
+        ben = await repo.add_contact(NewContact("Ben", (shared, ContactPhone("+12125550198")), T0))
+        found = await repo.contacts_by_phone("+12125550199")
+        assert [c.name for c in found] == ["Ann", "Ben"]
+        assert [p.e164 for p in (await repo.contact_by_id(ben.id)).phones] == [
+            "+12125550199",
+            "+12125550198",
+        ]
+        assert ann.phones[0].subscription.value == "subscribed"
+
+
+async def test_personal_number_needs_an_agent_owner(store: SqliteStore) -> None:
+    async with store.transaction() as repo:
+        _, alice, _ = await _people(repo)
+        first = await repo.add_number(NewSmartNumber("+12125550001", Scope.PERSONAL, alice.id))
+        second = await repo.add_number(NewSmartNumber("+12125550002", Scope.PERSONAL, alice.id))
+        await repo.set_primary_number(second)
+        owned = await repo.numbers_owned(Scope.PERSONAL, alice.id)
+        assert [(n.e164, n.primary) for n in owned] == [
+            (second.e164, True),
+            (first.e164, False),
+        ]
+        with pytest.raises(Conflict):
+            await repo.add_number(NewSmartNumber("+12125550001", Scope.OFFICE, 1))
+
+
+async def test_activity_external_id_is_imported_once(store: SqliteStore) -> None:
+    async with store.transaction() as repo:
+        _, alice, _ = await _people(repo)
+        ann = await repo.add_contact(NewContact("Ann", (ContactPhone("+12125550199"),), T0))
+        email = NewActivity(
+            ann.id, ActivityKind.EMAIL, Direction.OUTBOUND, T0, alice.id, external_id="crm-1"
+        )
+        assert await repo.add_activity(email) is not None
+        assert await repo.add_activity(email) is None
+        assert len(await repo.timeline([ann.id], 10)) == 1
+
+
+async def test_timeline_is_newest_first(store: SqliteStore) -> None:
+    async with store.transaction() as repo:
+        _, alice, _ = await _people(repo)
+        ann = await repo.add_contact(NewContact("Ann", (ContactPhone("+12125550199"),), T0))
+        for hours in (1, 3, 2):
+            await repo.add_activity(
+                NewActivity(
+                    ann.id,
+                    ActivityKind.NOTE,
+                    Direction.INTERNAL,
+                    T0 + timedelta(hours=hours),
+                    alice.id,
+                    detail={"h": hours},
+                )
+            )
+        assert [a.detail["h"] for a in await repo.timeline([ann.id], 10)] == [3, 2, 1]
+
+
+async def test_latest_conversation_and_outbound(store: SqliteStore) -> None:
+    async with store.transaction() as repo:
+        _, alice, bob = await _people(repo)
+        ann = await repo.add_contact(NewContact("Ann", (ContactPhone("+12125550199"),), T0))
+
+        async def add(kind, direction, at, agent):
+            return await repo.add_activity(NewActivity(ann.id, kind, direction, at, agent))
+
+        await add(ActivityKind.CALL, Direction.INBOUND, T0 - timedelta(days=100), alice.id)
+        await add(ActivityKind.EMAIL, Direction.OUTBOUND, T0 - timedelta(days=5), bob.id)
+        await add(ActivityKind.CALL, Direction.INBOUND, T0 - timedelta(days=1), None)  # missed
+        since = T0 - timedelta(days=90)
+        assert await repo.latest_conversation([ann.id], since) is None
+        latest = await repo.latest_outbound([ann.id])
+        assert latest is not None and latest.agent_id == bob.id
+
+        # Ties are broken by the newest activity, deterministically.
+        await add(ActivityKind.TEXT, Direction.OUTBOUND, T0, alice.id)
+        await add(ActivityKind.TEXT, Direction.INBOUND, T0, bob.id)
+        latest = await repo.latest_conversation([ann.id], since)
+        assert latest is not None and latest.agent_id == bob.id
+
+
+@pytest.mark.parametrize(
+    ("method", "index"),
+    [
+        ("latest_conversation", "activities_latest_conversation"),
+        ("latest_outbound", "activities_latest_outbound"),
+    ],
+)
+async def test_routing_queries_use_their_partial_index(
+    store: SqliteStore, method: str, index: str
+) -> None:
+    """The query plan must name the partial index: a refactor that changes the WHERE
+    clause and silently drops to a table scan fails here, not at 10 M activities."""
+    db = store._db
+    plans: list[str] = []
+    original = db.execute
+
+    def spy(sql, params=()):
+        if sql.lstrip().startswith("SELECT id, contact_id, agent_id, at FROM activities"):
+            plans.append(sql)
+        return original(sql, params)
+
+    db.execute = spy  # type: ignore[method-assign]
+    try:
+        async with store.transaction() as repo:
+            args = ([1, 2], T0) if method == "latest_conversation" else ([1, 2],)
+            await getattr(repo, method)(*args)
+    finally:
+        db.execute = original  # type: ignore[method-assign]
+    (sql,) = plans
+    params = [1, 2, 0] if method == "latest_conversation" else [1, 2]
+    async with db.execute(f"EXPLAIN QUERY PLAN {sql}", params) as cursor:
+        detail = " | ".join(row[3] for row in await cursor.fetchall())
+    assert index in detail, detail
