@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
-from . import clock, imports, output, provision, settings, views
+from . import clock, imports, output, phone, provision, settings, views
+from . import demo as demo_data
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
 from .errors import UserError
@@ -545,8 +546,13 @@ def timeline(phone_number: str, limit: int, as_json: bool) -> None:
         ]
 
     rows = with_repo(work)
+    if as_json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        row["at"] = output.when(row["at"])
     columns = ["at", "kind", "direction", "contact", "agent", "smart_number", "detail"]
-    output.emit_json(rows) if as_json else output.table(rows, columns, "no activity yet")
+    output.table(rows, columns, "no activity yet")
 
 
 # -- installation settings -------------------------------------------------------------------
@@ -699,6 +705,58 @@ def asterisk_status(instance_dir: Path, as_json: bool) -> None:
         click.echo(f"asterisk running (pid {pid})\n{uptime}" if pid else "asterisk is not running")
     if pid is None:
         sys.exit(3)
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def demo() -> None:
+    """Demo data and a test call, to try smartnumber without a phone."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Provision a demo company: an office, teams, agents, numbers, contacts, history."""
+    loaded = with_repo(lambda repo: demo_data.load(repo, clock.now()))
+    click.echo("demo data loaded" if loaded else "demo data already loaded")
+
+
+@demo.command("call")
+@click.argument("e164", metavar="NUMBER", default="+12125550100")
+@click.option(
+    "--from",
+    "caller",
+    default="+12125550150",
+    show_default=True,
+    help="The caller's number (a demo contact by default).",
+)
+def demo_call(e164: str, caller: str) -> None:
+    """Call a Smart Number from the trunk; sipp phones answer for agents on loopback.
+
+    Needs the private Asterisk running (`smartnumber asterisk start`).
+    """
+    number = phone.to_e164(e164)
+    caller_id = phone.to_e164(caller)
+
+    async def gather(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str | None]]]:
+        await provision.number_called(repo, number)
+        return await settings.load(repo), [
+            (a.name, a.sip_contact) for a in await repo.list_agents()
+        ]
+
+    values, agents = with_repo(gather)
+    phones = demo_data.loopback_phones(agents)
+    click.echo(
+        f"calling {number} from {caller_id} through {values['sip.bind']}:{values['sip.port']}"
+        f" (phones up for {', '.join(phones)})"
+    )
+    outcome = asyncio.run(demo_data.call(values, phones, number, caller_id))
+    if outcome.answered_by:
+        click.echo(f"answered by {outcome.answered_by}")
+    else:
+        rung = ", ".join(outcome.rung) or "nobody"
+        raise UserError(f"not answered (rang: {rung}) {outcome.detail}".strip())
 
 
 def main() -> None:

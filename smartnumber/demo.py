@@ -1,0 +1,173 @@
+"""Demo data and a test call, so a fresh install can be tried without a phone."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from . import provision, settings
+from .errors import UserError
+from .sipp import SippParty, scenario
+from .storage.repository import Repository
+
+# Demo agents' phones are sipp parties on their own loopback addresses.
+DEMO_AGENTS = (
+    # name, cell, endpoint, static contact, office, team, admin
+    ("Alice Admin", "+12125550101", "PJSIP/alice", "sip:127.0.0.11:5060", "Downtown", None, True),
+    ("Bob Baker", "+12125550102", "PJSIP/bob", "sip:127.0.0.12:5060", "Downtown", "Sales", False),
+    (
+        "Carol Chen",
+        "+12125550103",
+        "PJSIP/carol",
+        "sip:127.0.0.13:5060",
+        "Downtown",
+        "Sales",
+        False,
+    ),
+    # Dana registers a softphone (user dana, password from `agent show`).
+    ("Dana Diaz", "+12125550104", "PJSIP/dana", None, "Downtown", "Rentals", False),
+)
+DEMO_NUMBERS = (
+    ("+12125550100", "office", "Downtown"),
+    ("+12125550110", "team", "Sales"),
+    ("+12125550120", "personal", "Bob Baker"),
+)
+DEMO_CONTACTS = (
+    ("Grace Hopper", ("+12125550150",), "Bob Baker"),
+    ("Alan Turing", ("+12125550151", "+13125550151"), "Carol Chen"),
+    ("Ada Lovelace", ("+12125550152",), None),
+    ("Pat Smith", ("+12125550153",), "Carol Chen"),  # shared home line
+    ("Sam Smith", ("+12125550153",), "Bob Baker"),
+)
+
+
+async def load(repo: Repository, now: datetime) -> bool:
+    """Provision the demo company; False (and nothing changed) if it is already there."""
+    if await repo.office_by_name("Downtown"):
+        return False
+    await settings.ensure_defaults(repo)
+    await provision.add_office(repo, "Downtown")
+    for team_name in ("Sales", "Rentals"):
+        await provision.add_team(repo, team_name, "Downtown")
+    for name, cell, endpoint, contact, office, team, admin in DEMO_AGENTS:
+        await provision.add_agent(
+            repo,
+            name,
+            cell,
+            endpoint=endpoint,
+            sip_contact=contact,
+            office_name=office,
+            team_name=team,
+            admin=admin,
+            email=f"{name.split()[0].lower()}@example.com",
+        )
+    for number, scope, owner in DEMO_NUMBERS:
+        await provision.add_number(repo, number, scope, owner)
+    for contact_name, phones, contact_owner in DEMO_CONTACTS:
+        await provision.add_contact(
+            repo, contact_name, phones, now=now, owner=contact_owner, source="demo"
+        )
+    timeline: tuple[tuple[str, str | None, str, str, str, int, str | None], ...] = (
+        ("+12125550150", None, "Carol Chen", "email", "outbound", 20, "New listings on 5th Ave"),
+        ("+12125550150", None, "Bob Baker", "text", "outbound", 3, "Still interested?"),
+        ("+12125550151", None, "Carol Chen", "search_alert", "outbound", 2, "3 new matches"),
+        ("+12125550153", "Pat Smith", "Carol Chen", "call", "outbound", 10, None),
+        ("+12125550153", "Sam Smith", "Bob Baker", "text", "inbound", 1, "Call me back"),
+    )
+    for number, which, agent, kind, direction, days_ago, detail in timeline:
+        await provision.add_activity(
+            repo,
+            contact_number=number,
+            contact_name=which,
+            agent=agent,
+            kind=kind,
+            direction=direction,
+            at=now - timedelta(days=days_ago),
+            detail={"text": detail} if detail else {},
+            external_id=None,
+        )
+    return True
+
+
+_STATIC_CONTACT = re.compile(r"^sip:(?:[^@]+@)?(127\.\d{1,3}\.\d{1,3}\.\d{1,3})(?::(\d+))?$")
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    answered_by: str | None  # agent name
+    rung: list[str]  # agents whose phones were offered the call
+    caller_ok: bool
+    detail: str
+
+
+async def call(
+    values: dict[str, str],
+    phones: dict[str, tuple[str, int]],
+    number: str,
+    caller_id: str,
+    hold_ms: int = 2000,
+) -> CallOutcome:
+    """Place one call from the trunk (settings `values`) to `number`, with a sipp phone
+    answering at each agent's loopback address (`phones`: name -> (address, port))."""
+    workdir = Path(tempfile.mkdtemp(prefix="sn-call-"))
+    parties = {
+        name: SippParty(
+            name=f"phone{i}",
+            scenario=scenario("agent"),
+            address=address,
+            port=port,
+            workdir=workdir,
+            timeout_s=30,
+        )
+        for i, (name, (address, port)) in enumerate(sorted(phones.items()))
+    }
+    caller = SippParty(
+        name="caller",
+        scenario=scenario("caller"),
+        address=values["trunk.host"],
+        port=int(values["trunk.port"]),
+        workdir=workdir,
+        remote=f"{values['sip.bind']}:{values['sip.port']}",
+        service=number,
+        variables={"caller": caller_id},
+        hold_ms=hold_ms,
+        timeout_s=40,
+    )
+    try:
+        for party in parties.values():
+            await party.start()
+        for party in parties.values():
+            await party.listening()
+        await caller.start()
+        caller_result = await caller.wait()
+        await asyncio.sleep(0.5)  # let the answering phone see the BYE
+        rung: list[str] = []
+        answered: str | None = None
+        for name, party in parties.items():
+            await party.stop()
+            result = await party.wait(timeout=5)
+            if result.requests("INVITE"):
+                rung.append(name)
+                if result.requests("BYE") or result.requests("ACK"):
+                    answered = answered or name
+        detail = "" if caller_result.succeeded else caller_result.output.strip()[-300:]
+        return CallOutcome(answered, rung, caller_result.succeeded, detail)
+    finally:
+        for party in (*parties.values(), caller):
+            await party.stop()
+
+
+def loopback_phones(agents: list[tuple[str, str | None]]) -> dict[str, tuple[str, int]]:
+    """Agents whose static SIP contact is a loopback address a sipp phone can take."""
+    phones = {}
+    for name, contact in agents:
+        match = _STATIC_CONTACT.match(contact or "")
+        if match:
+            phones[name] = (match[1], int(match[2] or 5060))
+    if not phones:
+        raise UserError("no agent has a static loopback SIP contact to answer a test call")
+    return phones

@@ -1,0 +1,34 @@
+"""What the README promises: demo data loads, and `smartnumber demo call` is answered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.harness.system import System
+
+pytestmark = pytest.mark.asterisk
+
+
+def test_demo_call_is_answered_by_a_demo_phone(system: System) -> None:
+    system.cli("demo", "load")
+    assert "already loaded" in system.cli("demo", "load").output
+    system.start_asterisk()
+
+    # No routing service runs here: the office number falls back to its admin, Alice.
+    office = system.cli("demo", "call", "+12125550100")
+    assert "answered by Alice Admin" in office.output
+    # Bob's personal number falls back to Bob.
+    personal = system.cli("demo", "call", "+12125550120", "--from", "+12125550199")
+    assert "answered by Bob Baker" in personal.output
+
+    agents = json.loads(system.cli("agent", "list", "--json").output)
+    assert {a["name"] for a in agents} >= {"Alice Admin", "Bob Baker", "Dana Diaz"}
+
+
+def test_demo_call_to_an_unknown_number_is_refused(system: System) -> None:
+    system.cli("demo", "load")
+    result = system.cli("demo", "call", "+12125550199", ok=False)
+    assert result.exit_code == 1
+    assert "+12125550199 is not a Smart Number here" in result.output
