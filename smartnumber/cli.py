@@ -18,13 +18,14 @@ from typing import Any, TypeVar
 
 import click
 
-from . import clock, imports, output, phone, provision, settings, views
+from . import calls, clock, imports, logs, output, phone, provision, service, settings, views
 from . import demo as demo_data
+from .config import ServiceConfig
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
 from .errors import UserError
 from .instance import PrivateAsterisk
-from .model import ActivityKind, Direction, LineType
+from .model import ActivityKind, Direction, LineType, RoutingMode
 from .storage.repository import Repository
 from .storage.sqlite import SqliteStore
 
@@ -324,13 +325,46 @@ def number_show(e164: str, as_json: bool) -> None:
 
     async def work(repo: Repository) -> dict[str, Any]:
         found = await provision.number_called(repo, e164)
-        view = views.number(found, await views.Names.load(repo))
+        view_names = await views.Names.load(repo)
+        view = views.number(found, view_names)
         fallback = await provision.fallback_agent(repo, found)
         view["fallback_destination"] = fallback.name if fallback else None
+        routing = await repo.number_routing(found.id)
+        view["routing"] = (
+            {
+                "mode": routing.mode.value,
+                "agents": [view_names.agent(i) for i in routing.agent_ids],
+                "last_agent": view_names.agent(routing.last_agent_id),
+            }
+            if routing
+            else None
+        )
         return view
 
     data = with_repo(work)
     output.emit_json(data) if as_json else output.record(data)
+
+
+@number.command("routing")
+@click.argument("e164", metavar="NUMBER")
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in RoutingMode]),
+    required=True,
+    help="agent: one agent; receptionist: one receptionist; group: ring all at "
+    "once; round-robin: take turns (fair, remembered across restarts).",
+)
+@click.option("--agents", "agent_list", required=True, help="NAME[,NAME...] in order.")
+def number_routing(e164: str, mode: str, agent_list: str) -> None:
+    """How the number routes callers no agent is attached to (new leads)."""
+    names = [n.strip() for n in agent_list.split(",") if n.strip()]
+    number, routing_mode, agents = with_repo(
+        lambda repo: calls.set_number_routing(repo, e164, mode, names)
+    )
+    click.echo(f"{number.e164}: {routing_mode.value} -> {', '.join(a.name for a in agents)}")
+    inactive = [a.name for a in agents if not a.active]
+    if inactive:
+        click.echo(f"note: inactive, skipped or redirected to an admin: {', '.join(inactive)}")
 
 
 # -- contacts ---------------------------------------------------------------------------------
@@ -705,6 +739,75 @@ def asterisk_status(instance_dir: Path, as_json: bool) -> None:
         click.echo(f"asterisk running (pid {pid})\n{uptime}" if pid else "asterisk is not running")
     if pid is None:
         sys.exit(3)
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+
+@cli.group()
+def route() -> None:
+    """Inbound call routing decisions."""
+
+
+@route.command("explain")
+@click.option("--number", "e164", required=True, help="The Smart Number called.")
+@click.option("--caller", required=True, help="The caller's number.")
+@click.option("--at", "at_text", help="Decide as of this ISO-8601 time (default now).")
+@JSON_OPTION
+def route_explain(e164: str, caller: str, at_text: str | None, as_json: bool) -> None:
+    """Whom a call would ring and why, without placing a call or changing anything."""
+    at = clock.parse_iso(at_text) if at_text else clock.now()
+    decision = with_repo(lambda repo: calls.explain(repo, e164, caller, at))
+    data = decision.as_dict()
+    if as_json:
+        output.emit_json(data)
+        return
+    output.record(
+        {
+            "ring": ", ".join(data["agents"]) or "nobody (the number's fallback destination)",
+            "rule": data["rule"],
+            "strategy": data["strategy"],
+            "redirect": data["redirect"],
+            "contact": data["contact"],
+            "new_lead": data["new_lead"],
+            "ambiguous_contacts": data["ambiguous_contacts"] or None,
+            "reason": data["reason"],
+        }
+    )
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file: [agi] [ami] [routing] [log] sections.",
+)
+@click.option("--agi-bind", help="Address the FastAGI server listens on (default: agi.host).")
+@click.option("--agi-port", type=int, help="FastAGI port (default: agi.port).")
+@click.option("--ami-host", help="Asterisk manager address (default: ami.bind).")
+@click.option("--ami-port", type=int, help="Asterisk manager port (default: ami.port).")
+@click.option("--ami-username", help="AMI user (default: ami.username).")
+@click.option("--ami-secret", help="AMI password (default: ami.secret).")
+@click.option(
+    "--routing-budget-ms",
+    type=int,
+    help="Time a routing decision may take before the call falls back (300).",
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
+def serve(config_file: Path | None, **flags: Any) -> None:
+    """Run the FastAGI routing service and the AMI connection (until SIGTERM/Ctrl-C)."""
+    config = ServiceConfig.from_settings(with_repo(settings.load))
+    if config_file is not None:
+        config = config.with_file(config_file)
+    config = config.with_values(flags)
+    logs.setup(config.log_level)
+    try:
+        asyncio.run(service.run(config, _db()))
+    except OSError as exc:
+        raise UserError(
+            f"cannot serve on {config.agi_bind}:{config.agi_port}: {exc.strerror}"
+        ) from None
 
 
 # -- demo -----------------------------------------------------------------------------------

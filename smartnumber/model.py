@@ -43,6 +43,22 @@ class Subscription(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
 
 
+class RoutingMode(StrEnum):
+    AGENT = "agent"
+    RECEPTIONIST = "receptionist"
+    GROUP = "group"
+    ROUND_ROBIN = "round-robin"
+
+
+@dataclass(frozen=True)
+class NumberRouting:
+    """How a number routes callers no agent is attached to (SPEC 3.4)."""
+
+    mode: RoutingMode
+    agent_ids: tuple[int, ...]
+    last_agent_id: int | None = None  # round-robin: who got the previous call
+
+
 @dataclass(frozen=True)
 class Office:
     id: int
@@ -106,6 +122,7 @@ class Contact:
     owner_office_id: int | None
     source: str
     created_at: datetime
+    assigned_agent_id: int | None = None
 
 
 @dataclass(frozen=True)

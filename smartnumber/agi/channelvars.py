@@ -7,6 +7,7 @@ REASON: Final = "SMARTNUMBER_REASON"  # one readable line, for logs and the time
 DID: Final = "SMARTNUMBER_DID"  # the Smart Number called, set by the dialplan (E.164)
 DIAL: Final = "SMARTNUMBER_DIAL"  # dial targets built by the handler from the database
 TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
+CALL: Final = "SMARTNUMBER_CALL"  # the call's timeline entry id, read back when it ends
 
 # The only shape of dial string a handler may set: PJSIP endpoints or trunk numbers joined
 # by '&'. Handlers check it; the dialplan re-checks the characters (FILTER) before Dial.
@@ -19,4 +20,5 @@ ALL: Final = {
     "DID": DID,
     "DIAL": DIAL,
     "TIMEOUT": TIMEOUT,
+    "CALL": CALL,
 }

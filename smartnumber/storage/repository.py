@@ -20,7 +20,9 @@ from ..model import (
     Contact,
     ContactPhone,
     Direction,
+    NumberRouting,
     Office,
+    RoutingMode,
     Scope,
     SmartNumber,
     Team,
@@ -80,6 +82,7 @@ class LatestActivity:
     activity_id: int
     contact_id: int
     agent_id: int
+    kind: ActivityKind
     at: datetime
 
 
@@ -110,6 +113,11 @@ class Repository(Protocol):
     async def list_numbers(self) -> list[SmartNumber]: ...
     async def numbers_owned(self, scope: Scope, owner_id: int) -> list[SmartNumber]: ...
     async def set_primary_number(self, number: SmartNumber) -> None: ...
+    async def number_routing(self, number_id: int) -> NumberRouting | None: ...
+    async def set_number_routing(
+        self, number_id: int, mode: RoutingMode, agent_ids: Sequence[int]
+    ) -> None: ...
+    async def set_round_robin_cursor(self, number_id: int, agent_id: int) -> None: ...
 
     # contacts
     async def add_contact(self, contact: NewContact) -> Contact: ...
@@ -117,6 +125,15 @@ class Repository(Protocol):
     async def contacts_by_phone(self, e164: str) -> list[Contact]: ...
     async def list_contacts(self, limit: int, offset: int = 0) -> list[Contact]: ...
     async def count_contacts(self) -> int: ...
+    async def set_contact_ownership(
+        self,
+        contact_id: int,
+        *,
+        owner_agent_id: int | None,
+        owner_team_id: int | None,
+        owner_office_id: int | None,
+        assigned_agent_id: int | None,
+    ) -> None: ...
 
     # the timeline
     async def add_activity(self, activity: NewActivity) -> Activity | None:
@@ -124,6 +141,10 @@ class Repository(Protocol):
         ...
 
     async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]: ...
+    async def activity_by_id(self, activity_id: int) -> Activity | None: ...
+    async def update_activity(
+        self, activity_id: int, agent_id: int | None, detail: dict[str, Any]
+    ) -> None: ...
 
     async def latest_conversation(
         self, contact_ids: Sequence[int], since: datetime

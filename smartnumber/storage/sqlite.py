@@ -22,7 +22,9 @@ from ..model import (
     ContactPhone,
     Direction,
     LineType,
+    NumberRouting,
     Office,
+    RoutingMode,
     Scope,
     SmartNumber,
     Subscription,
@@ -43,7 +45,10 @@ _AGENT_COLUMNS = (
 _NUMBER_COLUMNS = (
     "id, e164, scope, office_id, team_id, agent_id, is_primary, fallback_agent_id, settings"
 )
-_CONTACT_COLUMNS = "id, name, owner_agent_id, owner_team_id, owner_office_id, source, created_at"
+_CONTACT_COLUMNS = (
+    "id, name, owner_agent_id, owner_team_id, owner_office_id, source, created_at,"
+    " assigned_agent_id"
+)
 _ACTIVITY_COLUMNS = (
     "id, contact_id, agent_id, kind, direction, at, smart_number_id, detail, external_id"
 )
@@ -262,6 +267,47 @@ class SqliteRepository:
             (number.id, number.agent_id),
         )
 
+    async def number_routing(self, number_id: int) -> NumberRouting | None:
+        row = await self._one(
+            "SELECT mode, last_agent_id FROM number_routing WHERE number_id = ?", (number_id,)
+        )
+        if row is None:
+            return None
+        agents = await self._all(
+            "SELECT agent_id FROM number_routing_agents WHERE number_id = ? ORDER BY position",
+            (number_id,),
+        )
+        return NumberRouting(RoutingMode(row[0]), tuple(r[0] for r in agents), row[1])
+
+    async def set_number_routing(
+        self, number_id: int, mode: RoutingMode, agent_ids: Sequence[int]
+    ) -> None:
+        # The round-robin cursor survives a change of the list while its agent stays in it.
+        await self._db.execute(
+            "INSERT INTO number_routing (number_id, mode) VALUES (?, ?)"
+            " ON CONFLICT (number_id) DO UPDATE SET mode = excluded.mode",
+            (number_id, mode.value),
+        )
+        await self._db.execute(
+            "DELETE FROM number_routing_agents WHERE number_id = ?", (number_id,)
+        )
+        await self._db.executemany(
+            "INSERT INTO number_routing_agents (number_id, position, agent_id) VALUES (?, ?, ?)",
+            [(number_id, i, agent_id) for i, agent_id in enumerate(agent_ids)],
+        )
+        marks = ",".join("?" * len(agent_ids)) or "NULL"
+        await self._db.execute(
+            "UPDATE number_routing SET last_agent_id = NULL"
+            f" WHERE number_id = ? AND last_agent_id NOT IN ({marks})",
+            (number_id, *agent_ids),
+        )
+
+    async def set_round_robin_cursor(self, number_id: int, agent_id: int) -> None:
+        await self._db.execute(
+            "UPDATE number_routing SET last_agent_id = ? WHERE number_id = ?",
+            (agent_id, number_id),
+        )
+
     # -- contacts ------------------------------------------------------------
 
     async def add_contact(self, contact: NewContact) -> Contact:
@@ -326,6 +372,21 @@ class SqliteRepository:
         row = await self._one("SELECT count(*) FROM contacts")
         return int(row[0]) if row else 0
 
+    async def set_contact_ownership(
+        self,
+        contact_id: int,
+        *,
+        owner_agent_id: int | None,
+        owner_team_id: int | None,
+        owner_office_id: int | None,
+        assigned_agent_id: int | None,
+    ) -> None:
+        await self._db.execute(
+            "UPDATE contacts SET owner_agent_id = ?, owner_team_id = ?, owner_office_id = ?,"
+            " assigned_agent_id = ? WHERE id = ?",
+            (owner_agent_id, owner_team_id, owner_office_id, assigned_agent_id, contact_id),
+        )
+
     async def _with_phones(self, rows: Sequence[sqlite3.Row]) -> list[Contact]:
         if not rows:
             return []
@@ -341,7 +402,9 @@ class SqliteRepository:
                 ContactPhone(e164, Subscription(subscription), LineType(line_type))
             )
         return [
-            Contact(r[0], r[1], tuple(phones[r[0]]), r[2], r[3], r[4], r[5], from_millis(r[6]))
+            Contact(
+                r[0], r[1], tuple(phones[r[0]]), r[2], r[3], r[4], r[5], from_millis(r[6]), r[7]
+            )
             for r in rows
         ]
 
@@ -390,6 +453,20 @@ class SqliteRepository:
         )
         return [_activity(r) for r in rows]
 
+    async def activity_by_id(self, activity_id: int) -> Activity | None:
+        row = await self._one(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE id = ?", (activity_id,)
+        )
+        return _activity(row) if row else None
+
+    async def update_activity(
+        self, activity_id: int, agent_id: int | None, detail: dict[str, Any]
+    ) -> None:
+        await self._db.execute(
+            "UPDATE activities SET agent_id = ?, detail = ? WHERE id = ?",
+            (agent_id, json.dumps(detail, sort_keys=True), activity_id),
+        )
+
     # Both queries must match the WHERE of their partial index word for word, or SQLite
     # will not use it (see 0001_initial.sql).
     async def latest_conversation(
@@ -413,12 +490,14 @@ class SqliteRepository:
             return None
         marks = ",".join("?" * len(contact_ids))
         row = await self._one(
-            f"SELECT id, contact_id, agent_id, at FROM activities"
+            f"SELECT id, contact_id, agent_id, kind, at FROM activities"
             f" WHERE contact_id IN ({marks}) AND {condition}"
             " ORDER BY at DESC, id DESC LIMIT 1",
             [*contact_ids, *params],
         )
-        return LatestActivity(row[0], row[1], row[2], from_millis(row[3])) if row else None
+        if row is None:
+            return None
+        return LatestActivity(row[0], row[1], row[2], ActivityKind(row[3]), from_millis(row[4]))
 
     # -- settings ------------------------------------------------------------
 

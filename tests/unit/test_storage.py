@@ -158,7 +158,7 @@ async def test_routing_queries_use_their_partial_index(
     original = db.execute
 
     def spy(sql, params=()):
-        if sql.lstrip().startswith("SELECT id, contact_id, agent_id, at FROM activities"):
+        if sql.lstrip().startswith("SELECT id, contact_id, agent_id, kind, at FROM activities"):
             plans.append(sql)
         return original(sql, params)
 

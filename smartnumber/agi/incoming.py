@@ -1,0 +1,82 @@
+"""AGI(agi://host/incoming): whom does this call to a Smart Number ring?
+
+Reads SMARTNUMBER_DID (set by the dialplan) and the caller ID; sets SMARTNUMBER_STATUS,
+SMARTNUMBER_REASON, and when routed SMARTNUMBER_DIAL, SMARTNUMBER_TIMEOUT and
+SMARTNUMBER_CALL. Past the time budget or on any error: FALLBACK, and the dialplan
+dials the number's fallback destination.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .. import calls, logs, phone
+from . import channelvars as var
+from .context import HandlerContext
+from .server import AgiSession
+
+log = logging.getLogger("smartnumber.calls")
+
+
+async def handle(session: AgiSession, ctx: HandlerContext) -> None:
+    did = await session.get_variable(var.DID) or ""
+    caller_raw = session.headers.get("agi_callerid", "")
+    if not phone.is_e164(did):
+        await _answer(session, "ERROR", f"{var.DID} is not an E.164 number")
+        return
+
+    async def route() -> calls.RoutedCall:
+        async with ctx.store.transaction() as repo:
+            return await calls.route_incoming(repo, did, caller_raw, ctx.clock())
+
+    try:
+        routed = await asyncio.wait_for(route(), ctx.routing_budget)
+    except TimeoutError:
+        reason = f"routing took longer than {ctx.routing_budget * 1000:.0f} ms"
+        await _answer(session, "FALLBACK", reason, did=did, caller=caller_raw)
+        return
+    except Exception as exc:  # storage down, bad data: the caller must still be connected
+        log.exception("routing failed")
+        await _answer(
+            session, "FALLBACK", f"routing failed: {exc}"[:200], did=did, caller=caller_raw
+        )
+        return
+    decision = routed.decision
+    if not routed.dial:
+        await _answer(
+            session,
+            "FALLBACK",
+            decision.reason,
+            did=did,
+            caller=caller_raw,
+            decision=decision.as_dict(),
+        )
+        return
+    await session.set_variable(var.DIAL, routed.dial)
+    await session.set_variable(var.TIMEOUT, str(routed.ring_seconds))
+    if routed.call_id is not None:
+        await session.set_variable(var.CALL, str(routed.call_id))
+    await _answer(
+        session,
+        "OK",
+        decision.reason,
+        did=did,
+        caller=caller_raw,
+        decision=decision.as_dict(),
+        dial=routed.dial,
+        call_id=routed.call_id,
+    )
+
+
+async def _answer(session: AgiSession, status: str, reason: str, **fields: object) -> None:
+    await session.set_variable(var.STATUS, status)
+    await session.set_variable(var.REASON, reason)
+    logs.event(
+        log,
+        "call routed",
+        status=status,
+        reason=reason,
+        channel=session.headers.get("agi_channel"),
+        **fields,
+    )

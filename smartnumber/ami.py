@@ -1,0 +1,143 @@
+"""One long-lived AMI connection (panoramisk), kept up by us.
+
+panoramisk reconnects on its own after a fixed delay and pings without a deadline;
+here a supervisor owns the lifecycle instead: log in, ping every `ping_interval`
+seconds and drop the connection when a pong does not come within `ping_timeout`, then
+reconnect with exponential backoff. Asterisk restarts are survived without help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from panoramisk import Manager
+
+from . import logs
+
+log = logging.getLogger("smartnumber.ami")
+
+
+@dataclass(frozen=True)
+class AmiConfig:
+    host: str
+    port: int
+    username: str
+    secret: str
+    ping_interval: float = 10.0
+    ping_timeout: float = 5.0
+    login_timeout: float = 5.0
+    backoff_first: float = 0.5
+    backoff_max: float = 30.0
+
+
+class AmiLink:
+    """Keeps one logged-in AMI session; `connected` says whether it is up right now."""
+
+    def __init__(self, config: AmiConfig) -> None:
+        self.config = config
+        self.connected = asyncio.Event()
+        self.connects = 0  # successful logins so far (a reconnect counts again)
+        self._manager: Any = None
+        self._lost = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listeners: list[tuple[str, Callable[[dict[str, str]], None]]] = []
+
+    def on_event(self, pattern: str, callback: Callable[[dict[str, str]], None]) -> None:
+        """Call back for AMI events matching pattern (fnmatch), on every connection."""
+        self._listeners.append((pattern, callback))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._supervise(), name="ami-link")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._drop()
+
+    async def action(self, action: dict[str, str], timeout: float = 5.0) -> Any:
+        """Send one action on the live connection; raises ConnectionError when down."""
+        if not self.connected.is_set() or self._manager is None:
+            raise ConnectionError("AMI is not connected")
+        return await asyncio.wait_for(self._manager.send_action(action), timeout)
+
+    async def _supervise(self) -> None:
+        delay = self.config.backoff_first
+        while True:
+            try:
+                await self._session()
+                delay = self.config.backoff_first  # it was up: start the backoff over
+            except (OSError, TimeoutError, ConnectionError) as exc:
+                logs.event(
+                    log,
+                    "AMI connection failed",
+                    error=str(exc) or type(exc).__name__,
+                    retry_in=delay,
+                )
+            finally:
+                self._drop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.backoff_max)
+
+    async def _session(self) -> None:
+        cfg = self.config
+        loop = asyncio.get_running_loop()
+        self._lost.clear()
+        manager = Manager(
+            host=cfg.host,
+            port=cfg.port,
+            username=cfg.username,
+            secret=cfg.secret,
+            loop=loop,
+            ping_delay=10**9,
+            reconnect_timeout=10**9,  # we ping and reconnect
+        )
+        manager.connection_lost = lambda exc: loop.call_soon_threadsafe(self._lost.set)
+        for pattern, callback in self._listeners:
+            manager.register_event(pattern, lambda _m, msg, cb=callback: cb(dict(msg)))
+        self._manager = manager
+        await manager.connect()  # raises OSError when nothing listens
+        # connect()'s own done-callback has sent Login by now; wait for its answer.
+        login = manager.authenticated_future
+        if login is None:
+            raise ConnectionError("AMI login was not sent")
+        try:
+            answer = await asyncio.wait_for(asyncio.shield(login), cfg.login_timeout)
+        except TimeoutError:
+            raise TimeoutError("AMI login timed out") from None
+        if not answer.success:
+            raise ConnectionError("AMI login refused (check ami.username / ami.secret)")
+        self.connects += 1
+        self.connected.set()
+        logs.event(log, "AMI connected", host=cfg.host, port=cfg.port, connects=self.connects)
+        while True:
+            lost = asyncio.create_task(self._lost.wait())
+            try:
+                await asyncio.wait_for(asyncio.shield(lost), cfg.ping_interval)
+            except TimeoutError:
+                pass
+            finally:
+                lost.cancel()
+            if self._lost.is_set():
+                raise ConnectionError("AMI connection closed")
+            try:
+                await asyncio.wait_for(manager.send_action({"Action": "Ping"}), cfg.ping_timeout)
+            except TimeoutError:
+                raise TimeoutError(f"no AMI pong within {cfg.ping_timeout}s") from None
+
+    def _drop(self) -> None:
+        was_up = self.connected.is_set()
+        self.connected.clear()
+        if self._manager is not None:
+            self._manager.connection_lost = lambda exc: None
+            with contextlib.suppress(Exception):
+                self._manager.close()
+            self._manager = None
+        if was_up:
+            logs.event(log, "AMI disconnected")

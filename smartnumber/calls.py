@@ -1,0 +1,308 @@
+"""Inbound calls: gather the facts, decide (routing/), act on the decision, record it.
+
+The FastAGI handlers and `route explain` both come through here, so a real call and
+its explanation are decided by the same code from the same facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from . import phone, provision
+from .agi.channelvars import DIAL_STRING_RE
+from .dialplan.context import dial_target
+from .errors import UserError
+from .model import (
+    ActivityKind,
+    Agent,
+    Contact,
+    ContactPhone,
+    Direction,
+    RoutingMode,
+    Scope,
+    SmartNumber,
+)
+from .routing.inbound import (
+    CONVERSATION_WINDOW,
+    AgentInfo,
+    CallFacts,
+    ContactInfo,
+    NumberInfo,
+    RecentActivity,
+    RouteDecision,
+    decide,
+)
+from .storage.repository import LatestActivity, NewActivity, NewContact, Repository
+
+_DIAL = re.compile(DIAL_STRING_RE)
+DEFAULT_RING_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class RoutedCall:
+    decision: RouteDecision
+    dial: str  # '&'-joined targets; empty when nobody can take the call
+    ring_seconds: int
+    call_id: int | None  # the timeline entry to complete when the call ends
+
+
+def caller_number(raw: str) -> str | None:
+    """The caller's E.164 number, or None for anything that is not a phone number."""
+    try:
+        return phone.to_e164(raw)
+    except UserError:
+        return None
+
+
+async def _facts(
+    repo: Repository, number: SmartNumber, caller: str | None, now: datetime
+) -> CallFacts:
+    contacts = await repo.contacts_by_phone(caller) if caller else []
+    ids = [c.id for c in contacts]
+    latest = await repo.latest_conversation(ids, now - CONVERSATION_WINDOW) if ids else None
+    outbound = await repo.latest_outbound(ids) if ids else None
+    fallback = await provision.fallback_agent(repo, number)
+    agents = {
+        a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id)
+        for a in await repo.list_agents()
+    }
+    return CallFacts(
+        number=NumberInfo(
+            e164=number.e164,
+            scope=number.scope,
+            owner_agent_id=number.agent_id,
+            routing=await repo.number_routing(number.id),
+            default_agent_id=fallback.id if fallback else None,
+        ),
+        caller=caller,
+        contacts=tuple(ContactInfo(c.id, c.name) for c in contacts),
+        latest_conversation=_recent(latest),
+        latest_outbound=_recent(outbound),
+        agents=agents,
+    )
+
+
+def _recent(latest: LatestActivity | None) -> RecentActivity | None:
+    if latest is None:
+        return None
+    return RecentActivity(latest.contact_id, latest.agent_id, latest.kind.value, latest.at)
+
+
+async def explain(
+    repo: Repository, number_text: str, caller_text: str, now: datetime
+) -> RouteDecision:
+    """Whom a call would ring and why; changes nothing."""
+    number = await provision.number_called(repo, number_text)
+    return decide(await _facts(repo, number, caller_number(caller_text), now), now)
+
+
+async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
+    """Decide a real call and act on it: lead, assignment, round-robin turn, timeline."""
+    number = await repo.number_by_e164(did)
+    if number is None:
+        raise UserError(f"{did} is not a Smart Number here")
+    caller = caller_number(caller_raw)
+    decision = decide(await _facts(repo, number, caller, now), now)
+    if decision.round_robin_agent_id is not None:
+        await repo.set_round_robin_cursor(number.id, decision.round_robin_agent_id)
+    contact_id = await _lead(repo, number, caller, decision, now)
+    call_id = None
+    if contact_id is not None:
+        added = await repo.add_activity(
+            NewActivity(
+                contact_id=contact_id,
+                kind=ActivityKind.CALL,
+                direction=Direction.INBOUND,
+                at=now,
+                smart_number_id=number.id,
+                detail={"status": "ringing", "caller": caller, "decision": decision.as_dict()},
+            )
+        )
+        call_id = added.id if added else None
+    agents = [await repo.agent_by_id(i) for i in decision.agent_ids]
+    dial = "&".join(dial_target(a) for a in agents if a is not None)
+    if dial and not _DIAL.match(dial):
+        raise UserError(f"refusing to dial {dial!r}: not a dial string smartnumber builds")
+    return RoutedCall(decision, dial, DEFAULT_RING_SECONDS, call_id)
+
+
+async def _lead(
+    repo: Repository,
+    number: SmartNumber,
+    caller: str | None,
+    decision: RouteDecision,
+    now: datetime,
+) -> int | None:
+    """The contact this call is about, creating the tracked-call lead for a new caller and
+    assigning it when the call was redirected from an inactive agent."""
+    single = decision.agent_ids[0] if len(decision.agent_ids) == 1 else None
+    entity = await _entity_of(repo, decision.redirected_from_id)
+    if decision.contact_id is None:
+        if caller is None or not decision.new_lead:
+            return None  # no phone number to keep a lead by
+        owner_agent = None if decision.redirect else single
+        created = await repo.add_contact(
+            NewContact(
+                name=f"Caller {caller}",
+                phones=(ContactPhone(caller),),
+                created_at=now,
+                owner_agent_id=owner_agent,
+                owner_team_id=entity[0],
+                owner_office_id=entity[1],
+                source=f"phone-call:{number.e164}",
+            )
+        )
+        if decision.redirect and single is not None:
+            await repo.set_contact_ownership(
+                created.id,
+                owner_agent_id=None,
+                owner_team_id=entity[0],
+                owner_office_id=entity[1],
+                assigned_agent_id=single,
+            )
+        return created.id
+    if decision.redirect and single is not None:
+        # SPEC 3.5: assigned to the admin, ownership kept on the inactive agent's entity.
+        await repo.set_contact_ownership(
+            decision.contact_id,
+            owner_agent_id=None,
+            owner_team_id=entity[0],
+            owner_office_id=entity[1],
+            assigned_agent_id=single,
+        )
+    return decision.contact_id
+
+
+async def _entity_of(repo: Repository, agent_id: int | None) -> tuple[int | None, int | None]:
+    """(team id, office id) that owns an inactive agent's leads: their team, else office."""
+    if agent_id is None:
+        return None, None
+    agent = await repo.agent_by_id(agent_id)
+    if agent is None:
+        return None, None
+    return (agent.team_id, None) if agent.team_id else (None, agent.office_id)
+
+
+@dataclass(frozen=True)
+class DialOutcome:
+    """What Asterisk reports after Dial (dialplan variables), read by the call-ended handler."""
+
+    dial_status: str  # ANSWER, NOANSWER, BUSY, CANCEL, CHANUNAVAIL, CONGESTION, or ''
+    peer_channel: str  # DIALEDPEERNAME, e.g. PJSIP/bob-00000001
+    peer_number: str  # DIALEDPEERNUMBER, e.g. bob or +12125550102@trunk
+    answered_seconds: int | None  # ANSWEREDTIME
+
+
+async def finish_call(repo: Repository, call_id: int, outcome: DialOutcome) -> dict[str, Any]:
+    """Complete a call's timeline entry with who answered (or that it was missed)."""
+    activity = await repo.activity_by_id(call_id)
+    if activity is None or activity.kind is not ActivityKind.CALL:
+        raise UserError(f"no call with id {call_id}")
+    answered_by = await _answering_agent(repo, outcome) if outcome.dial_status == "ANSWER" else None
+    detail = dict(activity.detail)
+    detail.update(
+        {
+            "status": "answered" if answered_by or outcome.dial_status == "ANSWER" else "missed",
+            "dial_status": outcome.dial_status or None,
+            "answered_by": answered_by.name if answered_by else None,
+            "talk_seconds": outcome.answered_seconds if outcome.dial_status == "ANSWER" else 0,
+        }
+    )
+    await repo.update_activity(call_id, answered_by.id if answered_by else None, detail)
+    if answered_by is not None:
+        contact = await repo.contact_by_id(activity.contact_id)
+        if contact is not None and _unowned(contact):
+            # A lead that rang a group belongs to whoever answered it.
+            await repo.set_contact_ownership(
+                contact.id,
+                owner_agent_id=answered_by.id,
+                owner_team_id=None,
+                owner_office_id=None,
+                assigned_agent_id=None,
+            )
+    return detail
+
+
+def _unowned(contact: Contact) -> bool:
+    return (
+        contact.owner_agent_id is None
+        and contact.owner_team_id is None
+        and contact.owner_office_id is None
+        and contact.assigned_agent_id is None
+    )
+
+
+async def _answering_agent(repo: Repository, outcome: DialOutcome) -> Agent | None:
+    """The agent behind the answering channel: their endpoint, or their cell on the trunk."""
+    endpoint = outcome.peer_channel.rsplit("-", 1)[0]
+    if endpoint and endpoint != "PJSIP/trunk":
+        return await repo.agent_by_endpoint(endpoint)
+    cell = outcome.peer_number.split("@", 1)[0]
+    for agent in await repo.list_agents():
+        if agent.cell == cell:
+            return agent
+    return None
+
+
+async def record_unrouted_call(
+    repo: Repository,
+    did: str,
+    caller_raw: str,
+    status: str,
+    reason: str,
+    outcome: DialOutcome,
+    now: datetime,
+) -> int | None:
+    """A call the service could not route in time (FALLBACK): put it on the timeline of the
+    caller's contact, if there is one, once the call is over."""
+    number = await repo.number_by_e164(did)
+    caller = caller_number(caller_raw)
+    if number is None or caller is None:
+        return None
+    contacts = await repo.contacts_by_phone(caller)
+    if not contacts:
+        return None
+    added = await repo.add_activity(
+        NewActivity(
+            contact_id=contacts[0].id,
+            kind=ActivityKind.CALL,
+            direction=Direction.INBOUND,
+            at=now,
+            smart_number_id=number.id,
+            detail={
+                "status": "ringing",
+                "caller": caller,
+                "routing_status": status,
+                "reason": reason,
+            },
+        )
+    )
+    if added is None:
+        return None
+    await finish_call(repo, added.id, outcome)
+    return added.id
+
+
+async def set_number_routing(
+    repo: Repository, number_text: str, mode: str, agent_names: list[str]
+) -> tuple[SmartNumber, RoutingMode, list[Agent]]:
+    """`number routing`: one agent, a receptionist, a ring-all group, or round-robin."""
+    number = await provision.number_called(repo, number_text)
+    try:
+        routing_mode = RoutingMode(mode)
+    except ValueError:
+        raise UserError(f"mode must be one of {', '.join(RoutingMode)}") from None
+    if number.scope is Scope.PERSONAL:
+        raise UserError(f"{number.e164} is personal: it always rings its owner")
+    if not agent_names:
+        raise UserError("name at least one agent with --agents")
+    if routing_mode in (RoutingMode.AGENT, RoutingMode.RECEPTIONIST) and len(agent_names) > 1:
+        raise UserError(f"mode {routing_mode.value} takes exactly one agent")
+    agents = [await provision.agent_named(repo, name) for name in agent_names]
+    if len({a.id for a in agents}) != len(agents):
+        raise UserError("an agent is named twice")
+    await repo.set_number_routing(number.id, routing_mode, [a.id for a in agents])
+    return number, routing_mode, agents

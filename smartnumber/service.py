@@ -1,0 +1,63 @@
+"""`smartnumber serve`: the FastAGI server and the AMI link in one asyncio process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from . import clock, logs
+from .agi.context import HandlerContext
+from .agi.routes import ROUTES
+from .agi.server import FastAgiServer
+from .ami import AmiConfig, AmiLink
+from .config import ServiceConfig
+from .storage.sqlite import SqliteStore
+
+log = logging.getLogger("smartnumber.service")
+
+
+async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGTERM/SIGINT (or `stop` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    store = await SqliteStore.open(db)
+    server = FastAgiServer(
+        ROUTES,
+        HandlerContext(store, clock.now, config.routing_budget_ms / 1000),
+        header_timeout=config.agi_header_timeout,
+        command_timeout=config.agi_command_timeout,
+    )
+    ami = AmiLink(
+        AmiConfig(
+            config.ami_host,
+            config.ami_port,
+            config.ami_username,
+            config.ami_secret,
+            ping_interval=config.ami_ping_interval,
+            ping_timeout=config.ami_ping_timeout,
+        )
+    )
+    try:
+        await server.start(config.agi_bind, config.agi_port)
+        ami.start()
+        logs.event(
+            log,
+            "serving",
+            agi=f"{config.agi_bind}:{config.agi_port}",
+            ami=f"{config.ami_host}:{config.ami_port}",
+            db=str(db),
+            routes=sorted(ROUTES),
+            routing_budget_ms=config.routing_budget_ms,
+        )
+        await stop.wait()
+    finally:
+        logs.event(log, "stopping")
+        await server.close()
+        await ami.stop()
+        await store.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
