@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from smartnumber.cli import cli
 from smartnumber.instance import PrivateAsterisk
 from smartnumber.sipp import SippParty, scenario
 
+from .cli import invoke
 from .ports import free_tcp_port, free_udp_port
 
 TRUNK_ADDRESS = "127.0.0.2"
@@ -53,19 +52,8 @@ class System:
         return system
 
     def cli(self, *args: str, ok: bool = True) -> Result:
-        """Run `smartnumber --db <this db> ARGS` in-process; asserts exit 0 unless ok=False.
-
-        It runs in a worker thread: the CLI starts its own event loop, which cannot nest
-        inside an async test's loop.
-        """
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            result = pool.submit(CliRunner().invoke, cli, ["--db", str(self.db), *args]).result()
-        if ok:
-            assert result.exit_code == 0, (
-                f"smartnumber {' '.join(args)} -> {result.exit_code}: {result.output}"
-                f"{result.exception!r}"
-            )
-        return result
+        """Run `smartnumber --db <this db> ARGS` in-process; asserts exit 0 unless ok=False."""
+        return invoke(self.db, *args, ok=ok)
 
     def start_asterisk(self) -> None:
         self.cli("asterisk", "start", "--dir", str(self.root / "ast"))

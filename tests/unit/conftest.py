@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from smartnumber.cli import cli
+from tests.harness.cli import invoke
 
 Run = Callable[..., Result]
 
@@ -18,14 +18,11 @@ def run(tmp_path: Path) -> Run:
     """`smartnumber --db <tmp db> ARGS`; asserts exit 0 unless ok=False."""
     db = tmp_path / "sn.db"
 
-    def invoke(*args: str, ok: bool = True) -> Result:
-        result = CliRunner().invoke(cli, ["--db", str(db), *args])
-        if ok:
-            assert result.exit_code == 0, f"{args}: {result.output}{result.exception!r}"
-        return result
+    def run_cli(*args: str, ok: bool = True) -> Result:
+        return invoke(db, *args, ok=ok)
 
-    invoke("init")
-    return invoke
+    run_cli("init")
+    return run_cli
 
 
 def as_json(result: Result) -> Any:

@@ -1,0 +1,248 @@
+"""The FastAGI server and handlers, against a fake Asterisk over real TCP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from smartnumber.agi import channelvars as var
+from smartnumber.agi.context import HandlerContext
+from smartnumber.agi.routes import ROUTES
+from smartnumber.agi.server import AgiSession, FastAgiServer, quote
+from smartnumber.storage.sqlite import SqliteStore
+from tests.harness.fake_asterisk import FakeAsterisk
+from tests.harness.ports import free_tcp_port
+from tests.unit.conftest import Run
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+async def echo(session: AgiSession, ctx: dict[str, object]) -> None:
+    """A test handler: reads IN, writes OUT = IN reversed, and records what it saw."""
+    value = await session.get_variable("IN")
+    ctx["hung_up"] = session.hung_up
+    ctx["missing"] = await session.get_variable("NOT_SET")
+    await session.set_variable("OUT", (value or "")[::-1])
+
+
+@pytest.fixture
+async def echo_server(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[FastAgiServer[dict[str, object]], int]]:
+    timeout = getattr(request, "param", 0.3)
+    port = free_tcp_port()
+    server: FastAgiServer[dict[str, object]] = FastAgiServer(
+        {"echo": echo}, {}, header_timeout=timeout, command_timeout=timeout
+    )
+    await server.start("127.0.0.1", port)
+    yield server, port
+    await server.close()
+
+
+async def wait_idle(server: FastAgiServer[dict[str, object]], timeout: float = 2.0) -> None:
+    """Every connection finished: a handler stuck or spinning on a dead peer fails this."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while server.active:
+        assert loop.time() < deadline, f"{server.active} connection(s) still being served"
+        await asyncio.sleep(0.01)
+
+
+async def test_routes_get_and_set_variables(echo_server) -> None:
+    server, port = echo_server
+    fake = FakeAsterisk(port, script="echo", variables={"IN": 'a "b" \\c (d)'})
+    await fake.call()
+    assert fake.set_variables["OUT"] == ')d( c\\ "b" a'
+    assert server.context == {"hung_up": False, "missing": None}
+    assert fake.commands[0] == "GET VARIABLE IN"
+
+
+async def test_hangup_notices_are_skipped(echo_server) -> None:
+    server, port = echo_server
+    fake = FakeAsterisk(port, script="echo", variables={"IN": "abc"}, hangup_before_answers=True)
+    await fake.call()
+    assert fake.set_variables["OUT"] == "cba"
+    assert server.context["hung_up"] is True
+
+
+async def test_unknown_script_is_refused(echo_server, caplog: pytest.LogCaptureFixture) -> None:
+    server, port = echo_server
+    fake = FakeAsterisk(port, script="../../bin/sh", variables={"IN": "x"})
+    await fake.call()
+    assert fake.commands == []
+    assert "unknown script '../../bin/sh'" in caplog.text
+    await wait_idle(server)
+
+
+async def test_query_string_after_the_script_name_is_ignored(echo_server) -> None:
+    _, port = echo_server
+    fake = FakeAsterisk(port, script="echo?x=1", variables={"IN": "ab"})
+    await fake.call()
+    assert fake.set_variables["OUT"] == "ba"
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",  # connect and close
+        b"agi_network: yes\nagi_network_script: echo\n",  # closed inside the header block
+        b"agi_network: yes\nagi_netw",  # closed mid-line
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",  # not AGI at all
+        b"agi_x: " + b"y" * 20000 + b"\n\n",  # a line longer than the server accepts
+    ],
+)
+@pytest.mark.parametrize("echo_server", [30.0], indirect=True)  # only EOF may end these
+async def test_broken_peers_are_dropped_without_spinning(echo_server, sent: bytes) -> None:
+    server, port = echo_server
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(sent)
+    await writer.drain()
+    writer.close()
+    await wait_idle(server, timeout=1.0)
+    # and the server still serves the next call
+    fake = FakeAsterisk(port, script="echo", variables={"IN": "ok"})
+    await fake.call()
+    assert fake.set_variables["OUT"] == "ko"
+
+
+async def test_silent_peers_time_out(echo_server) -> None:
+    server, port = echo_server
+    _, stalled_headers = await asyncio.open_connection("127.0.0.1", port)
+    stalled_headers.write(b"agi_network: yes\n")  # and never the blank line
+    reader, mute = await asyncio.open_connection("127.0.0.1", port)
+    mute.write(FakeAsterisk(port, script="echo").header_block())  # then never answers
+    await asyncio.sleep(0.05)
+    assert server.active == 2
+    await wait_idle(server, timeout=2.0)  # both dropped after their 0.3 s timeouts
+    assert await asyncio.wait_for(reader.read(), 1) == b"GET VARIABLE IN\n"  # then EOF
+    stalled_headers.close()
+    mute.close()
+
+
+def test_quote_keeps_values_on_one_line() -> None:
+    assert quote('say "hi"\nHANGUP\\') == '"say \\"hi\\" HANGUP\\\\"'
+
+
+# -- the real handlers, with a real database ----------------------------------------------
+
+
+@pytest.fixture
+async def service(provisioned: Run, tmp_path: Path) -> AsyncIterator[tuple[int, SqliteStore]]:
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW, routing_budget=2.0))
+    await server.start("127.0.0.1", port)
+    yield port, store
+    await server.close()
+    await store.close()
+
+
+async def test_incoming_routes_a_known_contact(provisioned: Run, service) -> None:
+    port, _ = service
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    provisioned(
+        "activity",
+        "add",
+        "--contact",
+        "2125550150",
+        "--agent",
+        "Bob",
+        "--kind",
+        "text",
+        "--direction",
+        "outbound",
+        "--at",
+        "2026-11-19T09:00:00Z",
+    )
+    fake = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+    await fake.call()
+    got = fake.set_variables
+    assert got[var.STATUS] == "OK"
+    assert got[var.DIAL] == "PJSIP/bob"
+    assert got[var.TIMEOUT] == "30"
+    assert got[var.CALL].isdigit()
+    assert got[var.REASON].startswith("Bob had the most recent call or text with Ann")
+
+
+@pytest.mark.parametrize(
+    "caller_id",
+    ["5551234&PJSIP/evil", "2125550150,30,U(evil)", "x;y", "$(reboot)", "a|b", "9" * 1024],
+)
+async def test_hostile_caller_ids_are_unknown_callers(
+    provisioned: Run, service, caller_id: str
+) -> None:
+    port, _ = service
+    fake = FakeAsterisk(
+        port, variables={var.DID: "+12125550100"}, headers={"agi_callerid": caller_id}
+    )
+    await fake.call()
+    assert fake.set_variables[var.STATUS] == "OK"
+    assert fake.set_variables[var.DIAL] == "PJSIP/alice"  # the fallback agent, from the db
+    assert "Caller ID missing or not a phone number" in fake.set_variables[var.REASON]
+    assert var.CALL not in fake.set_variables  # no lead, no timeline entry
+
+
+async def test_a_did_that_is_not_e164_is_an_error(service) -> None:
+    port, _ = service
+    fake = FakeAsterisk(port, variables={var.DID: "100,PJSIP/x"})
+    await fake.call()
+    assert fake.set_variables[var.STATUS] == "ERROR"
+    assert var.DIAL not in fake.set_variables
+
+
+async def test_over_budget_falls_back(provisioned: Run, tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW, routing_budget=0.0001))
+    await server.start("127.0.0.1", port)
+    try:
+        fake = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+        await fake.call()
+    finally:
+        await server.close()
+        await store.close()
+    assert fake.set_variables[var.STATUS] == "FALLBACK"
+    assert fake.set_variables[var.REASON] == "routing took longer than 0 ms"
+    assert var.DIAL not in fake.set_variables
+
+
+async def test_storage_error_falls_back(provisioned: Run, tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    await store.close()  # every query now fails
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW))
+    await server.start("127.0.0.1", port)
+    try:
+        fake = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+        await fake.call()
+    finally:
+        await server.close()
+    assert fake.set_variables[var.STATUS] == "FALLBACK"
+    assert fake.set_variables[var.REASON].startswith("routing failed")
+
+
+async def test_call_ended_completes_the_timeline(provisioned: Run, service) -> None:
+    port, _ = service
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+    await ringing.call()
+    ended = FakeAsterisk(
+        port,
+        script="call-ended",
+        variables={
+            var.CALL: ringing.set_variables[var.CALL],
+            "DIALSTATUS": "ANSWER",
+            "DIALEDPEERNAME": "PJSIP/alice-00000002",
+            "DIALEDPEERNUMBER": "alice",
+            "ANSWEREDTIME": "12",
+        },
+    )
+    await ended.call()
+    (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert entry["agent"] == "Alice"
+    assert entry["detail"]["talk_seconds"] == 12
