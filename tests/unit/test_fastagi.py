@@ -99,7 +99,7 @@ async def test_query_string_after_the_script_name_is_ignored(echo_server) -> Non
 @pytest.mark.parametrize("echo_server", [30.0], indirect=True)  # only EOF may end these
 async def test_broken_peers_are_dropped_without_spinning(echo_server, sent: bytes) -> None:
     server, port = echo_server
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(sent)
     await writer.drain()
     writer.close()
