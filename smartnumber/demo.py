@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import provision, settings
 from .errors import UserError
-from .sipp import SippParty, scenario
+from .sipp import SippParty, place_call, scenario
 from .storage.repository import Repository
 
 # Demo agents' phones are sipp parties on their own loopback addresses.
@@ -137,28 +137,12 @@ async def call(
         hold_ms=hold_ms,
         timeout_s=40,
     )
-    try:
-        for party in parties.values():
-            await party.start()
-        for party in parties.values():
-            await party.listening()
-        await caller.start()
-        caller_result = await caller.wait()
-        await asyncio.sleep(0.5)  # let the answering phone see the BYE
-        rung: list[str] = []
-        answered: str | None = None
-        for name, party in parties.items():
-            await party.stop()
-            result = await party.wait(timeout=5)
-            if result.requests("INVITE"):
-                rung.append(name)
-                if result.requests("BYE") or result.requests("ACK"):
-                    answered = answered or name
-        detail = "" if caller_result.succeeded else caller_result.output.strip()[-300:]
-        return CallOutcome(answered, rung, caller_result.succeeded, detail)
-    finally:
-        for party in (*parties.values(), caller):
-            await party.stop()
+    result = await place_call(caller, parties)
+    shutil.rmtree(workdir, ignore_errors=True)
+    detail = "" if result.caller.succeeded else result.caller.output.strip()[-300:]
+    return CallOutcome(
+        next(iter(result.answered), None), result.rung, result.caller.succeeded, detail
+    )
 
 
 def loopback_phones(agents: list[tuple[str, str | None]]) -> dict[str, tuple[str, int]]:

@@ -168,7 +168,13 @@ class SippParty:
         return SippResult(self._process.returncode or 0, self._read_output(), parse_trace(trace))
 
     async def stop(self) -> None:
-        if self._process is not None and self._process.returncode is None:
+        """End the party: politely first (sipp flushes its traces), then for sure."""
+        if self._process is None or self._process.returncode is not None:
+            return
+        self._process.terminate()
+        try:
+            await asyncio.wait_for(self._process.wait(), 3)
+        except TimeoutError:
             self._process.kill()
             await self._process.wait()
 
@@ -177,6 +183,47 @@ class SippParty:
             return self.output_file.read_text(errors="replace")[-2000:]
         except OSError:
             return ""
+
+
+@dataclass
+class CallResult:
+    caller: SippResult
+    phones: dict[str, SippResult]  # by the name the phones were given
+
+    @property
+    def rung(self) -> list[str]:
+        """Phones that were offered the call (received an INVITE)."""
+        return [name for name, r in self.phones.items() if r.requests("INVITE")]
+
+    @property
+    def answered(self) -> list[str]:
+        """Phones whose answer was taken (an ACK came back for their 200 OK)."""
+        return [name for name, r in self.phones.items() if r.requests("ACK")]
+
+
+async def place_call(
+    caller: SippParty, phones: dict[str, SippParty], settle: float = 0.5
+) -> CallResult:
+    """Start the phones, place the caller's call, and collect what every party saw.
+
+    Phones that were not called (or are still up) are stopped once the caller is done.
+    """
+    try:
+        for party in phones.values():
+            await party.start()
+        for party in phones.values():
+            await party.listening()
+        await caller.start()
+        caller_result = await caller.wait()
+        await asyncio.sleep(settle)  # let the answering phone see the BYE
+        results = {}
+        for name, party in phones.items():
+            await party.stop()
+            results[name] = await party.wait(timeout=5)
+        return CallResult(caller_result, results)
+    finally:
+        for party in (*phones.values(), caller):
+            await party.stop()
 
 
 def _udp_bound(address: str, port: int) -> bool:

@@ -109,6 +109,25 @@ def activity(a: Activity, names: Names, contact_name: str | None = None) -> dict
     }
 
 
+def summary(kind: str, detail: dict[str, Any]) -> str:
+    """One readable line for a timeline table (--json has everything)."""
+    if kind == "call" and "status" in detail:
+        status = detail["status"]
+        if status == "answered":
+            who = detail.get("answered_by") or "unknown"
+            head = f"answered by {who}, {detail.get('talk_seconds') or 0} s"
+        else:
+            head = str(status)
+        decision = detail.get("decision")
+        if isinstance(decision, dict):
+            return f"{head}. {decision.get('reason', '')}".strip()
+        reason = detail.get("reason")
+        return f"{head} ({detail.get('routing_status', '')}: {reason})" if reason else head
+    if "text" in detail:
+        return str(detail["text"])
+    return "; ".join(f"{k}={v}" for k, v in detail.items())
+
+
 def outbound(agent_name: str, choice: OutboundChoice) -> dict[str, Any]:
     return {
         "agent": agent_name,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from click.testing import Result
 
@@ -24,6 +29,8 @@ class System:
     root: Path
     settings: dict[str, str] = field(default_factory=dict)
     parties: list[SippParty] = field(default_factory=list)
+    _service: subprocess.Popen[bytes] | None = None
+    _service_log: IO[bytes] | None = None
 
     @property
     def db(self) -> Path:
@@ -62,8 +69,6 @@ class System:
         return self.instance.rx(command)
 
     def ami_credentials(self) -> dict[str, Any]:
-        import json
-
         values = json.loads(self.cli("settings", "show", "--json").output)
         return {
             "host": "127.0.0.1",
@@ -106,6 +111,59 @@ class System:
         self.parties.append(party)
         return party
 
+    def start_service(self, *flags: str, wait_for_ami: bool = True) -> None:
+        """Run `smartnumber serve` as its own process, as an admin would."""
+        assert self._service is None, "service already running"
+        self._service_log = (self.root / "serve.log").open("ab")
+        self._service = subprocess.Popen(
+            [sys.executable, "-m", "smartnumber", "--db", str(self.db), "serve", *flags],
+            stdin=subprocess.DEVNULL,
+            stdout=self._service_log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 15
+        port = int(self.settings["agi.port"])
+        while not _tcp_open("127.0.0.1", port) or (
+            wait_for_ami
+            and not any(e.get("message") == "AMI connected" for e in self.service_log())
+        ):
+            assert self._service.poll() is None, f"serve exited: {self.service_log()}"
+            assert time.monotonic() < deadline, f"serve not ready: {self.service_log()}"
+            time.sleep(0.05)
+
+    def stop_service(self) -> None:
+        if self._service is None:
+            return
+        self._service.terminate()
+        try:
+            self._service.wait(10)
+        except subprocess.TimeoutExpired:
+            self._service.kill()
+            self._service.wait()
+        self._service = None
+        if self._service_log:
+            self._service_log.close()
+
+    def service_log(self) -> list[dict[str, Any]]:
+        """The service's structured log lines so far."""
+        path = self.root / "serve.log"
+        if not path.exists():
+            return []
+        entries = []
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                entries.append({"message": line})
+        return entries
+
     def close(self) -> None:
+        self.stop_service()
         self.instance.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _tcp_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0

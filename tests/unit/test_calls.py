@@ -232,3 +232,13 @@ def test_number_routing_notes_inactive_agents(provisioned: Run) -> None:
     ).output
     assert "+12125550100: group -> Bob, Carol" in out
     assert "inactive" in out and "Carol" in out.splitlines()[1]
+
+
+async def test_timeline_table_summarises_calls(provisioned: Run, db: Path) -> None:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    provisioned("number", "routing", "+12125550100", "--mode", "agent", "--agents", "Bob")
+    routed = await route(db, "+12125550100", "2125550150")
+    assert routed.call_id is not None
+    await finish(db, routed.call_id, calls.DialOutcome("ANSWER", "PJSIP/bob-00000001", "bob", 9))
+    table = provisioned("timeline", "2125550150").output
+    assert "answered by Bob, 9 s. Ann has no call, text or outbound activity" in table
