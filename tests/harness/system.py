@@ -7,8 +7,8 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
