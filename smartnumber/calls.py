@@ -65,16 +65,23 @@ async def _facts(
     latest = await repo.latest_conversation(ids, now - CONVERSATION_WINDOW) if ids else None
     outbound = await repo.latest_outbound(ids) if ids else None
     fallback = await provision.fallback_agent(repo, number)
+    routing = await repo.number_routing(number.id)
+    # Only the agents a decision can name: those the facts refer to, and the admins.
+    wanted = {number.agent_id, fallback.id if fallback else None}
+    wanted |= {a.agent_id for a in (latest, outbound) if a is not None}
+    if routing is not None:
+        wanted |= {*routing.agent_ids, routing.last_agent_id}
+    found = await repo.agents_by_ids([i for i in wanted if i is not None])
     agents = {
         a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id)
-        for a in await repo.list_agents()
+        for a in (*found, *await repo.active_admins())
     }
     return CallFacts(
         number=NumberInfo(
             e164=number.e164,
             scope=number.scope,
             owner_agent_id=number.agent_id,
-            routing=await repo.number_routing(number.id),
+            routing=routing,
             default_agent_id=fallback.id if fallback else None,
         ),
         caller=caller,

@@ -219,9 +219,8 @@ async def fallback_agent(repo: Repository, number: SmartNumber) -> Agent | None:
     if number.team_id is not None:
         team = await repo.team_by_id(number.team_id)
         office_id = team.office_id if team else None
-    admins = [a for a in await repo.list_agents() if a.admin and a.active]
-    in_office = [a for a in admins if a.office_id == office_id]
-    candidates = in_office or admins
+    admins = await repo.active_admins()
+    candidates = [a for a in admins if a.office_id == office_id] or admins
     return candidates[0] if candidates else None
 
 

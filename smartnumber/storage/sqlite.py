@@ -110,14 +110,13 @@ class SqliteRepository:
 
     # -- helpers -------------------------------------------------------------
 
+    # execute_fetchall is one trip to aiosqlite's thread; execute + fetch + close is three.
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._db.execute(sql, tuple(params)) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        rows = await self._db.execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._db.execute_fetchall(sql, tuple(params)))
 
     async def _insert(self, sql: str, params: Iterable[Any], what: str) -> int:
         try:
@@ -210,6 +209,21 @@ class SqliteRepository:
         return [
             _agent(r) for r in await self._all(f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY name")
         ]
+
+    async def agents_by_ids(self, agent_ids: Sequence[int]) -> list[Agent]:
+        if not agent_ids:
+            return []
+        marks = ",".join("?" * len(agent_ids))
+        rows = await self._all(
+            f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id IN ({marks})", list(agent_ids)
+        )
+        return [_agent(r) for r in rows]
+
+    async def active_admins(self) -> list[Agent]:
+        rows = await self._all(
+            f"SELECT {_AGENT_COLUMNS} FROM agents WHERE admin = 1 AND active = 1 ORDER BY id"
+        )
+        return [_agent(r) for r in rows]
 
     async def set_agent_active(self, agent_id: int, active: bool) -> None:
         await self._db.execute("UPDATE agents SET active = ? WHERE id = ?", (int(active), agent_id))

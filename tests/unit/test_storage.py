@@ -155,20 +155,20 @@ async def test_routing_queries_use_their_partial_index(
     clause and silently drops to a table scan fails here, not at 10 M activities."""
     db = store._db
     plans: list[str] = []
-    original = db.execute
+    original = db.execute_fetchall
 
     def spy(sql, params=()):
         if sql.lstrip().startswith("SELECT id, contact_id, agent_id, kind, at FROM activities"):
             plans.append(sql)
         return original(sql, params)
 
-    db.execute = spy  # type: ignore[method-assign]
+    db.execute_fetchall = spy  # type: ignore[method-assign]
     try:
         async with store.transaction() as repo:
             args = ([1, 2], T0) if method == "latest_conversation" else ([1, 2],)
             await getattr(repo, method)(*args)
     finally:
-        db.execute = original  # type: ignore[method-assign]
+        db.execute_fetchall = original  # type: ignore[method-assign]
     (sql,) = plans
     params = [1, 2, 0] if method == "latest_conversation" else [1, 2]
     async with db.execute(f"EXPLAIN QUERY PLAN {sql}", params) as cursor:
