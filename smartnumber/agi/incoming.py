@@ -17,6 +17,7 @@ from .context import HandlerContext
 from .server import AgiSession
 
 log = logging.getLogger("smartnumber.calls")
+_unfinished: set[asyncio.Task[calls.RoutedCall]] = set()  # cancelled, still rolling back
 
 
 async def handle(session: AgiSession, ctx: HandlerContext) -> None:
@@ -30,12 +31,19 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         async with ctx.store.transaction() as repo:
             return await calls.route_incoming(repo, did, caller_raw, ctx.clock())
 
-    try:
-        routed = await asyncio.wait_for(route(), ctx.routing_budget)
-    except TimeoutError:
+    # Not asyncio.wait_for: it would wait for the cancelled work to wind down (a locked
+    # database can take seconds), and the caller would hear that silence.
+    task = asyncio.create_task(route())
+    done, _ = await asyncio.wait({task}, timeout=ctx.routing_budget)
+    if not done:
+        task.cancel()  # rolls back by itself; nothing of this decision is kept
+        _unfinished.add(task)
+        task.add_done_callback(_unfinished.discard)
         reason = f"routing took longer than {ctx.routing_budget * 1000:.0f} ms"
         await _answer(session, "FALLBACK", reason, did=did, caller=caller_raw)
         return
+    try:
+        routed = task.result()
     except Exception as exc:  # storage down, bad data: the caller must still be connected
         log.exception("routing failed")
         await _answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -90,7 +91,16 @@ class SqliteStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteRepository]:
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
+            try:
+                await asyncio.shield(begin)
+            except asyncio.CancelledError:
+                # BEGIN goes on in aiosqlite's thread (it may be waiting for a lock held
+                # elsewhere); end the transaction it opens, or the connection stays stuck.
+                with contextlib.suppress(Exception):
+                    await begin
+                    await self._db.execute("ROLLBACK")
+                raise
             try:
                 yield SqliteRepository(self._db)
             except BaseException:

@@ -246,3 +246,58 @@ async def test_call_ended_completes_the_timeline(provisioned: Run, service) -> N
     (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
     assert entry["agent"] == "Alice"
     assert entry["detail"]["talk_seconds"] == 12
+
+
+async def test_a_locked_database_falls_back_within_the_budget(
+    provisioned: Run, tmp_path: Path
+) -> None:
+    """Another writer holds the database: the call is answered FALLBACK while the lock is
+    still held (not after the busy timeout), and routing works again once it is gone."""
+    import sqlite3
+
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW, routing_budget=0.2))
+    await server.start("127.0.0.1", port)
+    other = sqlite3.connect(tmp_path / "sn.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        locked = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+        await locked.call()
+        assert other.in_transaction  # answered while the lock was still held
+        other.execute("COMMIT")
+        assert locked.set_variables[var.STATUS] == "FALLBACK"
+        assert locked.set_variables[var.REASON] == "routing took longer than 200 ms"
+        await asyncio.sleep(0.2)  # the cancelled decision rolls back
+        after = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+        await after.call()
+        assert after.set_variables[var.STATUS] == "OK"
+    finally:
+        other.close()
+        await server.close()
+        await store.close()
+
+
+async def test_a_fallback_call_still_lands_on_the_timeline(provisioned: Run, service) -> None:
+    port, _ = service
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    ended = FakeAsterisk(
+        port,
+        script="call-ended",
+        variables={
+            var.DID: "+12125550100",
+            var.STATUS: "FALLBACK",
+            var.REASON: "routing took longer than 300 ms",
+            "DIALSTATUS": "ANSWER",
+            "DIALEDPEERNAME": "PJSIP/alice-00000002",
+            "DIALEDPEERNUMBER": "alice",
+            "ANSWEREDTIME": "5",
+        },
+        headers={"agi_callerid": "+12125550150"},
+    )
+    await ended.call()
+    (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert entry["detail"]["routing_status"] == "FALLBACK"
+    assert entry["detail"]["reason"] == "routing took longer than 300 ms"
+    assert entry["detail"]["answered_by"] == "Alice"
+    assert entry["smart_number"] == "+12125550100"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -174,3 +175,32 @@ async def test_routing_queries_use_their_partial_index(
     async with db.execute(f"EXPLAIN QUERY PLAN {sql}", params) as cursor:
         detail = " | ".join(row[3] for row in await cursor.fetchall())
     assert index in detail, detail
+
+
+async def test_a_transaction_cancelled_while_waiting_for_a_lock_leaves_no_trace(
+    tmp_path: Path,
+) -> None:
+    """BEGIN IMMEDIATE blocked by another writer, then cancelled (a routing budget ran
+    out): once the other writer is done, the store must work as before."""
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    store = await SqliteStore.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with store.transaction() as repo:
+            await repo.add_office("Never")
+
+    task = asyncio.create_task(write())
+    await asyncio.sleep(0.2)  # blocked in BEGIN
+    task.cancel()
+    other.execute("COMMIT")
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with store.transaction() as repo:
+        await repo.add_office("Main")
+        assert [o.name for o in await repo.list_offices()] == ["Main"]
+    other.close()
+    await store.close()
