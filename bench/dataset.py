@@ -115,3 +115,21 @@ def build(path: Path, contacts: int, activities: int, now: datetime, seed: int =
     with click.progressbar(length=activities, label="activities", file=sys.stderr) as bar:
         loader.activities(activity_rows(), progress=bar.update)
     loader.close()
+
+
+def ensure_store(
+    db_dir: Path, contacts: int, activities: int, now: datetime, seed: int = 7
+) -> tuple[Path, float | None]:
+    """The store for these sizes, built on first use; (path, seconds it took or None)."""
+    import time
+
+    db_dir.mkdir(parents=True, exist_ok=True)
+    path = db_dir / f"routing-{contacts}-{activities}-{seed}.db"
+    if path.exists():
+        return path, None
+    start = time.perf_counter()
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    build(partial, contacts, activities, now, seed)
+    partial.rename(path)
+    return path, round(time.perf_counter() - start, 1)

@@ -125,16 +125,7 @@ def main(
     contacts: int, activities: int, callers: int, db_dir: Path, out_file: Path, seed: int
 ) -> None:
     """Build (or reuse) a store and time routing decisions over random callers."""
-    db_dir.mkdir(parents=True, exist_ok=True)
-    path = db_dir / f"routing-{contacts}-{activities}-{seed}.db"
-    built = None
-    if not path.exists():
-        start = time.perf_counter()
-        partial = path.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
-        dataset.build(partial, contacts, activities, NOW, seed)
-        partial.rename(path)
-        built = round(time.perf_counter() - start, 1)
+    path, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     click.echo(f"store: {path} ({path.stat().st_size / 2**20:.0f} MiB)", err=True)
     figures = asyncio.run(measure(path, contacts, callers, seed))
     result = {

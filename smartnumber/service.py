@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import signal
 from pathlib import Path
 
@@ -18,8 +19,19 @@ from .storage.sqlite import SqliteStore
 log = logging.getLogger("smartnumber.service")
 
 
+def raise_open_files_limit() -> int:
+    """Each AGI session is a socket: allow as many as the hard limit does (up to 65536)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return soft
+
+
 async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None) -> None:
     """Serve until SIGTERM/SIGINT (or `stop` is set)."""
+    open_files = raise_open_files_limit()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -52,6 +64,7 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
             db=str(db),
             routes=sorted(ROUTES),
             routing_budget_ms=config.routing_budget_ms,
+            open_files=open_files,
         )
         await stop.wait()
     finally:

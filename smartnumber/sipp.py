@@ -10,12 +10,14 @@ import asyncio
 import re
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from .errors import UserError
 
-_BLOCK_START = re.compile(r"^-{20,}", re.MULTILINE)
+# Each traced message starts with a line of dashes and the time it was sent or received.
+_BLOCK_START = re.compile(r"^-{20,} ?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)?[^\n]*$", re.MULTILINE)
 
 
 def sipp_binary() -> str:
@@ -37,33 +39,48 @@ def scenario(name: str) -> Path:
 class SipMessage:
     first_line: str
     headers: dict[str, str]  # lower-case names; the first value of each
+    sent: bool = False  # False: received by the party
+    at: datetime | None = None  # when sipp sent or received it
 
     @property
     def method(self) -> str:
         return self.first_line.split(" ", 1)[0]
+
+    @property
+    def status(self) -> int | None:
+        """The status code of a response, None for a request."""
+        parts = self.first_line.split(" ", 2)
+        return int(parts[1]) if parts[0] == "SIP/2.0" and parts[1].isdigit() else None
 
 
 @dataclass
 class SippResult:
     returncode: int
     output: str
-    received: list[SipMessage] = field(default_factory=list)
+    messages: list[SipMessage] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
         return self.returncode == 0
 
+    @property
+    def received(self) -> list[SipMessage]:
+        return [m for m in self.messages if not m.sent]
+
     def requests(self, method: str) -> list[SipMessage]:
+        """Requests of this method the party received."""
         return [m for m in self.received if m.method == method]
 
 
 def parse_trace(text: str) -> list[SipMessage]:
-    """The messages a sipp party received, from its -trace_msg file."""
-    received = []
-    for block in _BLOCK_START.split(text):
-        if "message received" not in block:
+    """The messages a sipp party sent and received, from its -trace_msg file."""
+    messages = []
+    # split() on a pattern with one group gives [before, stamp, block, stamp, block, ...]
+    parts = _BLOCK_START.split(text)
+    for stamp, block in zip(parts[1::2], parts[2::2], strict=True):
+        header, _, body = block.partition("\n\n")
+        if "message sent" not in header and "message received" not in header:
             continue
-        _, _, body = block.partition("\n\n")
         lines = [ln.rstrip("\r") for ln in body.strip("\n").splitlines()]
         if not lines:
             continue
@@ -73,8 +90,29 @@ def parse_trace(text: str) -> list[SipMessage]:
                 break
             name, _, value = line.partition(":")
             headers.setdefault(name.strip().lower(), value.strip())
-        received.append(SipMessage(lines[0], headers))
-    return received
+        at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f") if stamp else None
+        messages.append(SipMessage(lines[0], headers, "message sent" in header, at))
+    return messages
+
+
+def post_dial_delays(messages: list[SipMessage]) -> list[float]:
+    """Seconds from each call's first INVITE sent to its first 180, 183 or 200 received."""
+    sent: dict[str, datetime] = {}
+    delays = []
+    for message in messages:
+        call_id = message.headers.get("call-id")
+        if call_id is None or message.at is None:
+            continue
+        if message.sent and message.method == "INVITE":
+            sent.setdefault(call_id, message.at)
+        elif (
+            not message.sent
+            and message.status in (180, 183, 200)
+            and message.headers.get("cseq", "").endswith("INVITE")
+            and call_id in sent
+        ):
+            delays.append((message.at - sent.pop(call_id)).total_seconds())
+    return delays
 
 
 @dataclass
@@ -92,6 +130,8 @@ class SippParty:
     calls: int = 1
     hold_ms: int = 0
     timeout_s: int = 30
+    extra: list[str] = field(default_factory=list)  # more sipp options (-r, -inf, ...)
+    trace: bool = True  # keep every message (for assertions); off saves I/O under load
     _process: asyncio.subprocess.Process | None = field(default=None, init=False, repr=False)
 
     @property
@@ -119,15 +159,15 @@ class SippParty:
             "-timeout",
             f"{self.timeout_s}s",
             "-timeout_error",
-            "-trace_msg",
-            "-message_file",
-            str(self.trace_file),
             "-trace_err",
             "-error_file",
             str(self.workdir / f"{self.name}.errors.log"),
         ]
+        if self.trace:
+            cmd += ["-trace_msg", "-message_file", str(self.trace_file)]
         for key, value in self.variables.items():
             cmd += ["-set", key, value]
+        cmd += self.extra
         if self.service:
             cmd += ["-s", self.service]
         if self.remote:
@@ -142,6 +182,7 @@ class SippParty:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
+                cwd=self.workdir,  # sipp writes some of its files (e.g. -trace_rtt) here
             )
 
     async def listening(self, timeout: float = 5.0) -> None:

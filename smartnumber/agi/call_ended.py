@@ -1,7 +1,8 @@
 """AGI(agi://host/call-ended), run from the channel's hangup handler: record the outcome.
 
 Everything comes from what Asterisk reports after Dial: DIALSTATUS, DIALEDPEERNAME,
-DIALEDPEERNUMBER and ANSWEREDTIME.
+DIALEDPEERNUMBER and ANSWEREDTIME, passed with SMARTNUMBER_CALL as AGI arguments 1-5
+(read as channel variables when a template does not pass them).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ log = logging.getLogger("smartnumber.calls")
 
 
 async def handle(session: AgiSession, ctx: HandlerContext) -> None:
-    answered = await session.get_variable("ANSWEREDTIME")
+    call_id = await session.arg_or_variable(1, var.CALL) or ""
+    answered = await session.arg_or_variable(5, "ANSWEREDTIME")
     outcome = calls.DialOutcome(
-        dial_status=await session.get_variable("DIALSTATUS") or "",
-        peer_channel=await session.get_variable("DIALEDPEERNAME") or "",
-        peer_number=await session.get_variable("DIALEDPEERNUMBER") or "",
+        dial_status=await session.arg_or_variable(2, "DIALSTATUS") or "",
+        peer_channel=await session.arg_or_variable(3, "DIALEDPEERNAME") or "",
+        peer_number=await session.arg_or_variable(4, "DIALEDPEERNUMBER") or "",
         answered_seconds=int(answered) if answered and answered.isdigit() else None,
     )
-    call_id = await session.get_variable(var.CALL) or ""
     async with ctx.store.transaction() as repo:
         if call_id.isdigit():
             await calls.finish_call(repo, int(call_id), outcome)

@@ -1,6 +1,6 @@
 """AGI(agi://host/incoming): whom does this call to a Smart Number ring?
 
-Reads SMARTNUMBER_DID (set by the dialplan) and the caller ID; sets SMARTNUMBER_STATUS,
+Reads the DID (AGI argument 1, else SMARTNUMBER_DID) and the caller ID; sets SMARTNUMBER_STATUS,
 SMARTNUMBER_REASON, and when routed SMARTNUMBER_DIAL, SMARTNUMBER_TIMEOUT and
 SMARTNUMBER_CALL. Past the time budget or on any error: FALLBACK, and the dialplan
 dials the number's fallback destination.
@@ -21,7 +21,7 @@ _unfinished: set[asyncio.Task[calls.RoutedCall]] = set()  # cancelled, still rol
 
 
 async def handle(session: AgiSession, ctx: HandlerContext) -> None:
-    did = await session.get_variable(var.DID) or ""
+    did = await session.arg_or_variable(1, var.DID) or ""
     caller_raw = session.headers.get("agi_callerid", "")
     if not phone.is_e164(did):
         await _answer(session, "ERROR", f"{var.DID} is not an E.164 number")

@@ -86,6 +86,14 @@ class AgiSession:
             return None
         return response.data or ""
 
+    async def arg_or_variable(self, index: int, name: str) -> str | None:
+        """AGI argument `index` (1-based) when the dialplan passed it (no round trip),
+        else the channel variable `name` (a template that does not pass arguments)."""
+        key = f"agi_arg_{index}"
+        if key in self.headers:
+            return self.headers[key]
+        return await self.get_variable(name)
+
     async def set_variable(self, name: str, value: str) -> None:
         await self.command(f"SET VARIABLE {name} {quote(value)}")
 
@@ -149,8 +157,9 @@ class FastAgiServer(Generic[Ctx]):
         self._server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> asyncio.Server:
+        # A burst of calls arrives at once: a deep accept queue, not the default 100.
         self._server = await asyncio.start_server(
-            self._serve, host, port, limit=MAX_LINE_BYTES, reuse_address=True
+            self._serve, host, port, limit=MAX_LINE_BYTES, reuse_address=True, backlog=1024
         )
         return self._server
 

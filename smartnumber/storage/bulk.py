@@ -52,6 +52,16 @@ class BulkLoader:
         self._db.execute("COMMIT")
         return ids
 
+    def attach_endpoints(self, sip_contact: str) -> int:
+        """Give every agent without a SIP endpoint one (PJSIP/agent<id>) reaching a phone at
+        sip_contact; returns how many were changed. For load tests: one sipp answers all."""
+        cursor = self._db.execute(
+            "UPDATE agents SET endpoint = 'PJSIP/agent' || id, sip_contact = ?"
+            " WHERE endpoint IS NULL",
+            (sip_contact,),
+        )
+        return cursor.rowcount
+
     def office(self, name: str) -> int:
         cursor = self._db.execute("INSERT INTO offices (name) VALUES (?)", (name,))
         return int(cursor.lastrowid or 0)

@@ -27,6 +27,7 @@ TRUNK_ADDRESS = "127.0.0.2"
 @dataclass
 class System:
     root: Path
+    database: Path | None = None  # default: smartnumber.db in root
     settings: dict[str, str] = field(default_factory=dict)
     parties: list[SippParty] = field(default_factory=list)
     _service: subprocess.Popen[bytes] | None = None
@@ -34,16 +35,17 @@ class System:
 
     @property
     def db(self) -> Path:
-        return self.root / "smartnumber.db"
+        return self.database or self.root / "smartnumber.db"
 
     @property
     def instance(self) -> PrivateAsterisk:
         return PrivateAsterisk(self.root / "ast")
 
     @classmethod
-    def create(cls) -> System:
+    def create(cls, database: Path | None = None) -> System:
+        """A fresh system in a new temp dir; on `database` if given (e.g. a bench store)."""
         root = Path(tempfile.mkdtemp(prefix="sn-", dir="/tmp"))
-        system = cls(root)
+        system = cls(root, database)
         system.cli("init")
         system.settings = {
             "sip.port": str(free_udp_port()),
@@ -130,6 +132,10 @@ class System:
             assert self._service.poll() is None, f"serve exited: {self.service_log()}"
             assert time.monotonic() < deadline, f"serve not ready: {self.service_log()}"
             time.sleep(0.05)
+
+    @property
+    def service_pid(self) -> int | None:
+        return self._service.pid if self._service is not None else None
 
     def stop_service(self) -> None:
         if self._service is None:

@@ -1,0 +1,88 @@
+"""Hold N FastAGI sessions open on one smartnumber service at the same time.
+
+Each client speaks FastAGI like Asterisk does for AGI(agi://.../incoming): it sends the
+agi_* header block and answers commands. Every client withholds its first answer until
+all N have been asked their first question, so the service provably holds N live
+sessions at once; then all of them are answered and must end with SMARTNUMBER_STATUS=OK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import resource
+import time
+from collections.abc import Sequence
+from typing import Any
+
+_SET = re.compile(r'^SET VARIABLE (\S+) "(.*)"$')
+
+
+async def _session(
+    port: int, did: str, caller: str, all_asked: asyncio.Event, asked: list[int], n: int
+) -> str | None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            (
+                f"agi_network: yes\nagi_network_script: incoming\nagi_channel: PJSIP/trunk-load\n"
+                f"agi_callerid: {caller}\n\n"
+            ).encode()
+        )
+        await writer.drain()
+        status = None
+        first = True
+        while line := await reader.readline():
+            command = line.decode().rstrip("\n")
+            if first:
+                first = False
+                asked[0] += 1
+                if asked[0] == n:
+                    all_asked.set()
+                await all_asked.wait()
+            if command.startswith("GET VARIABLE "):
+                name = command.split(" ", 2)[2]
+                answer = f"200 result=1 ({did})" if name == "SMARTNUMBER_DID" else "200 result=0"
+            else:
+                match = _SET.match(command)
+                if match and match[1] == "SMARTNUMBER_STATUS":
+                    status = match[2]
+                answer = "200 result=1"
+            writer.write(answer.encode() + b"\n")
+            await writer.drain()
+        return status
+    finally:
+        writer.close()
+
+
+async def hold(
+    port: int, n: int, did: str, callers: Sequence[str], timeout: float = 60.0
+) -> dict[str, Any]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 1000), hard))
+    all_asked = asyncio.Event()
+    asked = [0]
+    start = time.perf_counter()
+    tasks = [
+        asyncio.create_task(_session(port, did, callers[i % len(callers)], all_asked, asked, n))
+        for i in range(n)
+    ]
+    try:
+        await asyncio.wait_for(all_asked.wait(), timeout)
+        held_after = time.perf_counter() - start
+        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout)
+    finally:
+        for task in tasks:
+            task.cancel()
+    statuses: dict[str, int] = {}
+    for result in results:
+        key = result if isinstance(result, str) else type(result).__name__
+        statuses[key] = statuses.get(key, 0) + 1
+    return {
+        "sessions": n,
+        "held_at_once": asked[0],
+        "seconds_to_hold_all": round(held_after, 3),
+        "seconds_total": round(time.perf_counter() - start, 3),
+        "statuses": statuses,
+    }

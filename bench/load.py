@@ -1,0 +1,278 @@
+"""Call load through a real Asterisk: smartnumber's routing beside a bare dialplan.
+
+    python -m bench.load --rates 10,25,50,100 --seconds 20
+
+On the benchmark store (see bench/routing.py), starts a private Asterisk and
+`smartnumber serve`, one sipp phone answering for every agent (127.0.0.20), and for
+each rate runs a sipp caller on the trunk (127.0.0.2) against two DIDs in turn:
+  bare         Dial straight to an agent's endpoint, no AGI (bench/asterisk-conf/);
+  smartnumber  the Smart Number's own context: FastAGI routing, then Dial.
+Post-dial delay is what the caller sees: INVITE sent -> 180 Ringing received, from the
+microsecond timestamps of sipp's message trace (its -trace_rtt has whole milliseconds).
+Then it holds N FastAGI sessions open on the service at once (bench/agi_sessions.py)
+and reads the service's memory. Writes bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import random
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bench import agi_sessions, dataset
+from bench.routing import NOW, machine, percentiles
+from smartnumber.dialplan import render
+from smartnumber.sipp import SippParty, post_dial_delays, scenario
+from smartnumber.storage.bulk import BulkLoader
+from tests.harness.system import TRUNK_ADDRESS, System
+
+BENCH = Path(__file__).parent
+BARE_NUMBER = "+12129990000"
+PHONE = ("127.0.0.20", 5060)  # one sipp phone answers for every agent
+
+
+def write_callers(path: Path, contacts: int, count: int, seed: int) -> list[str]:
+    """sipp injection file: 70% known contacts' numbers, 30% unknown numbers."""
+    rng = random.Random(seed)
+    numbers = [
+        dataset.phone_of(rng.randrange(contacts))
+        if rng.random() < 0.7
+        else dataset.unknown_phone(rng.randrange(10**6))
+        for _ in range(count)
+    ]
+    path.write_text("SEQUENTIAL\n" + "".join(f"{n};\n" for n in numbers))
+    return numbers
+
+
+def read_counts(stat_file: Path) -> dict[str, int]:
+    """Final cumulative counters from sipp's -trace_stat file."""
+    with stat_file.open() as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    header, last = rows[0], rows[-1]
+    value = dict(zip(header, last, strict=False))
+    return {
+        "attempted": int(value["OutgoingCall(C)"]),
+        "completed": int(value["SuccessfulCall(C)"]),
+        "failed": int(value["FailedCall(C)"]),
+    }
+
+
+async def run_rate(
+    system: System,
+    label: str,
+    number: str,
+    rate: int,
+    seconds: int,
+    hold_ms: int,
+    callers_csv: Path,
+) -> dict[str, Any]:
+    workdir = system.root / "load" / f"{label}-{rate}"
+    workdir.mkdir(parents=True)
+    calls = rate * seconds
+    party = SippParty(
+        name="caller",
+        scenario=BENCH / "sipp" / "load-caller.xml",
+        address=TRUNK_ADDRESS,
+        port=int(system.settings["trunk.port"]),
+        workdir=workdir,
+        remote=f"127.0.0.1:{system.settings['sip.port']}",
+        service=number,
+        calls=calls,
+        hold_ms=hold_ms,
+        timeout_s=seconds + 60,
+        extra=[
+            "-r",
+            str(rate),
+            "-rp",
+            "1000",
+            "-inf",
+            str(callers_csv),
+            "-recv_timeout",
+            "10000",
+            "-trace_rtt",
+            "-rtt_freq",
+            "1",
+            "-trace_stat",
+            "-stf",
+            str(workdir / "stats.csv"),
+            "-fd",
+            "1",
+            "-l",
+            str(max(10, rate * 5)),
+        ],
+    )
+    await party.start()
+    result = await party.wait()
+    counts = read_counts(workdir / "stats.csv")
+    delays = post_dial_delays(result.messages)
+    pdd = percentiles(delays) if delays else None
+    click.echo(
+        f"  {label:<11} {rate:>4} calls/s: {counts} post-dial delay "
+        f"p50/p95/p99 {pdd and (pdd['p50_ms'], pdd['p95_ms'], pdd['p99_ms'])} ms"
+        f" (sipp exit {result.returncode})",
+        err=True,
+    )
+    return {
+        "dialplan": label,
+        "rate": rate,
+        "seconds": seconds,
+        **counts,
+        "post_dial_delay": pdd,
+        "errors": error_summary(workdir / "caller.errors.log"),
+    }
+
+
+def error_summary(path: Path, most: int = 3) -> dict[str, int]:
+    """What sipp said went wrong, by kind, most frequent first. Each error is one dated
+    line (the SIP message it quotes follows on lines of its own, not counted)."""
+    kinds: dict[str, int] = {}
+    if path.exists():
+        for line in path.read_text(errors="replace").splitlines():
+            if not re.match(r"^\d{4}-\d\d-\d\d\t", line):
+                continue
+            message = line.split(": ", 1)[-1]
+            message = re.sub(r"'[^']*@[^']*'", "'<call>'", message)  # Call-IDs
+            kind = re.sub(r"\d+", "N", message.strip())[:160]
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return dict(sorted(kinds.items(), key=lambda kv: -kv[1])[:most])
+
+
+def memory_of(pid: int) -> dict[str, int]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = round(int(rest.split()[0]) / 1024)
+    return {"rss_mib": values["VmRSS"], "peak_rss_mib": values["VmHWM"]}
+
+
+async def load(
+    store: Path,
+    contacts: int,
+    rates: list[int],
+    seconds: int,
+    hold_ms: int,
+    sessions: int,
+    seed: int,
+) -> dict[str, Any]:
+    loader = BulkLoader(store)
+    loader.attach_endpoints(f"sip:{PHONE[0]}:{PHONE[1]}")
+    loader.close()
+    system = System.create(database=store)
+    # Each call holds two RTP port pairs (caller and agent legs): room for thousands.
+    system.cli("settings", "set", "rtp.start", "20000")
+    system.cli("settings", "set", "rtp.end", "39999")
+    phone = SippParty(
+        name="phone",
+        scenario=scenario("agent"),
+        address=PHONE[0],
+        port=PHONE[1],
+        workdir=system.root / "phone",
+        calls=10**7,
+        timeout_s=24 * 3600,
+        trace=False,
+    )
+    try:
+        system.start_asterisk()
+        env = render.environment(BENCH / "asterisk-conf")
+        etc = system.instance.dirs.etc
+        (etc / "extensions-local.conf").write_text(
+            render.render(
+                env,
+                "extensions-local.conf.j2",
+                {"bare": {"number": BARE_NUMBER, "dial": "PJSIP/agent1"}},
+            )
+        )
+        system.rx("dialplan reload")
+        system.start_service()
+        await phone.start()
+        await phone.listening()
+        callers_csv = system.root / "callers.csv"
+        write_callers(callers_csv, contacts, 5000, seed)
+        runs = []
+        for rate in rates:
+            for label, number in (("bare", BARE_NUMBER), ("smartnumber", dataset.office_number(0))):
+                runs.append(
+                    await run_rate(system, label, number, rate, seconds, hold_ms, callers_csv)
+                )
+        pid = system.service_pid
+        assert pid is not None
+        held = await agi_sessions.hold(
+            int(system.settings["agi.port"]),
+            sessions,
+            dataset.office_number(0),
+            [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
+        )
+        click.echo(f"  FastAGI sessions: {held}", err=True)
+        return {"runs": runs, "agi_sessions": held, "service_memory": memory_of(pid)}
+    finally:
+        await phone.stop()
+        system.close()
+
+
+@click.command()
+@click.option("--contacts", default=1_000_000, show_default=True)
+@click.option("--activities", default=10_000_000, show_default=True)
+@click.option(
+    "--rates", default="10,25,50,100", show_default=True, help="Calls per second, comma-separated."
+)
+@click.option("--seconds", default=20, show_default=True, help="Length of each rate step.")
+@click.option("--hold-ms", default=1000, show_default=True, help="Talk time of each call.")
+@click.option(
+    "--sessions", default=1000, show_default=True, help="FastAGI sessions to hold open at once."
+)
+@click.option(
+    "--db",
+    "db_dir",
+    default="bench/out",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--out",
+    "out_file",
+    default=str(BENCH / "results" / "load.json"),
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option("--seed", default=7, show_default=True)
+def main(
+    contacts: int,
+    activities: int,
+    rates: str,
+    seconds: int,
+    hold_ms: int,
+    sessions: int,
+    db_dir: Path,
+    out_file: Path,
+    seed: int,
+) -> None:
+    """Run calls at fixed rates through bare and smartnumber dialplans, side by side."""
+    rate_list = [int(r) for r in rates.split(",") if r.strip()]
+    store, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
+    click.echo(f"store: {store}", err=True)
+    figures = asyncio.run(load(store, contacts, rate_list, seconds, hold_ms, sessions, seed))
+    result = {
+        "command": "python -m bench.load " + " ".join(sys.argv[1:]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "contacts": contacts,
+        "activities": activities,
+        "hold_ms": hold_ms,
+        "build_seconds": built,
+        "machine": machine(),
+        **figures,
+    }
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The call-load benchmark at toy size through a real Asterisk, so it cannot rot.
+
+Functional only: every call completes on both dialplans, post-dial delay is measured,
+and the service holds every FastAGI session at once. Timing targets are judged from the
+full run in docs/performance.md, never here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bench import load
+
+pytestmark = pytest.mark.asterisk
+
+
+def test_load_bench_runs_both_dialplans(tmp_path: Path) -> None:
+    out = tmp_path / "load.json"
+    args = ["--contacts", "500", "--activities", "5000", "--rates", "5", "--seconds", "2",
+            "--hold-ms", "200", "--sessions", "50", "--db", str(tmp_path), "--out", str(out)]
+    result = CliRunner().invoke(load.main, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    runs = {run["dialplan"]: run for run in figures["runs"]}
+    assert set(runs) == {"bare", "smartnumber"}
+    for run in runs.values():
+        assert (run["attempted"], run["completed"], run["failed"]) == (10, 10, 0)
+        assert run["post_dial_delay"]["n"] == 10
+    sessions = figures["agi_sessions"]
+    assert sessions["held_at_once"] == 50
+    assert sessions["statuses"] == {"OK": 50}
+    assert figures["service_memory"]["peak_rss_mib"] > 0
