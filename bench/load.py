@@ -195,6 +195,15 @@ async def load(
         system.start_service()
         await phone.start()
         await phone.listening()
+        # Sessions first, on an idle service: after the highest rates it is still
+        # writing thousands of call outcomes for a while.
+        held = await agi_sessions.hold(
+            int(system.settings["agi.port"]),
+            sessions,
+            dataset.office_number(0),
+            [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
+        )
+        click.echo(f"  FastAGI sessions: {held}", err=True)
         callers_csv = system.root / "callers.csv"
         write_callers(callers_csv, contacts, 5000, seed)
         runs = []
@@ -205,13 +214,6 @@ async def load(
                 )
         pid = system.service_pid
         assert pid is not None
-        held = await agi_sessions.hold(
-            int(system.settings["agi.port"]),
-            sessions,
-            dataset.office_number(0),
-            [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
-        )
-        click.echo(f"  FastAGI sessions: {held}", err=True)
         return {"runs": runs, "agi_sessions": held, "service_memory": memory_of(pid)}
     finally:
         await phone.stop()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import phone, provision
+from . import number_config, phone, provision
 from .agi.channelvars import DIAL_STRING_RE
 from .dialplan.context import dial_target
 from .errors import UserError
@@ -21,10 +21,12 @@ from .model import (
     Contact,
     ContactPhone,
     Direction,
+    ForwardWhen,
     RoutingMode,
     Scope,
     SmartNumber,
 )
+from .routing import forwarding
 from .routing.inbound import (
     CONVERSATION_WINDOW,
     AgentInfo,
@@ -38,15 +40,17 @@ from .routing.inbound import (
 from .storage.repository import LatestActivity, NewActivity, NewContact, Repository
 
 _DIAL = re.compile(DIAL_STRING_RE)
-DEFAULT_RING_SECONDS = 30
 
 
 @dataclass(frozen=True)
 class RoutedCall:
     decision: RouteDecision
-    dial: str  # '&'-joined targets; empty when nobody can take the call
+    dial: str  # '&'-joined targets; empty when no phone of an agent can be rung
     ring_seconds: int
     call_id: int | None  # the timeline entry to complete when the call ends
+    forward: str = ""  # E.164 to ring through the trunk after (or instead of) the agents
+    show_number: str = ""  # caller ID the answering phones see; empty: the caller's
+    notes: tuple[str, ...] = ()  # targets left out, and why
 
 
 def caller_number(raw: str) -> str | None:
@@ -129,11 +133,39 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
             )
         )
         call_id = added.id if added else None
-    agents = [await repo.agent_by_id(i) for i in decision.agent_ids]
-    dial = "&".join(dial_target(a) for a in agents if a is not None)
+    handling = number.handling
+    territories = await number_config.allow_territories(repo)
+    notes: list[str] = []
+    targets = []
+    for agent_id in () if handling.forward_when is ForwardWhen.ALWAYS else decision.agent_ids:
+        agent = await repo.agent_by_id(agent_id)
+        if agent is None:
+            continue
+        if agent.endpoint is None:  # their cell, through the trunk: the forwarding rule holds
+            verdict = forwarding.check(agent.cell, allow_us_territories=territories)
+            if not verdict.allowed:
+                notes.append(f"{agent.name}'s cell not rung: {verdict.reason}")
+                continue
+        targets.append(dial_target(agent))
+    dial = "&".join(targets)
     if dial and not _DIAL.match(dial):
         raise UserError(f"refusing to dial {dial!r}: not a dial string smartnumber builds")
-    return RoutedCall(decision, dial, DEFAULT_RING_SECONDS, call_id)
+    forward = ""
+    if handling.forward_to:  # checked again now: rules may have tightened since config
+        verdict = forwarding.check(handling.forward_to, allow_us_territories=territories)
+        if verdict.allowed:
+            forward = handling.forward_to
+        else:
+            notes.append(f"not forwarded: {verdict.reason}")
+    return RoutedCall(
+        decision,
+        dial,
+        handling.timeout,
+        call_id,
+        forward,
+        number.e164 if handling.pass_called_number else "",
+        tuple(notes),
+    )
 
 
 async def _lead(
@@ -215,6 +247,7 @@ async def finish_call(repo: Repository, call_id: int, outcome: DialOutcome) -> d
             "status": "answered" if answered_by or outcome.dial_status == "ANSWER" else "missed",
             "dial_status": outcome.dial_status or None,
             "answered_by": answered_by.name if answered_by else None,
+            "answered_number": _trunk_number(outcome) if outcome.dial_status == "ANSWER" else None,
             "talk_seconds": outcome.answered_seconds if outcome.dial_status == "ANSWER" else 0,
         }
     )
@@ -231,6 +264,13 @@ async def finish_call(repo: Repository, call_id: int, outcome: DialOutcome) -> d
                 assigned_agent_id=None,
             )
     return detail
+
+
+def _trunk_number(outcome: DialOutcome) -> str | None:
+    """The external number that answered through the trunk (a cell or a forward)."""
+    if not outcome.peer_channel.startswith("PJSIP/trunk-"):
+        return None
+    return outcome.peer_number.split("@", 1)[0] or None
 
 
 def _unowned(contact: Contact) -> bool:

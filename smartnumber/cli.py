@@ -20,12 +20,13 @@ import click
 
 from . import calls, clock, imports, logs, output, phone, provision, service, settings, views
 from . import demo as demo_data
+from . import number_config as number_config_service
 from .config import ServiceConfig
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
 from .errors import UserError
 from .instance import PrivateAsterisk
-from .model import ActivityKind, Direction, LineType, RoutingMode
+from .model import ActivityKind, Direction, ForwardWhen, LineType, RoutingMode
 from .storage.repository import Repository
 from .storage.sqlite import SqliteStore
 
@@ -329,6 +330,7 @@ def number_show(e164: str, as_json: bool) -> None:
         view = views.number(found, view_names)
         fallback = await provision.fallback_agent(repo, found)
         view["fallback_destination"] = fallback.name if fallback else None
+        view["call_handling"] = found.handling.as_dict()
         routing = await repo.number_routing(found.id)
         view["routing"] = (
             {
@@ -365,6 +367,33 @@ def number_routing(e164: str, mode: str, agent_list: str) -> None:
     inactive = [a.name for a in agents if not a.active]
     if inactive:
         click.echo(f"note: inactive, skipped or redirected to an admin: {', '.join(inactive)}")
+
+
+@number.command("config")
+@click.argument("e164", metavar="NUMBER")
+@click.option("--forward-to", help="External number to ring (United States or Canada only).")
+@click.option("--no-forward", is_flag=True, help="Stop forwarding.")
+@click.option(
+    "--forward-when",
+    type=click.Choice([w.value for w in ForwardWhen]),
+    help="no-answer: after the agents ring out (default); always: instead of them.",
+)
+@click.option("--timeout", type=int, help="Seconds each stage rings (5-120).")
+@click.option(
+    "--pass-called-number/--no-pass-called-number",
+    default=None,
+    help="Answering phones show the Smart Number dialled, not the caller's number.",
+)
+@JSON_OPTION
+def number_config(e164: str, as_json: bool, **changes: Any) -> None:
+    """Call handling for a Smart Number (show it with `number show`)."""
+    if changes["forward_to"] is not None and changes["no_forward"]:
+        raise UserError("--forward-to and --no-forward contradict each other")
+    number, handling = with_repo(lambda repo: number_config_service.configure(repo, e164, changes))
+    if as_json:
+        output.emit_json({"number": number.e164, **handling.as_dict()})
+    else:
+        output.record({"number": number.e164, **handling.as_dict()})
 
 
 # -- contacts ---------------------------------------------------------------------------------

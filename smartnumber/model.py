@@ -59,6 +59,46 @@ class NumberRouting:
     last_agent_id: int | None = None  # round-robin: who got the previous call
 
 
+class ForwardWhen(StrEnum):
+    NO_ANSWER = "no-answer"  # after the agents' phones ring out
+    ALWAYS = "always"  # instead of the agents' phones
+
+
+@dataclass(frozen=True)
+class CallHandling:
+    """A Smart Number's call handling (SPEC section 4), kept in its settings."""
+
+    forward_to: str | None = None  # E.164, United States or Canada only
+    forward_when: ForwardWhen = ForwardWhen.NO_ANSWER
+    timeout: int = 30  # seconds each stage rings
+    voicemail: bool = False
+    pass_called_number: bool = False  # show the Smart Number instead of the caller's
+    call_connect: bool = False  # external legs must press 1
+    whisper: str | None = None
+    record: bool = False
+    record_consent: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "forward_to": self.forward_to,
+            "forward_when": self.forward_when.value,
+            "timeout": self.timeout,
+            "voicemail": self.voicemail,
+            "pass_called_number": self.pass_called_number,
+            "call_connect": self.call_connect,
+            "whisper": self.whisper,
+            "record": self.record,
+            "record_consent": self.record_consent,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallHandling:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "forward_when" in known:
+            known["forward_when"] = ForwardWhen(known["forward_when"])
+        return cls(**known)
+
+
 @dataclass(frozen=True)
 class Office:
     id: int
@@ -103,6 +143,10 @@ class SmartNumber:
     primary: bool
     fallback_agent_id: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def handling(self) -> CallHandling:
+        return CallHandling.from_dict(self.settings.get("call_handling", {}))
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,15 @@ def _word(value: str) -> str:
     raise UserError(f"{value!r} must be 1-64 letters, digits, '_', '.' or '-'")
 
 
+def _flag(value: str) -> str:
+    lowered = value.lower()
+    if lowered in ("yes", "true", "on", "1"):
+        return "yes"
+    if lowered in ("no", "false", "off", "0"):
+        return "no"
+    raise UserError(f"{value!r} must be yes or no")
+
+
 def _text(value: str) -> str:
     if 0 < len(value) <= 80 and value.isprintable():
         return value
@@ -81,6 +90,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("ami.secret", lambda: secrets.token_hex(16), _word, "AMI password", secret=True),
         Setting("agi.host", lambda: "127.0.0.1", _host, "where the FastAGI service listens"),
         Setting("agi.port", lambda: "4573", _port, "FastAGI service port"),
+        Setting(
+            "forwarding.allow_us_territories",
+            lambda: "no",
+            _flag,
+            "allow forwarding to Puerto Rico, Guam, USVI, N. Mariana Is., Am. Samoa",
+        ),
     )
 }
 

@@ -8,6 +8,8 @@ DID: Final = "SMARTNUMBER_DID"  # the Smart Number called, set by the dialplan (
 DIAL: Final = "SMARTNUMBER_DIAL"  # dial targets built by the handler from the database
 TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
 CALL: Final = "SMARTNUMBER_CALL"  # the call's timeline entry id, read back when it ends
+FORWARD: Final = "SMARTNUMBER_FORWARD"  # E.164 to ring through the trunk, after or instead
+CALLERID: Final = "SMARTNUMBER_CALLERID"  # caller ID for the answering phones, if not the caller's
 
 # The only shape of dial string a handler may set: PJSIP endpoints or trunk numbers joined
 # by '&'. Handlers check it; the dialplan re-checks the characters (FILTER) before Dial.
@@ -21,4 +23,6 @@ ALL: Final = {
     "DIAL": DIAL,
     "TIMEOUT": TIMEOUT,
     "CALL": CALL,
+    "FORWARD": FORWARD,
+    "CALLERID": CALLERID,
 }

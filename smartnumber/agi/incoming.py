@@ -51,29 +51,31 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         )
         return
     decision = routed.decision
-    if not routed.dial:
-        await _answer(
-            session,
-            "FALLBACK",
-            decision.reason,
-            did=did,
-            caller=caller_raw,
-            decision=decision.as_dict(),
-        )
+    fields = {
+        "did": did,
+        "caller": caller_raw,
+        "decision": decision.as_dict(),
+        "notes": list(routed.notes),
+    }
+    if not routed.dial and not routed.forward:
+        await _answer(session, "FALLBACK", decision.reason, **fields)
         return
     await session.set_variable(var.DIAL, routed.dial)
     await session.set_variable(var.TIMEOUT, str(routed.ring_seconds))
+    if routed.forward:
+        await session.set_variable(var.FORWARD, routed.forward)
+    if routed.show_number:
+        await session.set_variable(var.CALLERID, routed.show_number)
     if routed.call_id is not None:
         await session.set_variable(var.CALL, str(routed.call_id))
     await _answer(
         session,
         "OK",
         decision.reason,
-        did=did,
-        caller=caller_raw,
-        decision=decision.as_dict(),
         dial=routed.dial,
+        forward=routed.forward,
         call_id=routed.call_id,
+        **fields,
     )
 
 

@@ -291,6 +291,12 @@ class SqliteRepository:
             (number.id, number.agent_id),
         )
 
+    async def set_number_settings(self, number_id: int, settings: dict[str, Any]) -> None:
+        await self._db.execute(
+            "UPDATE smart_numbers SET settings = ? WHERE id = ?",
+            (json.dumps(settings, sort_keys=True), number_id),
+        )
+
     async def number_routing(self, number_id: int) -> NumberRouting | None:
         row = await self._one(
             "SELECT mode, last_agent_id FROM number_routing WHERE number_id = ?", (number_id,)

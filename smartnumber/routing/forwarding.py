@@ -1,0 +1,54 @@
+"""Which external numbers a call may be forwarded to (SPEC section 4).
+
+Only the United States and Canada: not every +1 number is one (the Caribbean and Pacific
+NANP members are not), nor are premium-rate (900, 976) or shared-cost numbers. US
+territories (Puerto Rico, Guam, US Virgin Islands, Northern Mariana Islands, American
+Samoa) only when an admin allows them. Checked at config time and again at call time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberType, geocoder
+
+ALLOWED_REGIONS = frozenset({"US", "CA"})
+US_TERRITORIES = frozenset({"PR", "GU", "VI", "MP", "AS"})
+# Premium services by their NANP code, whatever the metadata says of a given number.
+PREMIUM_AREA_CODES = frozenset({"900", "976"})
+_REFUSED_TYPES = {
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    PhoneNumberType.SHARED_COST: "a shared-cost number",
+}
+
+
+@dataclass(frozen=True)
+class ForwardCheck:
+    allowed: bool
+    reason: str  # why not, naming the region; empty when allowed
+
+
+def check(e164: str, *, allow_us_territories: bool = False) -> ForwardCheck:
+    """May a call be forwarded to this (E.164) number?"""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ForwardCheck(False, f"{e164} is not a phone number")
+    region = phonenumbers.region_code_for_number(number) or "unknown"
+    place = geocoder.country_name_for_number(number, "en") or region
+    allowed = ALLOWED_REGIONS | (US_TERRITORIES if allow_us_territories else frozenset())
+    if region not in allowed:
+        why = f"{e164} is in {place} ({region}): only United States and Canada numbers"
+        if region in US_TERRITORIES:
+            why += " (US territories only when the admin allows them)"
+        return ForwardCheck(False, f"{why} can be forwarded to")
+    national = str(number.national_number)
+    kind = phonenumbers.number_type(number)
+    if national[:3] in PREMIUM_AREA_CODES or kind is PhoneNumberType.PREMIUM_RATE:
+        return ForwardCheck(False, f"{e164} is a premium-rate number ({place}): not forwarded")
+    if kind in _REFUSED_TYPES:
+        return ForwardCheck(False, f"{e164} is {_REFUSED_TYPES[kind]} ({place}): not forwarded")
+    if not phonenumbers.is_valid_number(number):
+        return ForwardCheck(False, f"{e164} is not a valid number in {place}")
+    return ForwardCheck(True, "")

@@ -1,0 +1,70 @@
+"""Forwarding targets: the United States and Canada only (SPEC section 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from smartnumber.routing.forwarding import check
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "+12125550123",  # New York
+        "+14155550123",  # San Francisco
+        "+16135550123",  # Ottawa
+        "+14165550123",  # Toronto
+        "+18005550123",  # US toll-free is a US number
+    ],
+)
+def test_us_and_canada_are_allowed(number: str) -> None:
+    assert check(number).allowed
+
+
+@pytest.mark.parametrize(
+    ("number", "region", "place"),
+    [
+        ("+18765550123", "JM", "Jamaica"),
+        ("+18095550123", "DO", "Dominican Republic"),
+        ("+18295550123", "DO", "Dominican Republic"),
+        ("+18495550123", "DO", "Dominican Republic"),
+        ("+12425550123", "BS", "Bahamas"),
+        ("+12465550123", "BB", "Barbados"),
+        ("+12845550123", "VG", "British Virgin Islands"),
+        ("+14415550123", "BM", "Bermuda"),
+        ("+16495550123", "TC", "Turks & Caicos Islands"),
+        ("+18685550123", "TT", "Trinidad & Tobago"),
+        ("+17875550123", "PR", "Puerto Rico"),
+        ("+19395550123", "PR", "Puerto Rico"),
+        ("+16715550123", "GU", "Guam"),
+        ("+13405550123", "VI", "U.S. Virgin Islands"),
+        ("+442079460000", "GB", "United Kingdom"),
+    ],
+)
+def test_other_regions_are_refused_by_name(number: str, region: str, place: str) -> None:
+    result = check(number)
+    assert not result.allowed
+    assert f"in {place} ({region})" in result.reason
+    assert "only United States and Canada" in result.reason
+
+
+@pytest.mark.parametrize("number", ["+17875550123", "+16715550123", "+13405550123",
+                                    "+16705550123", "+16845550123"])
+def test_us_territories_only_when_the_admin_allows(number: str) -> None:
+    assert not check(number).allowed
+    assert "US territories only when the admin allows them" in check(number).reason
+    assert check(number, allow_us_territories=True).allowed
+
+
+@pytest.mark.parametrize("number", ["+19005550123", "+19765550123", "+12129765555"])
+def test_premium_rate_is_refused(number: str) -> None:
+    result = check(number)
+    if number.startswith("+1212"):  # 976 as an exchange in 212 is an ordinary number
+        assert result.allowed
+    else:
+        assert not result.allowed and "premium-rate" in result.reason
+
+
+def test_garbage_is_refused() -> None:
+    assert not check("+1212").allowed
+    assert not check("not a number").allowed
