@@ -204,6 +204,9 @@ async def load(
             [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
         )
         click.echo(f"  FastAGI sessions: {held}", err=True)
+        pid = system.service_pid
+        assert pid is not None
+        after_sessions = memory_of(pid)
         callers_csv = system.root / "callers.csv"
         write_callers(callers_csv, contacts, 5000, seed)
         runs = []
@@ -212,9 +215,11 @@ async def load(
                 runs.append(
                     await run_rate(system, label, number, rate, seconds, hold_ms, callers_csv)
                 )
-        pid = system.service_pid
-        assert pid is not None
-        return {"runs": runs, "agi_sessions": held, "service_memory": memory_of(pid)}
+        return {
+            "runs": runs,
+            "agi_sessions": held,
+            "service_memory": {"after_sessions": after_sessions, "after_load": memory_of(pid)},
+        }
     finally:
         await phone.stop()
         system.close()

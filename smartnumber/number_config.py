@@ -20,7 +20,7 @@ async def allow_territories(repo: Repository) -> bool:
 
 async def forward_target(repo: Repository, typed: str) -> str:
     """A forward-to number as E.164, or a one-line reason naming the region."""
-    e164 = phone.to_e164(typed)
+    e164 = phone.to_e164(typed, require_valid=False)  # the region's refusal says more
     verdict = check(e164, allow_us_territories=await allow_territories(repo))
     if not verdict.allowed:
         raise UserError(verdict.reason)

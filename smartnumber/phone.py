@@ -25,8 +25,10 @@ def default_region() -> str:
     return os.environ.get("SMARTNUMBER_REGION", "US").upper()
 
 
-def parse(text: str, region: str | None = None) -> phonenumbers.PhoneNumber:
-    """Parse a typed number, refusing anything that is not a valid phone number."""
+def parse(
+    text: str, region: str | None = None, *, require_valid: bool = True
+) -> phonenumbers.PhoneNumber:
+    """Parse a typed number, refusing anything that is not a (valid) phone number."""
     shown = _shown(text)
     cleaned = text.strip()
     if not _TYPABLE.match(cleaned):
@@ -35,14 +37,18 @@ def parse(text: str, region: str | None = None) -> phonenumbers.PhoneNumber:
         number = phonenumbers.parse(cleaned, region or default_region())
     except phonenumbers.NumberParseException:
         raise BadNumber(f"{shown} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
+    if require_valid and not phonenumbers.is_valid_number(number):
         raise BadNumber(f"{shown} is not a valid phone number")
     return number
 
 
-def to_e164(text: str, region: str | None = None) -> str:
-    """The E.164 form (+15551234567) of a typed number; BadNumber if it is not one."""
-    return phonenumbers.format_number(parse(text, region), phonenumbers.PhoneNumberFormat.E164)
+def to_e164(text: str, region: str | None = None, *, require_valid: bool = True) -> str:
+    """The E.164 form (+15551234567) of a typed number; BadNumber if it is not one.
+
+    require_valid=False keeps numbers of the right shape that phonenumbers does not know
+    as assigned, for checks that explain a refusal better themselves (forwarding)."""
+    number = parse(text, region, require_valid=require_valid)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def is_e164(text: str) -> bool:

@@ -8,6 +8,7 @@ Samoa) only when an admin allows them. Checked at config time and again at call 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -35,20 +36,48 @@ def check(e164: str, *, allow_us_territories: bool = False) -> ForwardCheck:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return ForwardCheck(False, f"{e164} is not a phone number")
-    region = phonenumbers.region_code_for_number(number) or "unknown"
-    place = geocoder.country_name_for_number(number, "en") or region
+    national = str(number.national_number)
+    if number.country_code == 1 and national[:3] in PREMIUM_AREA_CODES:
+        return ForwardCheck(False, f"{e164} is a premium-rate number: not forwarded")
+    region = region_of(number) or "unknown"
+    place = region_name(region)
     allowed = ALLOWED_REGIONS | (US_TERRITORIES if allow_us_territories else frozenset())
     if region not in allowed:
         why = f"{e164} is in {place} ({region}): only United States and Canada numbers"
         if region in US_TERRITORIES:
             why += " (US territories only when the admin allows them)"
         return ForwardCheck(False, f"{why} can be forwarded to")
-    national = str(number.national_number)
     kind = phonenumbers.number_type(number)
-    if national[:3] in PREMIUM_AREA_CODES or kind is PhoneNumberType.PREMIUM_RATE:
+    if kind is PhoneNumberType.PREMIUM_RATE:
         return ForwardCheck(False, f"{e164} is a premium-rate number ({place}): not forwarded")
     if kind in _REFUSED_TYPES:
         return ForwardCheck(False, f"{e164} is {_REFUSED_TYPES[kind]} ({place}): not forwarded")
     if not phonenumbers.is_valid_number(number):
         return ForwardCheck(False, f"{e164} is not a valid number in {place}")
     return ForwardCheck(True, "")
+
+
+def region_of(number: phonenumbers.PhoneNumber) -> str | None:
+    """The region a number belongs to, also for numbers phonenumbers calls invalid: within
+    +1 the area code decides (each NANP member's leading digits), as libphonenumber does."""
+    region = phonenumbers.region_code_for_number(number)
+    if region is not None:
+        return region
+    national = str(number.national_number)
+    for code in phonenumbers.region_codes_for_country_code(number.country_code or 0):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(code)
+        if (
+            metadata is not None
+            and metadata.leading_digits
+            and re.match(metadata.leading_digits, national)
+        ):
+            return code
+    return None
+
+
+def region_name(region: str) -> str:
+    """'Jamaica' for 'JM': the name the geocoder gives the region's own example number."""
+    example = phonenumbers.example_number(region)
+    if example is None:
+        return region
+    return geocoder.country_name_for_number(example, "en") or region

@@ -19,8 +19,24 @@ pytestmark = pytest.mark.asterisk
 
 def test_load_bench_runs_both_dialplans(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
-    args = ["--contacts", "500", "--activities", "5000", "--rates", "5", "--seconds", "2",
-            "--hold-ms", "200", "--sessions", "50", "--db", str(tmp_path), "--out", str(out)]
+    args = [
+        "--contacts",
+        "500",
+        "--activities",
+        "5000",
+        "--rates",
+        "5",
+        "--seconds",
+        "2",
+        "--hold-ms",
+        "200",
+        "--sessions",
+        "50",
+        "--db",
+        str(tmp_path),
+        "--out",
+        str(out),
+    ]
     result = CliRunner().invoke(load.main, args)
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text())
@@ -32,4 +48,5 @@ def test_load_bench_runs_both_dialplans(tmp_path: Path) -> None:
     sessions = figures["agi_sessions"]
     assert sessions["held_at_once"] == 50
     assert sessions["statuses"] == {"OK": 50}
-    assert figures["service_memory"]["peak_rss_mib"] > 0
+    for moment in ("after_sessions", "after_load"):
+        assert figures["service_memory"][moment]["peak_rss_mib"] > 0

@@ -83,11 +83,13 @@ class System:
         self, number: str, *, calls: int = 1, hold_ms: int = 200, caller_id: str = "+12125550123"
     ) -> SippParty:
         """A caller on the carrier trunk dialling one of our Smart Numbers."""
+        # Its own port on the trunk's address: Asterisk matches the trunk by address, and
+        # the trunk's contact port stays free for the carrier() party.
         party = SippParty(
             name=f"caller{len(self.parties)}",
             scenario=scenario("caller"),
             address=TRUNK_ADDRESS,
-            port=int(self.settings["trunk.port"]),
+            port=free_udp_port(TRUNK_ADDRESS),
             workdir=self.root / "sipp",
             remote=f"127.0.0.1:{self.settings['sip.port']}",
             service=number,
@@ -98,6 +100,11 @@ class System:
         )
         self.parties.append(party)
         return party
+
+    def carrier(self, *, calls: int = 1) -> SippParty:
+        """The carrier's side of the trunk: answers what Asterisk sends out (cells,
+        forwarded calls) at the trunk's contact address."""
+        return self.phone(TRUNK_ADDRESS, int(self.settings["trunk.port"]), calls=calls)
 
     def phone(self, address: str, port: int, *, calls: int = 1) -> SippParty:
         """An agent's SIP phone answering on address:port."""

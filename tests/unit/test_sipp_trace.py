@@ -55,7 +55,9 @@ CSeq: 1 INVITE
 def test_messages_carry_direction_and_time() -> None:
     messages = parse_trace(TRACE)
     assert [(m.first_line.split()[1], m.sent) for m in messages][:3] == [
-        ("sip:100@127.0.0.21:5090", True), ("100", False), ("180", False),
+        ("sip:100@127.0.0.21:5090", True),
+        ("100", False),
+        ("180", False),
     ]
     assert messages[0].method == "INVITE" and messages[0].status is None
     assert messages[2].status == 180
