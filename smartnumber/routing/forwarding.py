@@ -12,9 +12,38 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, geocoder
+from phonenumbers import PhoneNumberType
 
 ALLOWED_REGIONS = frozenset({"US", "CA"})
+# The members of the North American Numbering Plan, named in refusals. (phonenumbers'
+# geocoder knows every name, but importing it costs the service about 100 MB.)
+NANP_NAMES = {
+    "US": "United States",
+    "CA": "Canada",
+    "AG": "Antigua and Barbuda",
+    "AI": "Anguilla",
+    "AS": "American Samoa",
+    "BB": "Barbados",
+    "BM": "Bermuda",
+    "BS": "Bahamas",
+    "DM": "Dominica",
+    "DO": "Dominican Republic",
+    "GD": "Grenada",
+    "GU": "Guam",
+    "JM": "Jamaica",
+    "KN": "Saint Kitts and Nevis",
+    "KY": "Cayman Islands",
+    "LC": "Saint Lucia",
+    "MP": "Northern Mariana Islands",
+    "MS": "Montserrat",
+    "PR": "Puerto Rico",
+    "SX": "Sint Maarten",
+    "TC": "Turks and Caicos Islands",
+    "TT": "Trinidad and Tobago",
+    "VC": "Saint Vincent and the Grenadines",
+    "VG": "British Virgin Islands",
+    "VI": "U.S. Virgin Islands",
+}
 US_TERRITORIES = frozenset({"PR", "GU", "VI", "MP", "AS"})
 # Premium services by their NANP code, whatever the metadata says of a given number.
 PREMIUM_AREA_CODES = frozenset({"900", "976"})
@@ -39,19 +68,17 @@ def check(e164: str, *, allow_us_territories: bool = False) -> ForwardCheck:
     national = str(number.national_number)
     if number.country_code == 1 and national[:3] in PREMIUM_AREA_CODES:
         return ForwardCheck(False, f"{e164} is a premium-rate number: not forwarded")
-    region = region_of(number) or "unknown"
-    place = region_name(region)
+    region = region_of(number) or "an unknown region"
+    place = f"{NANP_NAMES[region]} ({region})" if region in NANP_NAMES else region
     allowed = ALLOWED_REGIONS | (US_TERRITORIES if allow_us_territories else frozenset())
     if region not in allowed:
-        why = f"{e164} is in {place} ({region}): only United States and Canada numbers"
+        why = f"{e164} is in {place}: only United States and Canada numbers"
         if region in US_TERRITORIES:
             why += " (US territories only when the admin allows them)"
         return ForwardCheck(False, f"{why} can be forwarded to")
     kind = phonenumbers.number_type(number)
-    if kind is PhoneNumberType.PREMIUM_RATE:
-        return ForwardCheck(False, f"{e164} is a premium-rate number ({place}): not forwarded")
     if kind in _REFUSED_TYPES:
-        return ForwardCheck(False, f"{e164} is {_REFUSED_TYPES[kind]} ({place}): not forwarded")
+        return ForwardCheck(False, f"{e164} is {_REFUSED_TYPES[kind]} in {place}: not forwarded")
     if not phonenumbers.is_valid_number(number):
         return ForwardCheck(False, f"{e164} is not a valid number in {place}")
     return ForwardCheck(True, "")
@@ -73,11 +100,3 @@ def region_of(number: phonenumbers.PhoneNumber) -> str | None:
         ):
             return code
     return None
-
-
-def region_name(region: str) -> str:
-    """'Jamaica' for 'JM': the name the geocoder gives the region's own example number."""
-    example = phonenumbers.example_number(region)
-    if example is None:
-        return region
-    return geocoder.country_name_for_number(example, "en") or region

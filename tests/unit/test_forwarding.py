@@ -33,13 +33,12 @@ def test_us_and_canada_are_allowed(number: str) -> None:
         ("+12465550123", "BB", "Barbados"),
         ("+12845550123", "VG", "British Virgin Islands"),
         ("+14415550123", "BM", "Bermuda"),
-        ("+16495550123", "TC", "Turks And Caicos Islands"),
+        ("+16495550123", "TC", "Turks and Caicos Islands"),
         ("+18685550123", "TT", "Trinidad and Tobago"),
         ("+17875550123", "PR", "Puerto Rico"),
         ("+19395550123", "PR", "Puerto Rico"),
         ("+16715550123", "GU", "Guam"),
         ("+13405550123", "VI", "U.S. Virgin Islands"),
-        ("+442079460000", "GB", "United Kingdom"),
     ],
 )
 def test_other_regions_are_refused_by_name(number: str, region: str, place: str) -> None:
@@ -69,6 +68,30 @@ def test_premium_rate_is_refused(number: str) -> None:
         assert result.allowed
     else:
         assert not result.allowed and "premium-rate" in result.reason
+
+
+def test_numbers_outside_the_nanp_are_refused_by_region_code() -> None:
+    result = check("+442079460000")
+    assert not result.allowed
+    assert result.reason.startswith("+442079460000 is in GB: only United States and Canada")
+
+
+def test_every_nanp_region_has_a_name() -> None:
+    from smartnumber.routing.forwarding import NANP_NAMES
+
+    assert set(phonenumbers.region_codes_for_country_code(1)) <= set(NANP_NAMES)
+
+
+def test_the_service_does_not_load_the_geocoder() -> None:
+    """phonenumbers' geocoder costs ~100 MB of memory: the service must not import it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, smartnumber.cli, smartnumber.service; "
+        "sys.exit('phonenumbers.geocoder' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_garbage_is_refused() -> None:

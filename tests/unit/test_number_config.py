@@ -47,7 +47,7 @@ def test_config_is_stored_and_shown(provisioned: Run) -> None:
         ("+12425550123", ["Bahamas (BS)"]),
         ("+17875550123", ["Puerto Rico (PR)", "US territories only when the admin allows"]),
         ("+19005550123", ["premium-rate"]),
-        ("+442079460000", ["United Kingdom (GB)"]),
+        ("+442079460000", ["+442079460000 is in GB"]),
         ("5551234&PJSIP/evil", ["is not a phone number"]),
     ],
 )
