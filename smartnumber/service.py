@@ -6,9 +6,10 @@ import asyncio
 import logging
 import resource
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
-from . import clock, logs
+from . import clock, logs, outcomes
 from .agi.context import HandlerContext
 from .agi.routes import ROUTES
 from .agi.server import FastAgiServer
@@ -37,9 +38,10 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     store = await SqliteStore.open(db)
+    context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000)
     server = FastAgiServer(
         ROUTES,
-        HandlerContext(store, clock.now, config.routing_budget_ms / 1000),
+        context,
         header_timeout=config.agi_header_timeout,
         command_timeout=config.agi_command_timeout,
     )
@@ -51,8 +53,18 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
             config.ami_secret,
             ping_interval=config.ami_ping_interval,
             ping_timeout=config.ami_ping_timeout,
+            events="user",  # only the hangup handler's UserEvents: see outcomes.py
         )
     )
+    recording: set[asyncio.Task[None]] = set()
+
+    def on_user_event(event: dict[str, str]) -> None:
+        if outcomes.is_call_ended(event):
+            task = asyncio.create_task(outcomes.record(event, context))
+            recording.add(task)
+            task.add_done_callback(_finished(recording))
+
+    ami.on_event("UserEvent", on_user_event)
     try:
         await server.start(config.agi_bind, config.agi_port)
         ami.start()
@@ -74,3 +86,14 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
         await store.close()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+    """Forget a finished outcome task, logging it if it failed (nothing else awaits it)."""
+
+    def done(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("recording a call outcome failed", exc_info=task.exception())
+
+    return done

@@ -11,6 +11,9 @@ CALL: Final = "SMARTNUMBER_CALL"  # the call's timeline entry id, read back when
 FORWARD: Final = "SMARTNUMBER_FORWARD"  # E.164 to ring through the trunk, after or instead
 CALLERID: Final = "SMARTNUMBER_CALLERID"  # caller ID for the answering phones, if not the caller's
 
+# The AMI UserEvent the hangup handler sends with a call's outcome.
+CALL_ENDED_EVENT: Final = "SmartnumberCallEnded"
+
 # The only shape of dial string a handler may set: PJSIP endpoints or trunk numbers joined
 # by '&'. Handlers check it; the dialplan re-checks the characters (FILTER) before Dial.
 DIAL_TARGET_RE: Final = r"PJSIP/[A-Za-z0-9_.-]+|PJSIP/\+[0-9]{7,15}@trunk"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..storage.repository import Store
@@ -14,3 +14,10 @@ class HandlerContext:
     store: Store
     clock: Callable[[], datetime]
     routing_budget: float = 0.3  # seconds; past it the call takes the number's fallback
+    # Why calls took the fallback, by channel uniqueid, until their outcome is recorded.
+    fallback_reasons: dict[str, str] = field(default_factory=dict)
+
+    def remember_fallback(self, uniqueid: str, reason: str, keep: int = 10_000) -> None:
+        self.fallback_reasons[uniqueid] = reason
+        while len(self.fallback_reasons) > keep:  # oldest first: dicts keep insertion order
+            del self.fallback_reasons[next(iter(self.fallback_reasons))]

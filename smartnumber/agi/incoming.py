@@ -24,7 +24,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     did = await session.arg_or_variable(1, var.DID) or ""
     caller_raw = session.headers.get("agi_callerid", "")
     if not phone.is_e164(did):
-        await _answer(session, "ERROR", f"{var.DID} is not an E.164 number")
+        await _answer(session, ctx, "ERROR", f"{var.DID} is not an E.164 number")
         return
 
     async def route() -> calls.RoutedCall:
@@ -40,14 +40,14 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         _unfinished.add(task)
         task.add_done_callback(_unfinished.discard)
         reason = f"routing took longer than {ctx.routing_budget * 1000:.0f} ms"
-        await _answer(session, "FALLBACK", reason, did=did, caller=caller_raw)
+        await _answer(session, ctx, "FALLBACK", reason, did=did, caller=caller_raw)
         return
     try:
         routed = task.result()
     except Exception as exc:  # storage down, bad data: the caller must still be connected
         log.exception("routing failed")
         await _answer(
-            session, "FALLBACK", f"routing failed: {exc}"[:200], did=did, caller=caller_raw
+            session, ctx, "FALLBACK", f"routing failed: {exc}"[:200], did=did, caller=caller_raw
         )
         return
     decision = routed.decision
@@ -58,7 +58,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         "notes": list(routed.notes),
     }
     if not routed.dial and not routed.forward:
-        await _answer(session, "FALLBACK", decision.reason, **fields)
+        await _answer(session, ctx, "FALLBACK", decision.reason, **fields)
         return
     await session.set_variable(var.DIAL, routed.dial)
     await session.set_variable(var.TIMEOUT, str(routed.ring_seconds))
@@ -70,6 +70,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         await session.set_variable(var.CALL, str(routed.call_id))
     await _answer(
         session,
+        ctx,
         "OK",
         decision.reason,
         dial=routed.dial,
@@ -79,7 +80,11 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     )
 
 
-async def _answer(session: AgiSession, status: str, reason: str, **fields: object) -> None:
+async def _answer(
+    session: AgiSession, ctx: HandlerContext, status: str, reason: str, **fields: object
+) -> None:
+    if status != "OK":  # kept for the timeline entry made when the call ends
+        ctx.remember_fallback(session.headers.get("agi_uniqueid", ""), reason)
     await session.set_variable(var.STATUS, status)
     await session.set_variable(var.REASON, reason)
     logs.event(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import call_ended, incoming
+from . import incoming
 from .context import HandlerContext
 from .server import Handler
 
 ROUTES: Mapping[str, Handler[HandlerContext]] = {
     "incoming": incoming.handle,
-    "call-ended": call_ended.handle,
 }

@@ -55,6 +55,7 @@ def environment(override_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     env.globals["var"] = channelvars.ALL
+    env.globals["call_ended_event"] = channelvars.CALL_ENDED_EVENT
     return env
 
 

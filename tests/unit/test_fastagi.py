@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,28 +225,6 @@ async def test_storage_error_falls_back(provisioned: Run, tmp_path: Path) -> Non
     assert fake.set_variables[var.REASON].startswith("routing failed")
 
 
-async def test_call_ended_completes_the_timeline(provisioned: Run, service) -> None:
-    port, _ = service
-    provisioned("contact", "add", "Ann", "--phone", "2125550150")
-    ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
-    await ringing.call()
-    ended = FakeAsterisk(
-        port,
-        script="call-ended",
-        variables={
-            var.CALL: ringing.set_variables[var.CALL],
-            "DIALSTATUS": "ANSWER",
-            "DIALEDPEERNAME": "PJSIP/alice-00000002",
-            "DIALEDPEERNUMBER": "alice",
-            "ANSWEREDTIME": "12",
-        },
-    )
-    await ended.call()
-    (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
-    assert entry["agent"] == "Alice"
-    assert entry["detail"]["talk_seconds"] == 12
-
-
 async def test_a_locked_database_falls_back_within_the_budget(
     provisioned: Run, tmp_path: Path
 ) -> None:
@@ -276,28 +253,3 @@ async def test_a_locked_database_falls_back_within_the_budget(
         other.close()
         await server.close()
         await store.close()
-
-
-async def test_a_fallback_call_still_lands_on_the_timeline(provisioned: Run, service) -> None:
-    port, _ = service
-    provisioned("contact", "add", "Ann", "--phone", "2125550150")
-    ended = FakeAsterisk(
-        port,
-        script="call-ended",
-        variables={
-            var.DID: "+12125550100",
-            var.STATUS: "FALLBACK",
-            var.REASON: "routing took longer than 300 ms",
-            "DIALSTATUS": "ANSWER",
-            "DIALEDPEERNAME": "PJSIP/alice-00000002",
-            "DIALEDPEERNUMBER": "alice",
-            "ANSWEREDTIME": "5",
-        },
-        headers={"agi_callerid": "+12125550150"},
-    )
-    await ended.call()
-    (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
-    assert entry["detail"]["routing_status"] == "FALLBACK"
-    assert entry["detail"]["reason"] == "routing took longer than 300 ms"
-    assert entry["detail"]["answered_by"] == "Alice"
-    assert entry["smart_number"] == "+12125550100"

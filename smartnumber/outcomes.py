@@ -1,0 +1,58 @@
+"""Call outcomes: the hangup handler's AMI UserEvent, recorded on the timeline.
+
+The event carries only what Asterisk reports after Dial (DIALSTATUS, DIALEDPEERNAME,
+DIALEDPEERNUMBER, ANSWEREDTIME) plus our own call id, the DID and routing status, and
+the caller's number filtered to digits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from . import calls, logs
+from .agi.channelvars import CALL_ENDED_EVENT
+from .agi.context import HandlerContext
+
+log = logging.getLogger("smartnumber.calls")
+
+
+def is_call_ended(event: Mapping[str, str]) -> bool:
+    return event.get("Event") == "UserEvent" and event.get("UserEvent") == CALL_ENDED_EVENT
+
+
+async def record(event: Mapping[str, str], ctx: HandlerContext) -> None:
+    """Complete the call's timeline entry (or add one for a call that took the fallback)."""
+    get = {k.lower(): (v or "").strip() for k, v in event.items()}.get
+    reason = ctx.fallback_reasons.pop(get("uniqueid", ""), "the routing service was not reached")
+    answered = get("answeredtime", "")
+    outcome = calls.DialOutcome(
+        dial_status=get("dialstatus", ""),
+        peer_channel=get("peer", ""),
+        peer_number=get("peernumber", ""),
+        answered_seconds=int(answered) if answered.isdigit() else None,
+    )
+    call_id = get("call", "")
+    async with ctx.store.transaction() as repo:
+        if call_id.isdigit():
+            await calls.finish_call(repo, int(call_id), outcome)
+        else:
+            recorded = await calls.record_unrouted_call(
+                repo,
+                get("did", ""),
+                get("caller", ""),
+                get("status", "") or "UNREACHED",
+                reason,
+                outcome,
+                ctx.clock(),
+            )
+            call_id = str(recorded) if recorded else ""
+    logs.event(
+        log,
+        "call ended",
+        call_id=call_id or None,
+        dial_status=outcome.dial_status,
+        peer=outcome.peer_channel,
+        talk_seconds=outcome.answered_seconds,
+        channel=get("channel"),
+    )

@@ -1,0 +1,125 @@
+"""Call outcomes from the hangup handler's AMI UserEvent, recorded on the timeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from smartnumber import outcomes
+from smartnumber.agi import channelvars as var
+from smartnumber.agi.context import HandlerContext
+from smartnumber.agi.routes import ROUTES
+from smartnumber.agi.server import FastAgiServer
+from smartnumber.storage.sqlite import SqliteStore
+from tests.harness.fake_asterisk import FakeAsterisk
+from tests.harness.ports import free_tcp_port
+from tests.unit.conftest import Run
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def ended(**fields: str) -> dict[str, str]:
+    """An AMI UserEvent as Asterisk sends it for [smartnumber-call-ended]."""
+    event = {
+        "Event": "UserEvent",
+        "UserEvent": var.CALL_ENDED_EVENT,
+        "Uniqueid": "1700.1",
+        "Channel": "PJSIP/trunk-00000001",
+        "Call": "",
+        "DialStatus": "",
+        "Peer": "",
+        "PeerNumber": "",
+        "AnsweredTime": "",
+        "Did": "+12125550100",
+        "Status": "",
+        "Caller": "+12125550150",
+    }
+    event.update(fields)
+    return event
+
+
+@pytest.fixture
+async def ctx(provisioned: Run, tmp_path: Path) -> AsyncIterator[HandlerContext]:
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    yield HandlerContext(store, lambda: NOW, routing_budget=2.0)
+    await store.close()
+
+
+def test_only_our_user_event_counts() -> None:
+    assert outcomes.is_call_ended(ended())
+    assert not outcomes.is_call_ended({**ended(), "UserEvent": "SomethingElse"})
+    assert not outcomes.is_call_ended({**ended(), "Event": "Hangup"})
+
+
+async def test_a_routed_call_is_completed(provisioned: Run, ctx: HandlerContext) -> None:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, ctx)
+    await server.start("127.0.0.1", port)
+    ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+    await ringing.call()
+    await server.close()
+    await outcomes.record(
+        ended(
+            Call=ringing.set_variables[var.CALL],
+            DialStatus="ANSWER",
+            Peer="PJSIP/alice-00000002",
+            PeerNumber="alice",
+            AnsweredTime="12",
+        ),
+        ctx,
+    )
+    (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert entry["agent"] == "Alice"
+    assert entry["detail"]["talk_seconds"] == 12
+    assert entry["detail"]["status"] == "answered"
+
+
+async def test_a_fallback_call_still_lands_on_the_timeline(
+    provisioned: Run, ctx: HandlerContext
+) -> None:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    ctx.remember_fallback("1700.1", "routing took longer than 300 ms")
+    await outcomes.record(
+        ended(
+            Status="FALLBACK",
+            DialStatus="ANSWER",
+            Peer="PJSIP/alice-00000002",
+            PeerNumber="alice",
+            AnsweredTime="5",
+        ),
+        ctx,
+    )
+    (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert entry["detail"]["routing_status"] == "FALLBACK"
+    assert entry["detail"]["reason"] == "routing took longer than 300 ms"
+    assert entry["detail"]["answered_by"] == "Alice"
+    assert entry["smart_number"] == "+12125550100"
+    assert ctx.fallback_reasons == {}  # used once, then forgotten
+
+
+async def test_service_down_calls_say_so(provisioned: Run, ctx: HandlerContext) -> None:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    await outcomes.record(ended(DialStatus="NOANSWER"), ctx)
+    (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert entry["detail"]["routing_status"] == "UNREACHED"
+    assert entry["detail"]["status"] == "missed"
+
+
+async def test_unknown_or_hostile_callers_leave_no_entry(
+    provisioned: Run, ctx: HandlerContext
+) -> None:
+    await outcomes.record(ended(Caller="2125550150&PJSIP/x", DialStatus="ANSWER"), ctx)
+    await outcomes.record(ended(Caller="", DialStatus="ANSWER"), ctx)
+    assert json.loads(provisioned("contact", "list", "--json").output) == []
+
+
+def test_remembered_reasons_are_bounded() -> None:
+    ctx = HandlerContext(store=None, clock=lambda: NOW)  # type: ignore[arg-type]
+    for i in range(5):
+        ctx.remember_fallback(str(i), f"reason {i}", keep=3)
+    assert list(ctx.fallback_reasons) == ["2", "3", "4"]
