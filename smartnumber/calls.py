@@ -179,40 +179,32 @@ async def _lead(
     assigning it when the call was redirected from an inactive agent."""
     single = decision.agent_ids[0] if len(decision.agent_ids) == 1 else None
     entity = await _entity_of(repo, decision.redirected_from_id)
-    if decision.contact_id is None:
+    contact_id = decision.contact_id
+    if contact_id is None:
         if caller is None or not decision.new_lead:
             return None  # no phone number to keep a lead by
-        owner_agent = None if decision.redirect else single
         created = await repo.add_contact(
             NewContact(
                 name=f"Caller {caller}",
                 phones=(ContactPhone(caller),),
                 created_at=now,
-                owner_agent_id=owner_agent,
+                owner_agent_id=None if decision.redirect else single,
                 owner_team_id=entity[0],
                 owner_office_id=entity[1],
                 source=f"phone-call:{number.e164}",
             )
         )
-        if decision.redirect and single is not None:
-            await repo.set_contact_ownership(
-                created.id,
-                owner_agent_id=None,
-                owner_team_id=entity[0],
-                owner_office_id=entity[1],
-                assigned_agent_id=single,
-            )
-        return created.id
+        contact_id = created.id
     if decision.redirect and single is not None:
         # SPEC 3.5: assigned to the admin, ownership kept on the inactive agent's entity.
         await repo.set_contact_ownership(
-            decision.contact_id,
+            contact_id,
             owner_agent_id=None,
             owner_team_id=entity[0],
             owner_office_id=entity[1],
             assigned_agent_id=single,
         )
-    return decision.contact_id
+    return contact_id
 
 
 async def _entity_of(repo: Repository, agent_id: int | None) -> tuple[int | None, int | None]:

@@ -242,3 +242,23 @@ async def test_timeline_table_summarises_calls(provisioned: Run, db: Path) -> No
     await finish(db, routed.call_id, calls.DialOutcome("ANSWER", "PJSIP/bob-00000001", "bob", 9))
     table = provisioned("timeline", "2125550150").output
     assert "answered by Bob, 9 s. Ann has no call, text or outbound activity" in table
+
+
+async def test_a_new_lead_for_an_inactive_agent_is_the_admins_on_the_agents_team(
+    provisioned: Run, db: Path
+) -> None:
+    provisioned(
+        "agent", "add", "Dan", "--cell", "2125550109", "--team", "Sales", "--endpoint", "PJSIP/dan"
+    )
+    provisioned("number", "routing", "+12125550100", "--mode", "agent", "--agents", "Dan")
+    provisioned("agent", "deactivate", "Dan")
+    routed = await route(db, "+12125550100", "2125550177")
+    assert routed.decision.agents == ("Alice",) and routed.decision.new_lead
+    store = await SqliteStore.open(db)
+    async with store.transaction() as repo:
+        (lead,) = await repo.contacts_by_phone("+12125550177")
+        sales = await repo.team_by_name("Sales")
+        alice = await repo.agent_by_name("Alice")
+    await store.close()
+    assert lead.owner_agent_id is None and lead.owner_team_id == sales.id
+    assert lead.assigned_agent_id == alice.id
