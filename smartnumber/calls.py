@@ -49,6 +49,7 @@ class RoutedCall:
     ring_seconds: int
     call_id: int | None  # the timeline entry to complete when the call ends
     forward: str = ""  # E.164 to ring through the trunk after (or instead of) the agents
+    forward_target: str = ""  # how the dialplan dials it (through call connect if set)
     show_number: str = ""  # caller ID the answering phones see; empty: the caller's
     notes: tuple[str, ...] = ()  # targets left out, and why
 
@@ -146,6 +147,8 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
             if not verdict.allowed:
                 notes.append(f"{agent.name}'s cell not rung: {verdict.reason}")
                 continue
+            targets.append(external_target(agent.cell, handling.call_connect))
+            continue
         targets.append(dial_target(agent))
     dial = "&".join(targets)
     if dial and not _DIAL.match(dial):
@@ -163,9 +166,16 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
         handling.timeout,
         call_id,
         forward,
+        external_target(forward, handling.call_connect) if forward else "",
         number.e164 if handling.pass_called_number else "",
         tuple(notes),
     )
+
+
+def external_target(e164: str, call_connect: bool) -> str:
+    """Dial target for an external number: through the trunk, and with call connect through
+    the local context that makes the answerer press 1 before the call is bridged."""
+    return f"Local/{e164}@smartnumber-connect" if call_connect else f"PJSIP/{e164}@trunk"
 
 
 async def _lead(
@@ -259,8 +269,9 @@ async def finish_call(repo: Repository, call_id: int, outcome: DialOutcome) -> d
 
 
 def _trunk_number(outcome: DialOutcome) -> str | None:
-    """The external number that answered through the trunk (a cell or a forward)."""
-    if not outcome.peer_channel.startswith("PJSIP/trunk-"):
+    """The external number that answered through the trunk (a cell or a forward), directly
+    or through call connect (a Local/+1...@smartnumber-connect leg)."""
+    if not outcome.peer_channel.startswith(("PJSIP/trunk-", "Local/")):
         return None
     return outcome.peer_number.split("@", 1)[0] or None
 
@@ -276,9 +287,9 @@ def _unowned(contact: Contact) -> bool:
 
 async def _answering_agent(repo: Repository, outcome: DialOutcome) -> Agent | None:
     """The agent behind the answering channel: their endpoint, or their cell on the trunk."""
-    endpoint = outcome.peer_channel.rsplit("-", 1)[0]
-    if endpoint and endpoint != "PJSIP/trunk":
-        return await repo.agent_by_endpoint(endpoint)
+    if _trunk_number(outcome) is None:
+        endpoint = outcome.peer_channel.rsplit("-", 1)[0]
+        return await repo.agent_by_endpoint(endpoint) if endpoint else None
     cell = outcome.peer_number.split("@", 1)[0]
     for agent in await repo.list_agents():
         if agent.cell == cell:

@@ -380,6 +380,11 @@ def number_routing(e164: str, mode: str, agent_list: str) -> None:
 )
 @click.option("--timeout", type=int, help="Seconds each stage rings (5-120).")
 @click.option(
+    "--call-connect/--no-call-connect",
+    default=None,
+    help="External legs (cells, forwards) must press 1 before the call is bridged.",
+)
+@click.option(
     "--pass-called-number/--no-pass-called-number",
     default=None,
     help="Answering phones show the Smart Number dialled, not the caller's number.",

@@ -45,8 +45,9 @@ async def configure(
         if not low <= changes["timeout"] <= high:
             raise UserError(f"timeout must be {low}-{high} seconds")
         updates["timeout"] = changes["timeout"]
-    if changes.get("pass_called_number") is not None:
-        updates["pass_called_number"] = bool(changes["pass_called_number"])
+    for flag in ("pass_called_number", "call_connect"):
+        if changes.get(flag) is not None:
+            updates[flag] = bool(changes[flag])
     handling = replace(handling, **updates)
     stored = dict(number.settings)
     stored["call_handling"] = handling.as_dict()

@@ -8,7 +8,7 @@ DID: Final = "SMARTNUMBER_DID"  # the Smart Number called, set by the dialplan (
 DIAL: Final = "SMARTNUMBER_DIAL"  # dial targets built by the handler from the database
 TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
 CALL: Final = "SMARTNUMBER_CALL"  # the call's timeline entry id, read back when it ends
-FORWARD: Final = "SMARTNUMBER_FORWARD"  # E.164 to ring through the trunk, after or instead
+FORWARD: Final = "SMARTNUMBER_FORWARD"  # a dial target through the trunk, after or instead
 CALLERID: Final = "SMARTNUMBER_CALLERID"  # caller ID for the answering phones, if not the caller's
 
 # The AMI UserEvent the hangup handler sends with a call's outcome.
@@ -16,7 +16,9 @@ CALL_ENDED_EVENT: Final = "SmartnumberCallEnded"
 
 # The only shape of dial string a handler may set: PJSIP endpoints or trunk numbers joined
 # by '&'. Handlers check it; the dialplan re-checks the characters (FILTER) before Dial.
-DIAL_TARGET_RE: Final = r"PJSIP/[A-Za-z0-9_.-]+|PJSIP/\+[0-9]{7,15}@trunk"
+DIAL_TARGET_RE: Final = (
+    r"PJSIP/[A-Za-z0-9_.-]+|PJSIP/\+[0-9]{7,15}@trunk|Local/\+[0-9]{7,15}@smartnumber-connect"
+)
 DIAL_STRING_RE: Final = rf"^({DIAL_TARGET_RE})(&({DIAL_TARGET_RE}))*$"
 
 ALL: Final = {

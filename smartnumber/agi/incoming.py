@@ -63,7 +63,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     await session.set_variable(var.DIAL, routed.dial)
     await session.set_variable(var.TIMEOUT, str(routed.ring_seconds))
     if routed.forward:
-        await session.set_variable(var.FORWARD, routed.forward)
+        await session.set_variable(var.FORWARD, routed.forward_target)
     if routed.show_number:
         await session.set_variable(var.CALLERID, routed.show_number)
     if routed.call_id is not None:

@@ -101,10 +101,20 @@ class System:
         self.parties.append(party)
         return party
 
-    def carrier(self, *, calls: int = 1) -> SippParty:
+    def carrier(self, *, calls: int = 1, scenario_name: str = "agent") -> SippParty:
         """The carrier's side of the trunk: answers what Asterisk sends out (cells,
-        forwarded calls) at the trunk's contact address."""
-        return self.phone(TRUNK_ADDRESS, int(self.settings["trunk.port"]), calls=calls)
+        forwarded calls) at the trunk's contact address; `scenario_name` says how."""
+        party = SippParty(
+            name=f"carrier-{scenario_name}-{len(self.parties)}",
+            scenario=scenario(scenario_name),
+            address=TRUNK_ADDRESS,
+            port=int(self.settings["trunk.port"]),
+            workdir=self.root / "sipp",
+            calls=calls,
+            timeout_s=30,
+        )
+        self.parties.append(party)
+        return party
 
     def phone(self, address: str, port: int, *, calls: int = 1) -> SippParty:
         """An agent's SIP phone answering on address:port."""

@@ -131,3 +131,21 @@ async def test_agent_cells_abroad_are_not_dialled(provisioned: Run, tmp_path: Pa
     assert any(
         note.startswith("Jim's cell not rung: +18765550123 is in Jamaica") for note in routed.notes
     )
+
+
+async def test_call_connect_wraps_external_legs_only(provisioned: Run, tmp_path: Path) -> None:
+    provisioned(
+        "number", "routing", "+12125550100", "--mode", "group", "--agents", "Bob,Carol"
+    )  # Bob has an endpoint, Carol only a cell
+    provisioned(
+        "number", "config", "+12125550100", "--call-connect", "--forward-to", "+14155550123"
+    )
+    shown = as_json(provisioned("number", "show", "+12125550100", "--json"))
+    assert shown["call_handling"]["call_connect"] is True
+    routed = await route(tmp_path / "sn.db", "+12125550177")
+    assert routed.dial == "PJSIP/bob&Local/+12125550103@smartnumber-connect"
+    assert routed.forward_target == "Local/+14155550123@smartnumber-connect"
+    provisioned("number", "config", "+12125550100", "--no-call-connect")
+    plain = await route(tmp_path / "sn.db", "+12125550178")
+    assert plain.dial == "PJSIP/bob&PJSIP/+12125550103@trunk"
+    assert plain.forward_target == "PJSIP/+14155550123@trunk"

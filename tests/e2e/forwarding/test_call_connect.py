@@ -1,0 +1,56 @@
+"""Call connect: an external leg must press 1 before the caller is bridged to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from smartnumber.sipp import place_call
+from tests.e2e.conftest import OFFICE_NUMBER, Office
+
+pytestmark = pytest.mark.asterisk
+
+FORWARD = "+14155550123"
+
+
+def forward_with_call_connect(office: Office) -> None:
+    office.system.cli(
+        "number",
+        "config",
+        OFFICE_NUMBER,
+        "--forward-to",
+        FORWARD,
+        "--forward-when",
+        "always",
+        "--call-connect",
+        "--timeout",
+        "15",
+    )
+    office.system.start_asterisk()
+    office.system.start_service()
+
+
+async def test_pressing_1_connects_the_call(office: Office, stop_parties: None) -> None:
+    forward_with_call_connect(office)
+    caller = office.system.caller(OFFICE_NUMBER, caller_id="+12125550177", hold_ms=500)
+    result = await place_call(caller, {"cell": office.system.carrier(scenario_name="cell-accepts")})
+
+    assert result.caller.succeeded, result.caller.output
+    assert result.answered == ["cell"]
+    call = await office.completed_call("+12125550177")
+    assert call["detail"]["status"] == "answered"
+    assert call["detail"]["answered_number"] == FORWARD
+
+
+async def test_not_pressing_drops_the_leg_and_the_caller_is_never_bridged(
+    office: Office, stop_parties: None
+) -> None:
+    forward_with_call_connect(office)
+    caller = office.system.caller(OFFICE_NUMBER, caller_id="+12125550177")
+    # This cell answers (its own voicemail, say) but nobody presses 1.
+    result = await place_call(caller, {"cell": office.system.carrier()})
+
+    assert result.phones["cell"].requests("INVITE")
+    assert result.phones["cell"].requests("BYE")  # Asterisk dropped the leg
+    assert not result.caller.succeeded  # the caller never got a 200 OK
+    call = await office.completed_call("+12125550177")
+    assert call["detail"]["status"] == "missed"
