@@ -1,9 +1,11 @@
 """AGI(agi://host/incoming): whom does this call to a Smart Number ring?
 
-Reads the DID (AGI argument 1, else SMARTNUMBER_DID) and the caller ID; sets SMARTNUMBER_STATUS,
-SMARTNUMBER_REASON, and when routed SMARTNUMBER_DIAL, SMARTNUMBER_TIMEOUT and
-SMARTNUMBER_CALL. Past the time budget or on any error: FALLBACK, and the dialplan
-dials the number's fallback destination.
+Reads the DID (AGI argument 1, else SMARTNUMBER_DID) and the caller ID. Sets
+SMARTNUMBER_STATUS and SMARTNUMBER_REASON; when routed also SMARTNUMBER_DIAL (agents'
+phones), SMARTNUMBER_TIMEOUT, and as the number's settings say SMARTNUMBER_FORWARD (the
+external number), SMARTNUMBER_CALLERID (shown instead of the caller's) and
+SMARTNUMBER_CALL (its timeline entry). Dial targets come only from the database. Past
+the time budget or on any error: FALLBACK, and the dialplan dials the number's fallback.
 """
 
 from __future__ import annotations
