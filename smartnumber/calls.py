@@ -69,7 +69,8 @@ async def _facts(
     ids = [c.id for c in contacts]
     latest = await repo.latest_conversation(ids, now - CONVERSATION_WINDOW) if ids else None
     outbound = await repo.latest_outbound(ids) if ids else None
-    fallback = await provision.fallback_agent(repo, number)
+    admins = await repo.active_admins()
+    fallback = await provision.fallback_agent(repo, number, admins)
     routing = await repo.number_routing(number.id)
     # Only the agents a decision can name: those the facts refer to, and the admins.
     wanted = {number.agent_id, fallback.id if fallback else None}
@@ -78,8 +79,7 @@ async def _facts(
         wanted |= {*routing.agent_ids, routing.last_agent_id}
     found = await repo.agents_by_ids([i for i in wanted if i is not None])
     agents = {
-        a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id)
-        for a in (*found, *await repo.active_admins())
+        a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id) for a in (*found, *admins)
     }
     return CallFacts(
         number=NumberInfo(

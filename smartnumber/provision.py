@@ -23,6 +23,7 @@ from .model import (
     SmartNumber,
     Team,
 )
+from .routing.inbound import office_admin
 from .routing.outbound import OutboundChoice, choose_outbound_number
 from .storage.repository import NewActivity, NewAgent, NewContact, NewSmartNumber, Repository
 
@@ -205,11 +206,14 @@ async def add_number(
     return added
 
 
-async def fallback_agent(repo: Repository, number: SmartNumber) -> Agent | None:
+async def fallback_agent(
+    repo: Repository, number: SmartNumber, admins: Sequence[Agent] | None = None
+) -> Agent | None:
     """Who the dialplan rings when the routing service cannot be reached.
 
     The number's explicit fallback agent; else a personal number's owner; else an active
     admin of the owning office (for a team: the team's office); else any active admin.
+    `admins`: the active admins, when the caller has them already.
     """
     if number.fallback_agent_id is not None:
         return await repo.agent_by_id(number.fallback_agent_id)
@@ -219,9 +223,9 @@ async def fallback_agent(repo: Repository, number: SmartNumber) -> Agent | None:
     if number.team_id is not None:
         team = await repo.team_by_id(number.team_id)
         office_id = team.office_id if team else None
-    admins = await repo.active_admins()
-    candidates = [a for a in admins if a.office_id == office_id] or admins
-    return candidates[0] if candidates else None
+    if admins is None:
+        admins = await repo.active_admins()
+    return office_admin(admins, office_id)
 
 
 async def outbound_number(repo: Repository, agent_name: str) -> tuple[Agent, OutboundChoice]:

@@ -5,11 +5,11 @@ Pure: `decide(facts, now)` looks only at the facts it is given; the clock is pas
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ..model import NumberRouting, RoutingMode, Scope
 
@@ -215,7 +215,7 @@ def _ring_one(
             reason,
             agent.id if round_robin else None,
         )
-    admin = company_admin(facts.agents, agent)
+    admin = office_admin(facts.agents.values(), agent.office_id)
     if admin is None:
         return RouteDecision(
             rule,
@@ -245,10 +245,26 @@ def _ring_one(
     )
 
 
-def company_admin(agents: Mapping[int, AgentInfo], inactive: AgentInfo) -> AgentInfo | None:
-    """An active company admin: one in the inactive agent's office first, else any."""
-    admins = sorted((a for a in agents.values() if a.admin and a.active), key=lambda a: a.id)
-    candidates = [a for a in admins if a.office_id == inactive.office_id] or admins
+class Person(Protocol):
+    """What choosing an admin needs of an agent (AgentInfo here, model.Agent in provision)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def admin(self) -> bool: ...
+    @property
+    def office_id(self) -> int | None: ...
+
+
+P = TypeVar("P", bound=Person)
+
+
+def office_admin(people: Iterable[P], office_id: int | None) -> P | None:
+    """An active company admin: one of this office first, else any; the oldest first."""
+    admins = sorted((p for p in people if p.admin and p.active), key=lambda p: p.id)
+    candidates = [a for a in admins if a.office_id == office_id] or admins
     return candidates[0] if candidates else None
 
 
