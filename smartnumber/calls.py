@@ -13,7 +13,7 @@ from typing import Any
 
 from . import number_config, phone, provision
 from .agi.channelvars import DIAL_STRING_RE
-from .dialplan.context import dial_target
+from .dialplan.context import dial_target, external_target
 from .errors import UserError
 from .model import (
     ActivityKind,
@@ -64,7 +64,8 @@ def caller_number(raw: str) -> str | None:
 
 async def _facts(
     repo: Repository, number: SmartNumber, caller: str | None, now: datetime
-) -> CallFacts:
+) -> tuple[CallFacts, dict[int, Agent]]:
+    """The facts for decide(), and the agents they name (for building dial targets)."""
     contacts = await repo.contacts_by_phone(caller) if caller else []
     ids = [c.id for c in contacts]
     latest = await repo.latest_conversation(ids, now - CONVERSATION_WINDOW) if ids else None
@@ -78,10 +79,11 @@ async def _facts(
     if routing is not None:
         wanted |= {*routing.agent_ids, routing.last_agent_id}
     found = await repo.agents_by_ids([i for i in wanted if i is not None])
+    people = {a.id: a for a in (*found, *admins)}
     agents = {
-        a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id) for a in (*found, *admins)
+        a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id) for a in people.values()
     }
-    return CallFacts(
+    facts = CallFacts(
         number=NumberInfo(
             e164=number.e164,
             scope=number.scope,
@@ -95,6 +97,7 @@ async def _facts(
         latest_outbound=_recent(outbound),
         agents=agents,
     )
+    return facts, people
 
 
 def _recent(latest: LatestActivity | None) -> RecentActivity | None:
@@ -108,7 +111,8 @@ async def explain(
 ) -> RouteDecision:
     """Whom a call would ring and why; changes nothing."""
     number = await provision.number_called(repo, number_text)
-    return decide(await _facts(repo, number, caller_number(caller_text), now), now)
+    facts, _ = await _facts(repo, number, caller_number(caller_text), now)
+    return decide(facts, now)
 
 
 async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
@@ -117,7 +121,8 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
     if number is None:
         raise UserError(f"{did} is not a Smart Number here")
     caller = caller_number(caller_raw)
-    decision = decide(await _facts(repo, number, caller, now), now)
+    facts, people = await _facts(repo, number, caller, now)
+    decision = decide(facts, now)
     if decision.round_robin_agent_id is not None:
         await repo.set_round_robin_cursor(number.id, decision.round_robin_agent_id)
     contact_id = await _lead(repo, number, caller, decision, now)
@@ -139,9 +144,7 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
     notes: list[str] = []
     targets = []
     for agent_id in () if handling.forward_when is ForwardWhen.ALWAYS else decision.agent_ids:
-        agent = await repo.agent_by_id(agent_id)
-        if agent is None:
-            continue
+        agent = people[agent_id]  # a decision names only agents its facts hold
         if agent.endpoint is None:  # their cell, through the trunk: the forwarding rule holds
             verdict = forwarding.check(agent.cell, allow_us_territories=territories)
             if not verdict.allowed:
@@ -170,12 +173,6 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
         number.e164 if handling.pass_called_number else "",
         tuple(notes),
     )
-
-
-def external_target(e164: str, call_connect: bool) -> str:
-    """Dial target for an external number: through the trunk, and with call connect through
-    the local context that makes the answerer press 1 before the call is bridged."""
-    return f"Local/{e164}@smartnumber-connect" if call_connect else f"PJSIP/{e164}@trunk"
 
 
 async def _lead(

@@ -35,7 +35,13 @@ def did_context(e164: str) -> str:
 
 def dial_target(agent: Agent) -> str:
     """How the dialplan reaches an agent: their SIP endpoint, else their cell via the trunk."""
-    return agent.endpoint if agent.endpoint else f"PJSIP/{agent.cell}@trunk"
+    return agent.endpoint if agent.endpoint else external_target(agent.cell)
+
+
+def external_target(e164: str, call_connect: bool = False) -> str:
+    """Dial target for an external number: through the trunk, and with call connect through
+    the local context that makes the answerer press 1 before the call is bridged."""
+    return f"Local/{e164}@smartnumber-connect" if call_connect else f"PJSIP/{e164}@trunk"
 
 
 async def _label(repo: Repository, number: SmartNumber) -> str:
