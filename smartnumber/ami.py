@@ -65,12 +65,6 @@ class AmiLink:
                 await self._task
         self._drop()
 
-    async def action(self, action: dict[str, str], timeout: float = 5.0) -> Any:
-        """Send one action on the live connection; raises ConnectionError when down."""
-        if not self.connected.is_set() or self._manager is None:
-            raise ConnectionError("AMI is not connected")
-        return await asyncio.wait_for(self._manager.send_action(action), timeout)
-
     async def _supervise(self) -> None:
         delay = self.config.backoff_first
         while True:

@@ -56,15 +56,6 @@ def is_e164(text: str) -> bool:
     return bool(_E164.match(text))
 
 
-def pretty(e164: str) -> str:
-    """The international format of a stored E.164 number, for people."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
 def _shown(text: str) -> str:
     """A safe, short rendering of user input for error messages."""
     flat = text.replace("\n", "\\n").replace("\r", "\\r")

@@ -398,10 +398,6 @@ class SqliteRepository:
         )
         return await self._with_phones(rows)
 
-    async def count_contacts(self) -> int:
-        row = await self._one("SELECT count(*) FROM contacts")
-        return int(row[0]) if row else 0
-
     async def set_contact_ownership(
         self,
         contact_id: int,
