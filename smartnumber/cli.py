@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import uvloop
 
 from . import calls, clock, imports, logs, output, phone, provision, service, settings, views
 from . import demo as demo_data
@@ -838,7 +839,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
     config = config.with_values(flags)
     logs.setup(config.log_level)
     try:
-        asyncio.run(service.run(config, _db()))
+        uvloop.run(service.run(config, _db()))
     except OSError as exc:
         raise UserError(
             f"cannot serve on {config.agi_bind}:{config.agi_port}: {exc.strerror}"
