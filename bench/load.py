@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import random
 import re
 import sys
@@ -109,15 +110,21 @@ async def run_rate(
             str(max(10, rate * 5)),
         ],
     )
+    processes = {"asterisk": system.instance.pid(), "service": system.service_pid}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
     await party.start()
     result = await party.wait()
     counts = read_counts(workdir / "stats.csv")
+    cpu_ms = {
+        name: round((cpu_seconds(pid) - cpu_before[name]) * 1000 / max(1, counts["attempted"]), 3)
+        for name, pid in processes.items()
+    }
     delays = post_dial_delays(result.messages)
     pdd = percentiles(delays) if delays else None
     click.echo(
         f"  {label:<11} {rate:>4} calls/s: {counts} post-dial delay "
         f"p50/p95/p99 {pdd and (pdd['p50_ms'], pdd['p95_ms'], pdd['p99_ms'])} ms"
-        f" (sipp exit {result.returncode})",
+        f" CPU ms per call {cpu_ms} (sipp exit {result.returncode})",
         err=True,
     )
     return {
@@ -126,6 +133,7 @@ async def run_rate(
         "seconds": seconds,
         **counts,
         "post_dial_delay": pdd,
+        "cpu_ms_per_call": cpu_ms,
         "errors": error_summary(workdir / "caller.errors.log"),
     }
 
@@ -145,6 +153,14 @@ def error_summary(path: Path, most: int = 3) -> dict[str, int]:
     return dict(sorted(kinds.items(), key=lambda kv: -kv[1])[:most])
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time a process has used so far."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_of(pid: int) -> dict[str, int]:
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -162,6 +178,7 @@ async def load(
     hold_ms: int,
     sessions: int,
     seed: int,
+    dialplans: tuple[str, ...] = ("bare", "smartnumber"),
 ) -> dict[str, Any]:
     loader = BulkLoader(store)
     loader.attach_endpoints(f"sip:{PHONE[0]}:{PHONE[1]}")
@@ -192,16 +209,24 @@ async def load(
             )
         )
         system.rx("dialplan reload")
+        # As on a production system under load: no per-step VERBOSE lines in the log. (The
+        # private instance logs every dialplan step for debugging tests, which costs the
+        # smartnumber dialplan's two dozen steps far more than bare's one.)
+        system.rx("core set verbose 0")
         system.start_service()
         await phone.start()
         await phone.listening()
         # Sessions first, on an idle service: after the highest rates it is still
         # writing thousands of call outcomes for a while.
-        held = await agi_sessions.hold(
-            int(system.settings["agi.port"]),
-            sessions,
-            dataset.office_number(0),
-            [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
+        held = (
+            await agi_sessions.hold(
+                int(system.settings["agi.port"]),
+                sessions,
+                dataset.office_number(0),
+                [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
+            )
+            if sessions
+            else None
         )
         click.echo(f"  FastAGI sessions: {held}", err=True)
         pid = system.service_pid
@@ -212,6 +237,8 @@ async def load(
         runs = []
         for rate in rates:
             for label, number in (("bare", BARE_NUMBER), ("smartnumber", dataset.office_number(0))):
+                if label not in dialplans:
+                    continue
                 runs.append(
                     await run_rate(system, label, number, rate, seconds, hold_ms, callers_csv)
                 )
@@ -234,7 +261,10 @@ async def load(
 @click.option("--seconds", default=20, show_default=True, help="Length of each rate step.")
 @click.option("--hold-ms", default=1000, show_default=True, help="Talk time of each call.")
 @click.option(
-    "--sessions", default=1000, show_default=True, help="FastAGI sessions to hold open at once."
+    "--sessions",
+    default=1000,
+    show_default=True,
+    help="FastAGI sessions to hold open at once (0: skip this test).",
 )
 @click.option(
     "--db",
@@ -251,6 +281,15 @@ async def load(
     type=click.Path(dir_okay=False, path_type=Path),
 )
 @click.option("--seed", default=7, show_default=True)
+@click.option(
+    "--dialplan",
+    "dialplans",
+    multiple=True,
+    type=click.Choice(["bare", "smartnumber"]),
+    default=("bare", "smartnumber"),
+    show_default=True,
+    help="Run only these dialplans (repeat the option); both for figures you publish.",
+)
 def main(
     contacts: int,
     activities: int,
@@ -261,12 +300,15 @@ def main(
     db_dir: Path,
     out_file: Path,
     seed: int,
+    dialplans: tuple[str, ...],
 ) -> None:
     """Run calls at fixed rates through bare and smartnumber dialplans, side by side."""
     rate_list = [int(r) for r in rates.split(",") if r.strip()]
     store, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     click.echo(f"store: {store}", err=True)
-    figures = asyncio.run(load(store, contacts, rate_list, seconds, hold_ms, sessions, seed))
+    figures = asyncio.run(
+        load(store, contacts, rate_list, seconds, hold_ms, sessions, seed, dialplans)
+    )
     result = {
         "command": "python -m bench.load " + " ".join(sys.argv[1:]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -53,6 +53,16 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}" if a is not None and b else "-"
 
 
+def _cpu(run: dict[str, Any], process: str) -> str:
+    cpu = run.get("cpu_ms_per_call")
+    return f"{cpu[process]} ms" if cpu else "-"
+
+
+def _cpu_total(run: dict[str, Any]) -> float | None:
+    cpu = run.get("cpu_ms_per_call")
+    return sum(cpu.values()) if cpu else None
+
+
 def _highest_clean(runs: list[dict[str, Any]], dialplan: str) -> tuple[int | None, bool]:
     """Highest tested rate with zero failed calls, and whether any tested rate failed."""
     mine = sorted((r for r in runs if r["dialplan"] == dialplan), key=lambda r: r["rate"])
@@ -78,8 +88,9 @@ def load_section(r: dict[str, Any]) -> list[str]:
         " Callers: 70% known contacts, 30% unknown numbers (new leads)."
         " Post-dial delay (PDD): INVITE sent to 180 Ringing received, at the caller.",
         "",
-        "| calls/s | dialplan | attempted | completed | failed | PDD p50 | PDD p95 | PDD p99 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| calls/s | dialplan | attempted | completed | failed | PDD p50 | PDD p95 | PDD p99"
+        " | CPU per call: Asterisk | service |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     by = {(x["rate"], x["dialplan"]): x for x in runs}
     for rate in sorted({x["rate"] for x in runs}):
@@ -91,7 +102,7 @@ def load_section(r: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| {rate} | {dialplan} | {x['attempted']} | {x['completed']} | {x['failed']}"
                 f" | {pdd.get('p50_ms', '-')} ms | {pdd.get('p95_ms', '-')} ms"
-                f" | {pdd.get('p99_ms', '-')} ms |"
+                f" | {pdd.get('p99_ms', '-')} ms | {_cpu(x, 'asterisk')} | {_cpu(x, 'service')} |"
             )
         bare, ours = by.get((rate, "bare")), by.get((rate, "smartnumber"))
         if bare and ours:
@@ -100,7 +111,8 @@ def load_section(r: dict[str, Any]) -> list[str]:
                 f"| {rate} | *ratio* | | {_ratio(ours['completed'], bare['completed'])} | |"
                 f" {_ratio(o.get('p50_ms'), b.get('p50_ms'))}"
                 f" | {_ratio(o.get('p95_ms'), b.get('p95_ms'))}"
-                f" | {_ratio(o.get('p99_ms'), b.get('p99_ms'))} |"
+                f" | {_ratio(o.get('p99_ms'), b.get('p99_ms'))}"
+                f" | {_ratio(_cpu_total(ours), _cpu_total(bare))} (both processes) | |"
             )
     lines.append("")
     at50 = by.get((50, "bare")), by.get((50, "smartnumber"))
