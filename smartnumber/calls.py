@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import number_config, phone, provision
+from . import media, number_config, phone, provision
 from .agi.channelvars import DIAL_STRING_RE
 from .dialplan.context import dial_target, external_target
 from .errors import UserError
@@ -52,6 +52,11 @@ class RoutedCall:
     forward_target: str = ""  # how the dialplan dials it (through call connect if set)
     show_number: str = ""  # caller ID the answering phones see; empty: the caller's
     notes: tuple[str, ...] = ()  # targets left out, and why
+    media_id: str = ""  # names this call's recording and voicemail files, when either is on
+    record: bool = False
+    voicemail: bool = False
+    whisper_prompt: str = ""  # prompt keys (media.prompt_path)
+    consent_prompt: str = ""
 
 
 def caller_number(raw: str) -> str | None:
@@ -126,8 +131,11 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
     if decision.round_robin_agent_id is not None:
         await repo.set_round_robin_cursor(number.id, decision.round_robin_agent_id)
     contact_id = await _lead(repo, number, caller, decision, now)
+    handling = number.handling
+    media_id = media.new_media_id() if handling.record or handling.voicemail else ""
     call_id = None
     if contact_id is not None:
+        detail = {"status": "ringing", "caller": caller, "decision": decision.as_dict()}
         added = await repo.add_activity(
             NewActivity(
                 contact_id=contact_id,
@@ -135,11 +143,10 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
                 direction=Direction.INBOUND,
                 at=now,
                 smart_number_id=number.id,
-                detail={"status": "ringing", "caller": caller, "decision": decision.as_dict()},
+                detail=detail | ({"media_id": media_id} if media_id else {}),
             )
         )
         call_id = added.id if added else None
-    handling = number.handling
     territories = await number_config.allow_territories(repo)
     notes: list[str] = []
     targets = []
@@ -153,9 +160,6 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
             targets.append(external_target(agent.cell, handling.call_connect))
             continue
         targets.append(dial_target(agent))
-    dial = "&".join(targets)
-    if dial and not _DIAL.match(dial):
-        raise UserError(f"refusing to dial {dial!r}: not a dial string smartnumber builds")
     forward = ""
     if handling.forward_to:  # checked again now: rules may have tightened since config
         verdict = forwarding.check(handling.forward_to, allow_us_territories=territories)
@@ -163,15 +167,27 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
             forward = handling.forward_to
         else:
             notes.append(f"not forwarded: {verdict.reason}")
+    later = external_target(forward, handling.call_connect) if forward else ""
+    if later and handling.forward_when is ForwardWhen.TOGETHER:  # one Dial rings them all
+        targets.append(later)
+        later = ""
+    dial = "&".join(dict.fromkeys(targets))  # an agent's cell may also be the forward
+    if dial and not _DIAL.match(dial):
+        raise UserError(f"refusing to dial {dial!r}: not a dial string smartnumber builds")
     return RoutedCall(
         decision,
         dial,
         handling.timeout,
         call_id,
         forward,
-        external_target(forward, handling.call_connect) if forward else "",
+        later,
         number.e164 if handling.pass_called_number else "",
         tuple(notes),
+        media_id=media_id,
+        record=handling.record,
+        voicemail=handling.voicemail,
+        whisper_prompt=handling.whisper_prompt or "",
+        consent_prompt=(handling.consent_prompt or "") if handling.record else "",
     )
 
 

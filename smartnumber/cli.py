@@ -19,7 +19,20 @@ from typing import Any, TypeVar
 import click
 import uvloop
 
-from . import calls, clock, imports, logs, output, phone, provision, service, settings, views
+from . import (
+    calls,
+    clock,
+    imports,
+    logs,
+    media,
+    output,
+    phone,
+    provision,
+    recordings,
+    service,
+    settings,
+    views,
+)
 from . import demo as demo_data
 from . import number_config as number_config_service
 from .config import ServiceConfig
@@ -377,9 +390,15 @@ def number_routing(e164: str, mode: str, agent_list: str) -> None:
 @click.option(
     "--forward-when",
     type=click.Choice([w.value for w in ForwardWhen]),
-    help="no-answer: after the agents ring out (default); always: instead of them.",
+    help="no-answer: after the agents ring out (default); always: instead of them;"
+    " together: at the same time as them, first to answer wins.",
 )
 @click.option("--timeout", type=int, help="Seconds each stage rings (5-120).")
+@click.option(
+    "--voicemail/--no-voicemail",
+    default=None,
+    help="When nobody answers, the caller can leave a message (lands on the timeline).",
+)
 @click.option(
     "--call-connect/--no-call-connect",
     default=None,
@@ -390,11 +409,26 @@ def number_routing(e164: str, mode: str, agent_list: str) -> None:
     default=None,
     help="Answering phones show the Smart Number dialled, not the caller's number.",
 )
+@click.option("--whisper", help="Spoken to whoever answers, before the caller is connected.")
+@click.option(
+    "--whisper-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="An audio file (any format sox reads) to play as the whisper.",
+)
+@click.option("--no-whisper", is_flag=True, help="Stop whispering.")
+@click.option(
+    "--record/--no-record", default=None, help="Record answered calls (onto the timeline)."
+)
+@click.option("--record-consent", help="Played to the caller before ringing, when recording.")
+@click.option("--no-record-consent", is_flag=True, help="No consent prompt.")
 @JSON_OPTION
 def number_config(e164: str, as_json: bool, **changes: Any) -> None:
-    """Call handling for a Smart Number (show it with `number show`)."""
-    if changes["forward_to"] is not None and changes["no_forward"]:
-        raise UserError("--forward-to and --no-forward contradict each other")
+    """Call handling for a Smart Number (show it with `number show`). Changes apply to the
+    next call; no Asterisk reload is needed. Prompts are spoken by espeak-ng into the
+    media directory (setting media.dir)."""
+    number_config_service.check_contradictions(changes)
+    media_dir = media.directory(with_repo(settings.load), _db())
+    changes = number_config_service.make_prompts(media_dir, changes)
     number, handling = with_repo(lambda repo: number_config_service.configure(repo, e164, changes))
     if as_json:
         output.emit_json({"number": number.e164, **handling.as_dict()})
@@ -625,6 +659,56 @@ def timeline(phone_number: str, limit: int, as_json: bool) -> None:
     output.table(rows, columns, "no activity yet")
 
 
+# -- recordings and voicemail ----------------------------------------------------------------
+
+
+@cli.group()
+def recording() -> None:
+    """Call recordings and voicemail left on Smart Numbers."""
+
+
+@recording.command("list")
+@click.option("--contact", "contact_number", metavar="NUMBER", help="Only this contact's.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@JSON_OPTION
+def recording_list(contact_number: str | None, limit: int, as_json: bool) -> None:
+    """Recordings and voicemail, newest first."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        found = await recordings.listing(repo, contact_number, limit)
+        names = await views.Names.load(repo)
+        contacts = {}
+        for contact_id in {r.contact_id for r in found if r.contact_id is not None}:
+            contact = await repo.contact_by_id(contact_id)
+            contacts[contact_id] = contact.name if contact else None
+        return [
+            views.recording(r, names, contacts.get(r.contact_id) if r.contact_id else None)
+            for r in found
+        ]
+
+    rows = with_repo(work)
+    if as_json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        row["at"] = output.when(row["at"])
+    columns = ["id", "kind", "at", "contact", "smart_number", "seconds"]
+    output.table(rows, columns, "no recordings yet")
+
+
+@recording.command("export")
+@click.argument("recording_id", metavar="ID")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="WAV to write."
+)
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+def recording_export(recording_id: str, out: Path, force: bool) -> None:
+    """Write a recording's audio (WAV, 8 kHz mono) to a file."""
+    found = with_repo(lambda repo: recordings.find(repo, recording_id))
+    recordings.export(found, out, force)
+    click.echo(f"wrote {out} ({found.kind.value}, {found.seconds} s)")
+
+
 # -- installation settings -------------------------------------------------------------------
 
 
@@ -686,7 +770,7 @@ def asterisk() -> None:
 
 @asterisk.command("install")
 def asterisk_install() -> None:
-    """Install Asterisk and sipp from the distribution (Debian/Ubuntu); idempotent."""
+    """Install Asterisk, sipp, espeak-ng and sox from the distribution; idempotent."""
     script = resources.files("smartnumber").joinpath("scripts/install-asterisk.sh")
     with resources.as_file(script) as path:
         done = subprocess.run(["bash", str(path)], check=False)
@@ -706,15 +790,17 @@ def asterisk_install() -> None:
 def asterisk_render(out_dir: Path, templates: Path | None) -> None:
     """Render the dialplan, pjsip.conf and manager.conf from the database."""
     env = dialplan_render.environment(templates)
-    data = with_repo(dialplan_context.build)
+    data = with_repo(lambda repo: dialplan_context.build(repo, _db()))
+    media.create_dirs(Path(data["media"]["dir"]))
     for path in dialplan_render.write_files(env, out_dir, data):
         click.echo(f"wrote {path}")
 
 
 def _render_instance(instance: PrivateAsterisk, templates: Path | None) -> None:
     env = dialplan_render.environment(templates)
-    data = with_repo(dialplan_context.build)
+    data = with_repo(lambda repo: dialplan_context.build(repo, _db()))
     instance.dirs.create()
+    media.create_dirs(Path(data["media"]["dir"]))
     data.update(instance.dirs.template_context())
     dialplan_render.write_files(env, instance.dirs.etc, data, instance=True)
 

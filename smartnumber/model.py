@@ -62,6 +62,7 @@ class NumberRouting:
 class ForwardWhen(StrEnum):
     NO_ANSWER = "no-answer"  # after the agents' phones ring out
     ALWAYS = "always"  # instead of the agents' phones
+    TOGETHER = "together"  # at the same time as the agents' phones; first to answer wins
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,11 @@ class CallHandling:
     voicemail: bool = False
     pass_called_number: bool = False  # show the Smart Number instead of the caller's
     call_connect: bool = False  # external legs must press 1
-    whisper: str | None = None
+    whisper: str | None = None  # what the answering party hears: the text, or "file: NAME"
+    whisper_prompt: str | None = None  # its audio: media.prompt_path(key)
     record: bool = False
-    record_consent: str | None = None
+    record_consent: str | None = None  # played to the caller before ringing, when recording
+    consent_prompt: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,8 +90,10 @@ class CallHandling:
             "pass_called_number": self.pass_called_number,
             "call_connect": self.call_connect,
             "whisper": self.whisper,
+            "whisper_prompt": self.whisper_prompt,
             "record": self.record,
             "record_consent": self.record_consent,
+            "consent_prompt": self.consent_prompt,
         }
 
     @classmethod
@@ -180,3 +185,20 @@ class Activity:
     smart_number_id: int | None
     detail: dict[str, Any]
     external_id: str | None = None
+
+
+class RecordingKind(StrEnum):
+    RECORDING = "recording"  # a call's conversation (MixMonitor, while bridged)
+    VOICEMAIL = "voicemail"  # a message left when nobody answered
+
+
+@dataclass(frozen=True)
+class Recording:
+    id: str  # the file's stem: rec-<16 hex> or vm-<16 hex>
+    kind: RecordingKind
+    contact_id: int | None
+    call_id: int | None
+    smart_number_id: int | None
+    path: str
+    seconds: float
+    created_at: datetime

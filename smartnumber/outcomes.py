@@ -1,8 +1,9 @@
 """Call outcomes: the hangup handler's AMI UserEvent, recorded on the timeline.
 
 The event carries only what Asterisk reports after Dial (DIALSTATUS, DIALEDPEERNAME,
-DIALEDPEERNUMBER, ANSWEREDTIME) plus our own call id, the DID and routing status, and
-the caller's number filtered to digits.
+DIALEDPEERNUMBER, ANSWEREDTIME) plus our own call id, the DID, routing status and media
+id, and the caller's number filtered to digits. A call with a media id may have left a
+recording or a voicemail (recordings.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from . import calls, logs
+from . import calls, logs, recordings
 from .agi.channelvars import CALL_ENDED_EVENT
 from .agi.context import HandlerContext
 
@@ -47,6 +48,17 @@ async def record(event: Mapping[str, str], ctx: HandlerContext) -> None:
                 ctx.clock(),
             )
             call_id = str(recorded) if recorded else ""
+    if ctx.media is not None and get("media"):
+        kept = await recordings.collect(
+            ctx.store,
+            ctx.media,
+            get("media", ""),
+            int(call_id) if call_id.isdigit() else None,
+            outcome.dial_status == "ANSWER",
+            ctx.clock(),
+        )
+        for recording in kept:
+            logs.event(log, "recording kept", id=recording.id, seconds=recording.seconds)
     logs.event(
         log,
         "call ended",

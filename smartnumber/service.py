@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from . import clock, logs, outcomes
+from . import clock, logs, media, outcomes, settings
 from .agi.context import HandlerContext
 from .agi.routes import ROUTES
 from .agi.server import FastAgiServer
@@ -38,7 +38,10 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     store = await SqliteStore.open(db)
-    context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000)
+    async with store.transaction() as repo:
+        media_dir = media.directory(await settings.load(repo), db)
+    media.create_dirs(media_dir)  # Asterisk writes recordings there
+    context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000, media_dir)
     server = FastAgiServer(
         ROUTES,
         context,
@@ -74,6 +77,7 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
             agi=f"{config.agi_bind}:{config.agi_port}",
             ami=f"{config.ami_host}:{config.ami_port}",
             db=str(db),
+            media=str(media_dir),
             routes=sorted(ROUTES),
             routing_budget_ms=config.routing_budget_ms,
             open_files=open_files,

@@ -19,6 +19,7 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"
 )
+_PATH = re.compile(r"^/[A-Za-z0-9_./-]{0,200}$")
 _WORD = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -59,6 +60,14 @@ def _flag(value: str) -> str:
     raise UserError(f"{value!r} must be yes or no")
 
 
+def _directory(value: str) -> str:
+    """An absolute directory path, or empty for the default. It is written into the
+    dialplan, so only plain characters."""
+    if value == "" or (_PATH.match(value) and ".." not in value.split("/")):
+        return value.rstrip("/") or "/"
+    raise UserError("must be empty or an absolute path of letters, digits, '_', '.', '-' and '/'")
+
+
 def _text(value: str) -> str:
     if 0 < len(value) <= 80 and value.isprintable():
         return value
@@ -90,6 +99,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("ami.secret", lambda: secrets.token_hex(16), _word, "AMI password", secret=True),
         Setting("agi.host", lambda: "127.0.0.1", _host, "where the FastAGI service listens"),
         Setting("agi.port", lambda: "4573", _port, "FastAGI service port"),
+        Setting(
+            "media.dir",
+            lambda: "",
+            _directory,
+            "prompts, recordings, voicemail; Asterisk must write it (empty: media/ by the db)",
+        ),
         Setting(
             "forwarding.allow_us_territories",
             lambda: "no",

@@ -238,8 +238,15 @@ class CallResult:
 
     @property
     def answered(self) -> list[str]:
-        """Phones whose answer was taken (an ACK came back for their 200 OK)."""
-        return [name for name, r in self.phones.items() if r.requests("ACK")]
+        """Phones whose answer was taken: they sent 200 OK to the INVITE and it was ACKed
+        (a phone that only rang also gets an ACK, for its 487 after the CANCEL)."""
+        return [
+            name
+            for name, r in self.phones.items()
+            if r.requests("ACK")
+            and any(m.sent and m.status == 200 for m in r.messages)
+            and not r.requests("CANCEL")
+        ]
 
 
 async def place_call(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Activity, Agent, Contact, SmartNumber
+from .model import Activity, Agent, Contact, Recording, SmartNumber
 from .routing.outbound import OutboundChoice
 from .storage.repository import Repository
 
@@ -125,7 +125,22 @@ def summary(kind: str, detail: dict[str, Any]) -> str:
         return f"{head} ({detail.get('routing_status', '')}: {reason})" if reason else head
     if "text" in detail:
         return str(detail["text"])
+    if kind in ("recording", "voicemail") and "recording" in detail:
+        return f"{detail['recording']}, {detail.get('seconds', 0)} s"
     return "; ".join(f"{k}={v}" for k, v in detail.items())
+
+
+def recording(r: Recording, names: Names, contact: str | None) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind.value,
+        "at": r.created_at.isoformat(),
+        "contact": contact,
+        "smart_number": names.number(r.smart_number_id),
+        "seconds": r.seconds,
+        "call_id": r.call_id,
+        "path": r.path,
+    }
 
 
 def outbound(agent_name: str, choice: OutboundChoice) -> dict[str, Any]:

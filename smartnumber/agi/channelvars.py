@@ -10,6 +10,11 @@ TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
 CALL: Final = "SMARTNUMBER_CALL"  # the call's timeline entry id, read back when it ends
 FORWARD: Final = "SMARTNUMBER_FORWARD"  # a dial target through the trunk, after or instead
 CALLERID: Final = "SMARTNUMBER_CALLERID"  # caller ID for the answering phones, if not the caller's
+MEDIA_ID: Final = "SMARTNUMBER_MEDIA_ID"  # 16 hex digits naming the call's recording/voicemail
+RECORD: Final = "SMARTNUMBER_RECORD"  # "1": record the bridged call
+VOICEMAIL: Final = "SMARTNUMBER_VOICEMAIL"  # "1": nobody answered -> the caller may leave one
+WHISPER: Final = "SMARTNUMBER_WHISPER"  # prompt key played to the answering party
+CONSENT: Final = "SMARTNUMBER_CONSENT"  # prompt key played to the caller before recording
 
 # The AMI UserEvent the hangup handler sends with a call's outcome.
 CALL_ENDED_EVENT: Final = "SmartnumberCallEnded"
@@ -30,4 +35,9 @@ ALL: Final = {
     "CALL": CALL,
     "FORWARD": FORWARD,
     "CALLERID": CALLERID,
+    "MEDIA_ID": MEDIA_ID,
+    "RECORD": RECORD,
+    "VOICEMAIL": VOICEMAIL,
+    "WHISPER": WHISPER,
+    "CONSENT": CONSENT,
 }

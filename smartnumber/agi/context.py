@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from ..storage.repository import Store
 
@@ -14,6 +15,7 @@ class HandlerContext:
     store: Store
     clock: Callable[[], datetime]
     routing_budget: float = 0.3  # seconds; past it the call takes the number's fallback
+    media: Path | None = None  # prompts, recordings, voicemail (media.py); None: not used
     # Why calls took the fallback, by channel uniqueid, until their outcome is recorded.
     fallback_reasons: dict[str, str] = field(default_factory=dict)
 

@@ -2,10 +2,13 @@
 
 Reads the DID (AGI argument 1, else SMARTNUMBER_DID) and the caller ID. Sets
 SMARTNUMBER_STATUS and SMARTNUMBER_REASON; when routed also SMARTNUMBER_DIAL (agents'
-phones), SMARTNUMBER_TIMEOUT, and as the number's settings say SMARTNUMBER_FORWARD (the
-external number), SMARTNUMBER_CALLERID (shown instead of the caller's) and
-SMARTNUMBER_CALL (its timeline entry). Dial targets come only from the database. Past
-the time budget or on any error: FALLBACK, and the dialplan dials the number's fallback.
+phones), SMARTNUMBER_TIMEOUT, SMARTNUMBER_CALL (its timeline entry), and as the number's
+settings say: SMARTNUMBER_FORWARD (the external number, rung after the agents),
+SMARTNUMBER_CALLERID (shown instead of the caller's), SMARTNUMBER_MEDIA_ID with
+SMARTNUMBER_RECORD and/or SMARTNUMBER_VOICEMAIL, SMARTNUMBER_WHISPER and
+SMARTNUMBER_CONSENT (prompt keys, set only when the prompt's file is there). Everything
+comes from the database or is generated here. Past the time budget or on any error:
+FALLBACK, and the dialplan dials the number's fallback.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from .. import calls, logs, phone
+from .. import calls, logs, media, phone
 from . import channelvars as var
 from .context import HandlerContext
 from .server import AgiSession
@@ -53,23 +56,27 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         )
         return
     decision = routed.decision
-    fields = {
-        "did": did,
-        "caller": caller_raw,
-        "decision": decision.as_dict(),
-        "notes": list(routed.notes),
-    }
+    notes = list(routed.notes)
+    fields = {"did": did, "caller": caller_raw, "decision": decision.as_dict(), "notes": notes}
     if not routed.dial and not routed.forward:
         await _answer(session, ctx, "FALLBACK", decision.reason, **fields)
         return
     await session.set_variable(var.DIAL, routed.dial)
     await session.set_variable(var.TIMEOUT, str(routed.ring_seconds))
-    if routed.forward:
+    if routed.forward_target:
         await session.set_variable(var.FORWARD, routed.forward_target)
     if routed.show_number:
         await session.set_variable(var.CALLERID, routed.show_number)
     if routed.call_id is not None:
         await session.set_variable(var.CALL, str(routed.call_id))
+    if routed.media_id:
+        await session.set_variable(var.MEDIA_ID, routed.media_id)
+    for name, on in ((var.RECORD, routed.record), (var.VOICEMAIL, routed.voicemail)):
+        if on:
+            await session.set_variable(name, "1")
+    for name, key in ((var.WHISPER, routed.whisper_prompt), (var.CONSENT, routed.consent_prompt)):
+        if key and _prompt_ready(ctx, key, notes):
+            await session.set_variable(name, key)
     await _answer(
         session,
         ctx,
@@ -80,6 +87,15 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         call_id=routed.call_id,
         **fields,
     )
+
+
+def _prompt_ready(ctx: HandlerContext, key: str, notes: list[str]) -> bool:
+    """Is the prompt's file there? If not (media directory wiped or moved) the call goes on
+    without it, and the log says how to make it again."""
+    if ctx.media is not None and media.prompt_path(ctx.media, key).exists():
+        return True
+    notes.append(f"prompt {key} missing: set it again with `number config`")
+    return False
 
 
 async def _answer(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .. import provision, settings
+from .. import media, provision, settings
 from ..model import Agent, SmartNumber
 from ..storage.repository import Repository
 
@@ -55,8 +56,12 @@ async def _label(repo: Repository, number: SmartNumber) -> str:
     return f"office: {office.name if office else '?'}"
 
 
-async def build(repo: Repository) -> dict[str, Any]:
-    """The template context: settings, Smart Numbers with fallbacks, agent endpoints."""
+async def build(repo: Repository, db: Path) -> dict[str, Any]:
+    """The template context: settings, Smart Numbers with fallbacks, agent endpoints, and
+    where prompts and recordings live (the media directory, beside the database `db`
+    unless the media.dir setting says otherwise)."""
+    values = await settings.load(repo)
+    media_dir = media.directory(values, db)
     numbers = []
     for number in await repo.list_numbers():
         fallback = await provision.fallback_agent(repo, number)
@@ -75,4 +80,13 @@ async def build(repo: Repository) -> dict[str, Any]:
         for a in await repo.list_agents()
         if a.endpoint_name
     ]
-    return {"settings": await settings.load(repo), "numbers": numbers, "agents": agents}
+    return {
+        "settings": values,
+        "numbers": numbers,
+        "agents": agents,
+        "media": {
+            "dir": str(media_dir),
+            "prompts": str(media.prompt_dir(media_dir)),
+            "recordings": str(media.recording_dir(media_dir)),
+        },
+    }

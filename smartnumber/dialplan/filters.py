@@ -18,6 +18,7 @@ class UnsafeValue(ValueError):
 _SECTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,79}$")
 _DIAL = re.compile(DIAL_STRING_RE)
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_PATH = re.compile(r"^/[A-Za-z0-9_./-]{0,250}$")
 _CONF_VALUE = re.compile(r"^[^\x00-\x1f;\[\]]{0,255}$")
 
 
@@ -41,6 +42,14 @@ def e164(value: object) -> str:
     text = str(value)
     if not _E164.match(text):
         raise UnsafeValue(f"not an E.164 number: {text!r}")
+    return text
+
+
+def path(value: object) -> str:
+    """An absolute file or directory path in a dialplan argument: plain characters only."""
+    text = str(value)
+    if not _PATH.match(text) or ".." in text.split("/"):
+        raise UnsafeValue(f"unsafe path: {text!r}")
     return text
 
 
@@ -69,6 +78,7 @@ FILTERS = {
     "dial": dial,
     "e164": e164,
     "conf_value": conf_value,
+    "path": path,
     "comment": comment,
     "dialplan_arg": dialplan_arg,
 }

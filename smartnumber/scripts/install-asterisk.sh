@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Asterisk and sipp on Debian/Ubuntu, idempotently.
+# Install Asterisk, sipp, and the prompt tools (espeak-ng text-to-speech, sox) on
+# Debian/Ubuntu, idempotently.
 # Uses the distribution's own asterisk package where it has one; on Debian 12
 # (which ships none) it takes Asterisk 16 from Debian 11's security suite, with an
 # apt pin so that only the asterisk packages (and what they need that bookworm
@@ -14,11 +15,13 @@ fi
 have_all() {
     command -v asterisk >/dev/null 2>&1 || [ -x /usr/sbin/asterisk ] || return 1
     command -v sipp >/dev/null 2>&1 || return 1
+    command -v espeak-ng >/dev/null 2>&1 || return 1
+    command -v sox >/dev/null 2>&1 || return 1
     return 0
 }
 
 if have_all; then
-    echo "asterisk and sipp are already installed"
+    echo "asterisk, sipp, espeak-ng and sox are already installed"
     exit 0
 fi
 
@@ -64,8 +67,8 @@ PIN
     $SUDO apt-get update -qq
 fi
 
-echo "installing asterisk and sipp..."
-$SUDO apt-get install -y -qq --no-install-recommends asterisk sip-tester >/dev/null
+echo "installing asterisk, sipp, espeak-ng and sox..."
+$SUDO apt-get install -y -qq --no-install-recommends asterisk sip-tester espeak-ng sox >/dev/null
 # The package starts a system-wide asterisk; ours run privately, so keep it quiet.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet asterisk 2>/dev/null; then
     $SUDO systemctl stop asterisk || true
@@ -73,4 +76,5 @@ fi
 $SUDO /etc/init.d/asterisk stop >/dev/null 2>&1 || true
 /usr/sbin/asterisk -V
 sipp -v 2>&1 | grep -m1 -i 'sipp' || true
-echo "asterisk and sipp installed"
+espeak-ng --version | head -1
+echo "asterisk, sipp, espeak-ng and sox installed"

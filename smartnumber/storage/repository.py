@@ -22,6 +22,7 @@ from ..model import (
     Direction,
     NumberRouting,
     Office,
+    Recording,
     RoutingMode,
     Scope,
     SmartNumber,
@@ -159,6 +160,13 @@ class Repository(Protocol):
 
     async def latest_outbound(self, contact_ids: Sequence[int]) -> LatestActivity | None:
         """Newest outbound activity of any kind with an agent (ties: newest id)."""
+        ...
+
+    # recordings and voicemail
+    async def add_recording(self, recording: Recording) -> None: ...
+    async def recording_by_id(self, recording_id: str) -> Recording | None: ...
+    async def recordings(self, contact_ids: Sequence[int] | None, limit: int) -> list[Recording]:
+        """Newest first; all contacts' when contact_ids is None."""
         ...
 
     # installation settings

@@ -25,6 +25,8 @@ from ..model import (
     LineType,
     NumberRouting,
     Office,
+    Recording,
+    RecordingKind,
     RoutingMode,
     Scope,
     SmartNumber,
@@ -525,6 +527,46 @@ class SqliteRepository:
             return None
         return LatestActivity(row[0], row[1], row[2], ActivityKind(row[3]), from_millis(row[4]))
 
+    # -- recordings ----------------------------------------------------------
+
+    async def add_recording(self, recording: Recording) -> None:
+        await self._insert(
+            "INSERT INTO recordings (id, kind, contact_id, call_id, smart_number_id, path,"
+            " seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                recording.id,
+                recording.kind.value,
+                recording.contact_id,
+                recording.call_id,
+                recording.smart_number_id,
+                recording.path,
+                recording.seconds,
+                to_millis(recording.created_at),
+            ),
+            f"recording {recording.id}",
+        )
+
+    async def recording_by_id(self, recording_id: str) -> Recording | None:
+        row = await self._one(
+            f"SELECT {_RECORDING_COLUMNS} FROM recordings WHERE id = ?", (recording_id,)
+        )
+        return _recording(row) if row else None
+
+    async def recordings(self, contact_ids: Sequence[int] | None, limit: int) -> list[Recording]:
+        if contact_ids is None:
+            where, params = "", []
+        elif not contact_ids:
+            return []
+        else:
+            where = f" WHERE contact_id IN ({','.join('?' * len(contact_ids))})"
+            params = list(contact_ids)
+        rows = await self._all(
+            f"SELECT {_RECORDING_COLUMNS} FROM recordings{where}"
+            " ORDER BY created_at DESC, id LIMIT ?",
+            [*params, limit],
+        )
+        return [_recording(r) for r in rows]
+
     # -- settings ------------------------------------------------------------
 
     async def settings(self) -> dict[str, str]:
@@ -536,6 +578,22 @@ class SqliteRepository:
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+_RECORDING_COLUMNS = "id, kind, contact_id, call_id, smart_number_id, path, seconds, created_at"
+
+
+def _recording(r: sqlite3.Row) -> Recording:
+    return Recording(
+        id=r[0],
+        kind=RecordingKind(r[1]),
+        contact_id=r[2],
+        call_id=r[3],
+        smart_number_id=r[4],
+        path=r[5],
+        seconds=r[6],
+        created_at=from_millis(r[7]),
+    )
 
 
 def _agent(r: sqlite3.Row) -> Agent:

@@ -25,8 +25,8 @@ class Office:
     system: System
     ports: dict[str, int]
 
-    def phone(self, name: str) -> SippParty:
-        party = self.system.phone(ADDRESSES[name], self.ports[name])
+    def phone(self, name: str, scenario_name: str = "agent") -> SippParty:
+        party = self.system.phone(ADDRESSES[name], self.ports[name], scenario_name=scenario_name)
         party.name = f"phone-{name}-{len(self.system.parties)}"
         return party
 

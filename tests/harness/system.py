@@ -80,14 +80,22 @@ class System:
         }
 
     def caller(
-        self, number: str, *, calls: int = 1, hold_ms: int = 200, caller_id: str = "+12125550123"
+        self,
+        number: str,
+        *,
+        calls: int = 1,
+        hold_ms: int = 200,
+        caller_id: str = "+12125550123",
+        scenario_name: str = "caller",
+        timeout_s: int = 20,
     ) -> SippParty:
-        """A caller on the carrier trunk dialling one of our Smart Numbers."""
+        """A caller on the carrier trunk dialling one of our Smart Numbers (`caller-speaks`:
+        one who talks once answered)."""
         # Its own port on the trunk's address: Asterisk matches the trunk by address, and
         # the trunk's contact port stays free for the carrier() party.
         party = SippParty(
             name=f"caller{len(self.parties)}",
-            scenario=scenario("caller"),
+            scenario=scenario(scenario_name),
             address=TRUNK_ADDRESS,
             port=free_udp_port(TRUNK_ADDRESS),
             workdir=self.root / "sipp",
@@ -96,7 +104,7 @@ class System:
             variables={"caller": caller_id},
             calls=calls,
             hold_ms=hold_ms,
-            timeout_s=20,
+            timeout_s=timeout_s,
         )
         self.parties.append(party)
         return party
@@ -116,16 +124,18 @@ class System:
         self.parties.append(party)
         return party
 
-    def phone(self, address: str, port: int, *, calls: int = 1) -> SippParty:
-        """An agent's SIP phone answering on address:port."""
+    def phone(
+        self, address: str, port: int, *, calls: int = 1, scenario_name: str = "agent"
+    ) -> SippParty:
+        """An agent's SIP phone on address:port: answers (`agent-rings`: never does)."""
         party = SippParty(
             name=f"phone-{address}",
-            scenario=scenario("agent"),
+            scenario=scenario(scenario_name),
             address=address,
             port=port,
             workdir=self.root / "sipp",
             calls=calls,
-            timeout_s=20,
+            timeout_s=60,
         )
         self.parties.append(party)
         return party

@@ -3,6 +3,7 @@ rule checked again at call time."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,3 +150,80 @@ async def test_call_connect_wraps_external_legs_only(provisioned: Run, tmp_path:
     plain = await route(tmp_path / "sn.db", "+12125550178")
     assert plain.dial == "PJSIP/bob&PJSIP/+12125550103@trunk"
     assert plain.forward_target == "PJSIP/+14155550123@trunk"
+
+
+def test_voicemail_whisper_and_recording_are_stored_and_shown(provisioned: Run) -> None:
+    shown = as_json(
+        provisioned(
+            "number",
+            "config",
+            "+12125550100",
+            "--voicemail",
+            "--whisper",
+            "  Call from   the website ",
+            "--record",
+            "--record-consent",
+            "This call is recorded.",
+            "--json",
+        )
+    )
+    assert shown["voicemail"] is True and shown["record"] is True
+    assert shown["whisper"] == "Call from the website"  # spaces folded
+    assert len(shown["whisper_prompt"]) == 16 and len(shown["consent_prompt"]) == 16
+    handling = as_json(provisioned("number", "show", "+12125550100", "--json"))["call_handling"]
+    assert handling["whisper_prompt"] == shown["whisper_prompt"]
+    provisioned("number", "config", "+12125550100", "--no-whisper", "--no-record-consent")
+    handling = as_json(provisioned("number", "show", "+12125550100", "--json"))["call_handling"]
+    assert handling["whisper"] is None and handling["whisper_prompt"] is None
+    assert handling["record_consent"] is None and handling["record"] is True  # others kept
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--whisper", "hi", "--no-whisper"], ["--whisper and --no-whisper contradict"]),
+        (["--whisper", "x" * 201], ["the whisper must be 1-200 printable characters"]),
+        (["--whisper", "   "], ["the whisper must be 1-200"]),
+        (["--record-consent", "a\x07b"], ["the consent prompt must be 1-200 printable"]),
+        (["--record-consent", "ok", "--no-record-consent"], ["contradict"]),
+    ],
+)
+def test_prompt_errors(provisioned: Run, args: list[str], fragments: list[str]) -> None:
+    assert_user_error(provisioned("number", "config", "+12125550100", *args, ok=False), *fragments)
+
+
+def test_whisper_file_must_be_audio(provisioned: Run, tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not audio")
+    assert_user_error(
+        provisioned("number", "config", "+12125550100", "--whisper-file", str(text), ok=False),
+        "sox failed",
+    )
+
+
+async def test_media_is_named_only_when_recording_or_voicemail(
+    provisioned: Run, tmp_path: Path
+) -> None:
+    plain = await route(tmp_path / "sn.db", "+12125550177")
+    assert plain.media_id == "" and not plain.record and not plain.voicemail
+    provisioned("number", "config", "+12125550100", "--voicemail")
+    first = await route(tmp_path / "sn.db", "+12125550178")
+    second = await route(tmp_path / "sn.db", "+12125550179")
+    assert first.voicemail and not first.record
+    assert re.fullmatch(r"[0-9a-f]{16}", first.media_id) and first.media_id != second.media_id
+
+
+async def test_forward_together_rings_with_the_agents(provisioned: Run, tmp_path: Path) -> None:
+    provisioned("number", "routing", "+12125550100", "--mode", "group", "--agents", "Bob")
+    provisioned(
+        "number",
+        "config",
+        "+12125550100",
+        "--forward-to",
+        "+14155550123",
+        "--forward-when",
+        "together",
+    )
+    routed = await route(tmp_path / "sn.db", "+12125550177")
+    assert routed.dial == "PJSIP/bob&PJSIP/+14155550123@trunk"
+    assert routed.forward == "+14155550123" and routed.forward_target == ""  # no second stage

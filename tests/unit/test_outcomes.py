@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import array
 import json
+import wave
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +19,7 @@ from smartnumber.agi.server import FastAgiServer
 from smartnumber.storage.sqlite import SqliteStore
 from tests.harness.fake_asterisk import FakeAsterisk
 from tests.harness.ports import free_tcp_port
-from tests.unit.conftest import Run
+from tests.unit.conftest import Run, assert_user_error
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -123,3 +125,78 @@ def test_remembered_reasons_are_bounded() -> None:
     for i in range(5):
         ctx.remember_fallback(str(i), f"reason {i}", keep=3)
     assert list(ctx.fallback_reasons) == ["2", "3", "4"]
+
+
+def write_wav(path: Path, seconds: float, amplitude: int = 8000) -> None:
+    """A 8 kHz 16-bit mono WAV holding a square wave, as Asterisk would have written it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = int(seconds * 8000)
+    samples = array.array("h", (amplitude if (i // 20) % 2 else -amplitude for i in range(frames)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(samples.tobytes())
+
+
+async def routed_with_voicemail(provisioned: Run, ctx: HandlerContext) -> dict[str, str]:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    provisioned("number", "config", "+12125550100", "--voicemail")
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, ctx)
+    await server.start("127.0.0.1", port)
+    ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+    await ringing.call()
+    await server.close()
+    return ringing.set_variables
+
+
+async def test_a_voicemail_lands_on_the_timeline_and_the_list(
+    provisioned: Run, tmp_path: Path
+) -> None:
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    ctx = HandlerContext(store, lambda: NOW, routing_budget=2.0, media=tmp_path / "media")
+    try:
+        variables = await routed_with_voicemail(provisioned, ctx)
+        assert variables[var.VOICEMAIL] == "1" and var.RECORD not in variables
+        media_id = variables[var.MEDIA_ID]
+        write_wav(tmp_path / "media" / "recordings" / f"vm-{media_id}.wav", 4.0)
+        event = ended(Call=variables[var.CALL], DialStatus="NOANSWER", Media=media_id)
+        await outcomes.record(event, ctx)
+        await outcomes.record(event, ctx)  # reported twice: kept once
+    finally:
+        await store.close()
+    kinds = [e["kind"] for e in json.loads(provisioned("timeline", "2125550150", "--json").output)]
+    assert kinds == ["voicemail", "call"]
+    (kept,) = json.loads(
+        provisioned("recording", "list", "--contact", "2125550150", "--json").output
+    )
+    assert kept["id"] == f"vm-{media_id}" and kept["kind"] == "voicemail"
+    assert kept["seconds"] == 4.0 and kept["smart_number"] == "+12125550100"
+    out = tmp_path / "out.wav"
+    provisioned("recording", "export", kept["id"], "--out", str(out))
+    assert out.stat().st_size == 44 + 4 * 16000
+
+
+async def test_media_ids_that_are_not_ours_are_ignored(provisioned: Run, tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    ctx = HandlerContext(store, lambda: NOW, routing_budget=2.0, media=tmp_path / "media")
+    try:
+        variables = await routed_with_voicemail(provisioned, ctx)
+        write_wav(tmp_path / "media" / "recordings" / "vm-..%2f..%2fsecret.wav", 2.0)
+        for hostile in ("../../secret", "0123456789abcdeg", "0123456789abcdef0"):
+            await outcomes.record(ended(Call=variables[var.CALL], Media=hostile), ctx)
+    finally:
+        await store.close()
+    assert json.loads(provisioned("recording", "list", "--json").output) == []
+
+
+def test_recording_cli_errors(provisioned: Run, tmp_path: Path) -> None:
+    assert_user_error(
+        provisioned("recording", "export", "vm-0", "--out", str(tmp_path / "x.wav"), ok=False),
+        "no recording 'vm-0'",
+    )
+    assert_user_error(
+        provisioned("recording", "list", "--contact", "2125550199", ok=False),
+        "no contact has the number 2125550199",
+    )

@@ -26,6 +26,7 @@ async def golden_context(tmp_path: Path) -> dict:
             await settings.ensure_defaults(repo)
             await settings.set_value(repo, "ami.secret", "goldensecret")
             await settings.set_value(repo, "trunk.host", "198.51.100.7")
+            await settings.set_value(repo, "media.dir", "/var/spool/asterisk/smartnumber")
             await provision.add_office(repo, "Main")
             await provision.add_team(repo, "Sales", "Main")
             await repo.add_agent(
@@ -51,7 +52,7 @@ async def golden_context(tmp_path: Path) -> dict:
             await provision.add_number(repo, "+12125550100", "office", "Main")
             await provision.add_number(repo, "+12125550110", "team", "Sales", fallback="Carol")
             await provision.add_number(repo, "+12125550120", "personal", "Bob")
-            return await context.build(repo)
+            return await context.build(repo, tmp_path / "g.db")
     finally:
         await store.close()
 

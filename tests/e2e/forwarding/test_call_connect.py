@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smartnumber.sipp import place_call
+from tests.e2e.call_handling.conftest import timeline_entry
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 
 pytestmark = pytest.mark.asterisk
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.asterisk
 FORWARD = "+14155550123"
 
 
-def forward_with_call_connect(office: Office) -> None:
+def forward_with_call_connect(office: Office, *options: str) -> None:
     office.system.cli(
         "number",
         "config",
@@ -24,6 +25,7 @@ def forward_with_call_connect(office: Office) -> None:
         "--call-connect",
         "--timeout",
         "15",
+        *options,
     )
     office.system.start_asterisk()
     office.system.start_service()
@@ -54,3 +56,24 @@ async def test_not_pressing_drops_the_leg_and_the_caller_is_never_bridged(
     assert not result.caller.succeeded  # the caller never got a 200 OK
     call = await office.completed_call("+12125550177")
     assert call["detail"]["status"] == "missed"
+
+
+async def test_not_pressing_drops_the_leg_and_the_caller_reaches_voicemail(
+    office: Office, stop_parties: None
+) -> None:
+    forward_with_call_connect(office, "--voicemail")
+    caller = office.system.caller(
+        OFFICE_NUMBER,
+        caller_id="+12125550177",
+        scenario_name="caller-speaks",
+        hold_ms=6000,
+        timeout_s=60,
+    )
+    result = await place_call(caller, {"cell": office.system.carrier()})
+
+    assert result.phones["cell"].requests("BYE")  # its own voicemail never reached the caller
+    assert result.caller.succeeded, result.caller.output  # answered: by our voicemail
+    call = await office.completed_call("+12125550177")
+    assert call["detail"]["status"] == "missed"
+    entry = await timeline_entry(office, "+12125550177", "voicemail")
+    assert entry["detail"]["call"] == call["id"] and entry["detail"]["seconds"] >= 3
