@@ -57,17 +57,24 @@ def test_only_our_user_event_counts() -> None:
     assert not outcomes.is_call_ended({**ended(), "Event": "Hangup"})
 
 
-async def test_a_routed_call_is_completed(provisioned: Run, ctx: HandlerContext) -> None:
-    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+async def route_a_call(ctx: HandlerContext) -> dict[str, str]:
+    """A call to +12125550100 from Ann's number through our FastAGI server: the channel
+    variables it set."""
     port = free_tcp_port()
     server = FastAgiServer(ROUTES, ctx)
     await server.start("127.0.0.1", port)
     ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
     await ringing.call()
     await server.close()
+    return ringing.set_variables
+
+
+async def test_a_routed_call_is_completed(provisioned: Run, ctx: HandlerContext) -> None:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    variables = await route_a_call(ctx)
     await outcomes.record(
         ended(
-            Call=ringing.set_variables[var.CALL],
+            Call=variables[var.CALL],
             DialStatus="ANSWER",
             Peer="PJSIP/alice-00000002",
             PeerNumber="alice",
@@ -142,13 +149,7 @@ def write_wav(path: Path, seconds: float, amplitude: int = 8000) -> None:
 async def routed_with_voicemail(provisioned: Run, ctx: HandlerContext) -> dict[str, str]:
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
     provisioned("number", "config", "+12125550100", "--voicemail")
-    port = free_tcp_port()
-    server = FastAgiServer(ROUTES, ctx)
-    await server.start("127.0.0.1", port)
-    ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
-    await ringing.call()
-    await server.close()
-    return ringing.set_variables
+    return await route_a_call(ctx)
 
 
 async def test_a_voicemail_lands_on_the_timeline_and_the_list(
