@@ -3,6 +3,11 @@ caller never does."""
 
 from __future__ import annotations
 
+import array
+import math
+import wave
+from pathlib import Path
+
 import pytest
 
 from smartnumber import media
@@ -21,13 +26,33 @@ def playbacks(events: list[Event]) -> list[Event]:
     ]
 
 
+def tone(path: Path) -> Path:
+    """An admin's own whisper: one second of 440 Hz at 16 kHz, stereo (sox converts it)."""
+    samples = array.array(
+        "h",
+        (int(8000 * math.sin(2 * math.pi * 440 * i / 16000)) for i in range(16000) for _ in "LR"),
+    )
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+@pytest.mark.parametrize("source", ["text", "file"])
 async def test_whisper_plays_on_the_answering_leg_before_the_bridge(
-    office: Office, stop_parties: None
+    office: Office, stop_parties: None, tmp_path: Path, source: str
 ) -> None:
-    handling = configure(office, "--whisper", "Call from the website. Be nice.")
+    option = (
+        ["--whisper", "Call from the website. Be nice."]
+        if source == "text"
+        else ["--whisper-file", str(tone(tmp_path / "tone.wav"))]
+    )
+    handling = configure(office, *option)
     key = handling["whisper_prompt"]
     prompt = media.prompt_path(office.system.db.parent / "media", key)
-    assert loudest_sample(prompt) > 1000  # espeak-ng spoke it
+    assert loudest_sample(prompt) > 1000  # spoken by espeak-ng, or the admin's tone
 
     async with watch(**office.system.ami_credentials()) as ami:
         result = await office.call(CALLER)
