@@ -979,6 +979,9 @@ def demo_call(e164: str, caller: str) -> None:
     outcome = asyncio.run(demo_data.call(values, phones, number, caller_id))
     if outcome.answered_by:
         click.echo(f"answered by {outcome.answered_by}")
+    elif outcome.caller_ok:  # answered by Asterisk itself
+        rung = ", ".join(outcome.rung) or "nobody"
+        click.echo(f"no demo phone answered (rang: {rung}); Asterisk did: voicemail or a forward")
     else:
         rung = ", ".join(outcome.rung) or "nobody"
         raise UserError(f"not answered (rang: {rung}) {outcome.detail}".strip())

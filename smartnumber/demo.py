@@ -109,10 +109,11 @@ async def call(
     phones: dict[str, tuple[str, int]],
     number: str,
     caller_id: str,
-    hold_ms: int = 2000,
+    hold_ms: int = 3000,
 ) -> CallOutcome:
     """Place one call from the trunk (settings `values`) to `number`, with a sipp phone
-    answering at each agent's loopback address (`phones`: name -> (address, port))."""
+    answering at each agent's loopback address (`phones`: name -> (address, port)). The
+    caller talks once answered (so a recorded call or a voicemail holds audio)."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-call-"))
     parties = {
         name: SippParty(
@@ -127,7 +128,7 @@ async def call(
     }
     caller = SippParty(
         name="caller",
-        scenario=scenario("caller"),
+        scenario=scenario("caller-speaks"),
         address=values["trunk.host"],
         port=int(values["trunk.port"]),
         workdir=workdir,
