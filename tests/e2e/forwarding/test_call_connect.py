@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from smartnumber.sipp import place_call
 from tests.e2e.call_handling.conftest import timeline_entry
 from tests.e2e.conftest import OFFICE_NUMBER, Office
+from tests.harness.ami import watch
 
 pytestmark = pytest.mark.asterisk
 
@@ -77,3 +80,23 @@ async def test_not_pressing_drops_the_leg_and_the_caller_reaches_voicemail(
     assert call["detail"]["status"] == "missed"
     entry = await timeline_entry(office, "+12125550177", "voicemail")
     assert entry["detail"]["call"] == call["id"] and entry["detail"]["seconds"] >= 3
+
+
+async def test_the_external_leg_hears_the_whisper_before_press_1(
+    office: Office, stop_parties: None
+) -> None:
+    forward_with_call_connect(office, "--whisper", "Call from the website.")
+    key = json.loads(office.system.cli("number", "show", OFFICE_NUMBER, "--json").output)[
+        "call_handling"
+    ]["whisper_prompt"]
+    caller = office.system.caller(OFFICE_NUMBER, caller_id="+12125550177", hold_ms=500)
+    async with watch(**office.system.ami_credentials()) as ami:
+        result = await place_call(
+            caller, {"cell": office.system.carrier(scenario_name="cell-accepts")}
+        )
+    assert result.answered == ["cell"]
+    steps = [e for e in ami.named("Newexten") if e.get("Application") in ("Playback", "Read")]
+    [whisper, read] = steps
+    assert whisper["AppData"].endswith(f"/prompts/{key}") and read["Application"] == "Read"
+    # Both on the cell's leg (a channel the call created), not on the caller's own channel.
+    assert whisper["Channel"] == read["Channel"] and whisper["Uniqueid"] != whisper["Linkedid"]
