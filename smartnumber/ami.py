@@ -58,6 +58,30 @@ class AmiLink:
     def start(self) -> None:
         self._task = asyncio.create_task(self._supervise(), name="ami-link")
 
+    async def send(
+        self, action: dict[str, Any], timeout: float = 10.0, as_list: bool | None = None
+    ) -> Any:
+        """Send one action on the current connection and wait for its response. Never
+        sent twice: if the connection drops before the response, ConnectionError, and the
+        caller finds out what happened (the action may or may not have run)."""
+        manager = self._manager
+        if manager is None or not self.connected.is_set():
+            raise ConnectionError("not connected to the AMI")
+        lost = asyncio.create_task(self._lost.wait())
+        response = asyncio.ensure_future(manager.send_action(dict(action), as_list=as_list))
+        try:
+            done, _ = await asyncio.wait(
+                {response, lost}, timeout=timeout, return_when="FIRST_COMPLETED"
+            )
+        finally:
+            lost.cancel()
+        if response in done:
+            return response.result()
+        response.cancel()
+        if self._lost.is_set():
+            raise ConnectionError(f"AMI connection lost before {action['Action']} was answered")
+        raise TimeoutError(f"no AMI response to {action['Action']} within {timeout}s")
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -96,6 +120,9 @@ class AmiLink:
             ping_delay=10**9,
             reconnect_timeout=10**9,  # we ping and reconnect
             events=cfg.events,
+            # panoramisk re-sends an action left unanswered by a dropped connection once it
+            # reconnects: never for these, which must happen at most once.
+            forgetable_actions=("ping", "login", "originate", "hangup"),
         )
         manager.connection_lost = lambda exc: loop.call_soon_threadsafe(self._lost.set)
         for pattern, callback in self._listeners:

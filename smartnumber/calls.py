@@ -266,7 +266,10 @@ async def finish_call(repo: Repository, call_id: int, outcome: DialOutcome) -> d
             "talk_seconds": outcome.answered_seconds if outcome.dial_status == "ANSWER" else 0,
         }
     )
-    await repo.update_activity(call_id, answered_by.id if answered_by else None, detail)
+    # An outbound call keeps its agent; an inbound one gets whoever answered.
+    await repo.update_activity(
+        call_id, answered_by.id if answered_by else activity.agent_id, detail
+    )
     if answered_by is not None:
         contact = await repo.contact_by_id(activity.contact_id)
         if contact is not None and _unowned(contact):

@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 import click
 import uvloop
 
+from . import callerid as callerid_service
 from . import (
     calls,
+    clicktocall,
     clock,
     imports,
     logs,
@@ -35,6 +37,7 @@ from . import (
 )
 from . import demo as demo_data
 from . import number_config as number_config_service
+from .ami import AmiConfig
 from .config import ServiceConfig
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
@@ -277,12 +280,16 @@ def agent_show(name: str, as_json: bool) -> None:
 
 @cli.command("outbound-number")
 @click.argument("agent_name", metavar="AGENT")
+@click.option("--to", "contact", metavar="NUMBER", help="For a call or text to this number.")
 @JSON_OPTION
-def outbound_number(agent_name: str, as_json: bool) -> None:
-    """Which Smart Number the agent's calls and texts show (personal > team > office)."""
+def outbound_number(agent_name: str, contact: str | None, as_json: bool) -> None:
+    """Which number the agent's calls and texts show: their verified caller ID if they
+    chose one, else personal (in the contact's area code when they have several) >
+    team > office Smart Number."""
+    to = phone.to_e164(contact) if contact else None
 
     async def work(repo: Repository) -> dict[str, Any]:
-        found, choice = await provision.outbound_number(repo, agent_name)
+        found, choice = await provision.outbound_number(repo, agent_name, to)
         return views.outbound(found.name, choice)
 
     data = with_repo(work)
@@ -864,6 +871,139 @@ def asterisk_status(instance_dir: Path, as_json: bool) -> None:
 
 
 # -- calls ------------------------------------------------------------------------------------
+
+
+def _ami(values: dict[str, str], events: str) -> AmiConfig:
+    return AmiConfig(
+        values["ami.bind"],
+        int(values["ami.port"]),
+        values["ami.username"],
+        values["ami.secret"],
+        events=events,
+    )
+
+
+@cli.command("call")
+@click.argument("agent_name", metavar="AGENT")
+@click.argument("number", metavar="CONTACT-NUMBER")
+@click.option(
+    "--via",
+    type=click.Choice(["endpoint", "cell"]),
+    help="Ring the agent's SIP phone or their cell (default: the phone if they have one).",
+)
+@click.option(
+    "--ring",
+    default=clicktocall.AGENT_RING_SECONDS,
+    show_default=True,
+    type=click.IntRange(5, 120),
+    help="Seconds the agent's phone rings.",
+)
+@click.option("--wait", is_flag=True, help="Stay until the call ends; exit 0 only if connected.")
+def call_contact(agent_name: str, number: str, via: str | None, ring: int, wait: bool) -> None:
+    """Click-to-call: ring the agent first; when they answer, dial the contact from the
+    agent's outbound number (`outbound-number`) and bridge them. A new number becomes a
+    lead owned by the agent. A cell must press 1 to take the call."""
+    planned = with_repo(lambda repo: clicktocall.plan(repo, agent_name, number, via, clock.now()))
+    click.echo(
+        f"calling {planned.agent} ({planned.agent_leg}), then {planned.contact_name}"
+        f" ({planned.contact}) showing {planned.caller_id} ({planned.caller_id_level})"
+    )
+    ami = _ami(with_repo(settings.load), "call")
+
+    def stage(reached: clicktocall.Stage, detail: str) -> None:
+        click.echo(f"  {reached.value}" + (f": {detail}" if detail else ""))
+
+    def note(text: str) -> None:
+        click.echo(f"  note: {text}")
+
+    follow = asyncio.run(clicktocall.place(ami, planned, stage, note, wait=wait, ring_seconds=ring))
+    if follow.failure:
+        with_repo(
+            lambda repo: clicktocall.agent_missed(repo, planned.call_id, follow.failure or "")
+        )
+        raise UserError(f"{follow.failure}; {planned.contact} was not called")
+    if wait and clicktocall.Stage.CONNECTED not in follow.stages:
+        raise UserError(
+            f"{planned.contact} did not answer ({follow.contact_status or 'no answer'})"
+        )
+
+
+@cli.group()
+def callerid() -> None:
+    """An agent's own number (cell, desk line) as caller ID, once they prove it is theirs."""
+
+
+@callerid.command("verify")
+@click.argument("agent_name", metavar="AGENT")
+@click.argument("number", metavar="NUMBER")
+@click.option(
+    "--timeout",
+    "limit",
+    default=60,
+    show_default=True,
+    type=click.IntRange(10, 300),
+    help="Seconds to answer and key in the code.",
+)
+def callerid_verify(agent_name: str, number: str, limit: int) -> None:
+    """Call NUMBER (United States or Canada) and ask whoever answers for the code shown
+    here; the right code within the time limit verifies it."""
+    values = with_repo(settings.load)
+
+    async def run() -> str:
+        store = await SqliteStore.open(_db())
+        try:
+            return await callerid_service.verify(
+                store,
+                _ami(values, "call,user"),
+                media.directory(values, _db()),
+                agent_name,
+                number,
+                clock.now,
+                limit=limit,
+                show=click.echo,
+            )
+        finally:
+            await store.close()
+
+    verified = asyncio.run(run())
+    click.echo(
+        f"{verified} verified; show it on calls with"
+        f" `smartnumber callerid use {agent_name!r} {verified}`"
+    )
+
+
+@callerid.command("use")
+@click.argument("agent_name", metavar="AGENT")
+@click.argument("choice", metavar="NUMBER|smart")
+def callerid_use(agent_name: str, choice: str) -> None:
+    """Show a verified number on the agent's calls, or `smart` for their Smart Number."""
+    agent, number = with_repo(lambda repo: callerid_service.use(repo, agent_name, choice))
+    click.echo(f"{agent.name}'s calls show {number or 'their Smart Number'}")
+
+
+@callerid.command("list")
+@click.argument("agent_name", metavar="AGENT")
+@JSON_OPTION
+def callerid_list(agent_name: str, as_json: bool) -> None:
+    """The agent's own numbers: verified or not, and which one is in use."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        agent = await provision.agent_named(repo, agent_name)
+        return [
+            {
+                "number": c.e164,
+                "verified": c.verified_at.isoformat() if c.verified_at else None,
+                "in_use": c.in_use,
+                "attempts": c.attempts,
+            }
+            for c in await repo.caller_ids(agent.id)
+        ]
+
+    rows = with_repo(work)
+    if as_json:
+        output.emit_json(rows)
+    else:
+        output.table(rows, ["number", "verified", "in_use", "attempts"], "no caller IDs")
 
 
 @cli.group()

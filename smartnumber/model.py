@@ -202,3 +202,14 @@ class Recording:
     path: str
     seconds: float
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class CallerId:
+    """An agent's own number, usable as caller ID once verified."""
+
+    agent_id: int
+    e164: str
+    attempts: int
+    verified_at: datetime | None
+    in_use: bool

@@ -228,13 +228,25 @@ async def fallback_agent(
     return office_admin(admins, office_id)
 
 
-async def outbound_number(repo: Repository, agent_name: str) -> tuple[Agent, OutboundChoice]:
-    """The Smart Number an agent's calls and texts show (personal > team > office)."""
+async def outbound_number(
+    repo: Repository, agent_name: str, contact: str | None = None
+) -> tuple[Agent, OutboundChoice]:
+    """The number an agent's calls and texts (to `contact`, if known) show."""
     agent = await agent_named(repo, agent_name)
+    return agent, await outbound_choice(repo, agent, contact)
+
+
+async def outbound_choice(
+    repo: Repository, agent: Agent, contact: str | None = None
+) -> OutboundChoice:
+    """Their verified caller ID if they chose one, else personal > team > office."""
+    verified = next(
+        (c.e164 for c in await repo.caller_ids(agent.id) if c.in_use and c.verified_at), None
+    )
     personal = await repo.numbers_owned(Scope.PERSONAL, agent.id)
     team = await repo.numbers_owned(Scope.TEAM, agent.team_id) if agent.team_id else []
     office = await repo.numbers_owned(Scope.OFFICE, agent.office_id) if agent.office_id else []
-    return agent, choose_outbound_number(personal, team, office)
+    return choose_outbound_number(personal, team, office, contact=contact, verified=verified)
 
 
 # -- contacts and their timeline -----------------------------------------------------------

@@ -146,7 +146,7 @@ def recording(r: Recording, names: Names, contact: str | None) -> dict[str, Any]
 def outbound(agent_name: str, choice: OutboundChoice) -> dict[str, Any]:
     return {
         "agent": agent_name,
-        "number": choice.number.e164 if choice.number else None,
+        "number": choice.caller_id,
         "level": choice.level,
         "reason": choice.reason,
     }

@@ -15,9 +15,14 @@ RECORD: Final = "SMARTNUMBER_RECORD"  # "1": record the bridged call
 VOICEMAIL: Final = "SMARTNUMBER_VOICEMAIL"  # "1": nobody answered -> the caller may leave one
 WHISPER: Final = "SMARTNUMBER_WHISPER"  # prompt key played to the answering party
 CONSENT: Final = "SMARTNUMBER_CONSENT"  # prompt key played to the caller before recording
+VERIFY: Final = "SMARTNUMBER_VERIFY"  # id of a caller-ID verification call (hex)
+PROMPT: Final = "SMARTNUMBER_PROMPT"  # prompt key the verification call plays
 
 # The AMI UserEvent the hangup handler sends with a call's outcome.
 CALL_ENDED_EVENT: Final = "SmartnumberCallEnded"
+# The AMI UserEvent a verification call sends with the digits the answerer keyed.
+VERIFY_EVENT: Final = "SmartnumberVerify"
+VERIFY_DIGITS: Final = 6
 
 # The only shape of dial string a handler may set: PJSIP endpoints or trunk numbers joined
 # by '&'. Handlers check it; the dialplan re-checks the characters (FILTER) before Dial.
@@ -40,4 +45,6 @@ ALL: Final = {
     "VOICEMAIL": VOICEMAIL,
     "WHISPER": WHISPER,
     "CONSENT": CONSENT,
+    "VERIFY": VERIFY,
+    "PROMPT": PROMPT,
 }

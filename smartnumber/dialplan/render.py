@@ -56,6 +56,8 @@ def environment(override_dir: Path | None = None) -> jinja2.Environment:
     env.filters.update(FILTERS)
     env.globals["var"] = channelvars.ALL
     env.globals["call_ended_event"] = channelvars.CALL_ENDED_EVENT
+    env.globals["verify_event"] = channelvars.VERIFY_EVENT
+    env.globals["verify_digits"] = channelvars.VERIFY_DIGITS
     return env
 
 

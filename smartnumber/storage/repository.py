@@ -17,6 +17,7 @@ from ..model import (
     Activity,
     ActivityKind,
     Agent,
+    CallerId,
     Contact,
     ContactPhone,
     Direction,
@@ -160,6 +161,17 @@ class Repository(Protocol):
 
     async def latest_outbound(self, contact_ids: Sequence[int]) -> LatestActivity | None:
         """Newest outbound activity of any kind with an agent (ties: newest id)."""
+        ...
+
+    # agents' own verified caller IDs
+    async def caller_id_attempted(self, agent_id: int, e164: str) -> None:
+        """Count one verification call to this number (adding the number if new)."""
+        ...
+
+    async def caller_id_verified(self, agent_id: int, e164: str, at: datetime) -> None: ...
+    async def caller_ids(self, agent_id: int) -> list[CallerId]: ...
+    async def use_caller_id(self, agent_id: int, e164: str | None) -> None:
+        """Show this verified number on the agent's calls; None: their Smart Number."""
         ...
 
     # recordings and voicemail

@@ -19,6 +19,7 @@ from ..model import (
     Activity,
     ActivityKind,
     Agent,
+    CallerId,
     Contact,
     ContactPhone,
     Direction,
@@ -526,6 +527,42 @@ class SqliteRepository:
         if row is None:
             return None
         return LatestActivity(row[0], row[1], row[2], ActivityKind(row[3]), from_millis(row[4]))
+
+    # -- caller IDs ----------------------------------------------------------
+
+    async def caller_id_attempted(self, agent_id: int, e164: str) -> None:
+        await self._db.execute(
+            "INSERT INTO caller_ids (agent_id, e164, attempts) VALUES (?, ?, 1)"
+            " ON CONFLICT (agent_id, e164) DO UPDATE SET attempts = attempts + 1",
+            (agent_id, e164),
+        )
+
+    async def caller_id_verified(self, agent_id: int, e164: str, at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE caller_ids SET verified_at = ? WHERE agent_id = ? AND e164 = ?",
+            (to_millis(at), agent_id, e164),
+        )
+
+    async def caller_ids(self, agent_id: int) -> list[CallerId]:
+        rows = await self._all(
+            "SELECT agent_id, e164, attempts, verified_at, in_use FROM caller_ids"
+            " WHERE agent_id = ? ORDER BY e164",
+            (agent_id,),
+        )
+        return [
+            CallerId(r[0], r[1], r[2], from_millis(r[3]) if r[3] is not None else None, bool(r[4]))
+            for r in rows
+        ]
+
+    async def use_caller_id(self, agent_id: int, e164: str | None) -> None:
+        await self._db.execute(
+            "UPDATE caller_ids SET in_use = 0 WHERE agent_id = ? AND in_use = 1", (agent_id,)
+        )
+        if e164 is not None:
+            await self._db.execute(
+                "UPDATE caller_ids SET in_use = 1 WHERE agent_id = ? AND e164 = ?",
+                (agent_id, e164),
+            )
 
     # -- recordings ----------------------------------------------------------
 

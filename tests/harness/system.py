@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
@@ -64,6 +65,10 @@ class System:
         """Run `smartnumber --db <this db> ARGS` in-process; asserts exit 0 unless ok=False."""
         return invoke(self.db, *args, ok=ok)
 
+    async def acli(self, *args: str, ok: bool = True) -> Result:
+        """`cli` without blocking the test's event loop (for commands that take a while)."""
+        return await asyncio.to_thread(invoke, self.db, *args, ok=ok)
+
     def start_asterisk(self) -> None:
         self.cli("asterisk", "start", "--dir", str(self.root / "ast"))
 
@@ -109,7 +114,9 @@ class System:
         self.parties.append(party)
         return party
 
-    def carrier(self, *, calls: int = 1, scenario_name: str = "agent") -> SippParty:
+    def carrier(
+        self, *, calls: int = 1, scenario_name: str = "agent", hold_ms: int = 1000
+    ) -> SippParty:
         """The carrier's side of the trunk: answers what Asterisk sends out (cells,
         forwarded calls) at the trunk's contact address; `scenario_name` says how."""
         party = SippParty(
@@ -119,6 +126,7 @@ class System:
             port=int(self.settings["trunk.port"]),
             workdir=self.root / "sipp",
             calls=calls,
+            hold_ms=hold_ms,
             timeout_s=30,
         )
         self.parties.append(party)

@@ -1,0 +1,290 @@
+"""`smartnumber call AGENT NUMBER`: the agent's phone rings first; once they answer, the
+contact is dialled from the agent's outbound number and the two are bridged (SPEC 5).
+
+1. plan():  in one transaction, check the agent and the number, find or create the
+   contact (a new number becomes a lead owned by the agent), choose the caller ID
+   (routing/outbound.py) and put the call on the timeline.
+2. The AMI Originate (asynchronous) rings the agent's leg: their endpoint, or their cell
+   through the trunk. Once it answers, Asterisk runs [smartnumber-click-to-call] with the
+   contact's E.164 number as the extension, which dials it through the trunk. Nothing a
+   user typed reaches Asterisk except that validated number; the channel variables are
+   our call id and the caller ID from the database.
+3. follow(): the channel carries a ChannelId we generate, so its events (and the
+   contact leg's, by Linkedid) are told apart from every other call's. The Originate is
+   sent once: if the AMI connection drops before Asterisk answers it, we reconnect and
+   look for our channel instead of sending it again.
+
+The call's outcome (talk time) arrives like an inbound call's, from the hangup handler
+through the routing service; a call the agent did not answer is recorded here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from . import phone, provision
+from .ami import AmiConfig, AmiLink
+from .dialplan.context import dial_target, external_target
+from .errors import UserError
+from .model import ActivityKind, ContactPhone, Direction
+from .routing import forwarding
+from .storage.repository import NewActivity, NewContact, Repository
+
+CONTEXT = "smartnumber-click-to-call"
+AGENT_RING_SECONDS = 30
+ORIGINATE_REASONS = {  # OriginateResponse Reason codes (AST_CONTROL_*)
+    "0": "the agent's phone could not be reached",
+    "1": "the agent's phone hung up",
+    "3": "the agent did not answer",
+    "5": "the agent's phone was busy",
+    "8": "the agent's phone was congested",
+}
+
+
+class Stage(StrEnum):
+    AGENT_RINGING = "agent ringing"
+    AGENT_ANSWERED = "agent answered"
+    CONTACT_RINGING = "contact ringing"
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Plan:
+    call_id: int  # the timeline entry
+    agent: str
+    agent_leg: str  # dial target of the agent's phone
+    contact: str  # E.164
+    contact_name: str
+    caller_id: str  # what the contact sees
+    caller_id_level: str
+
+
+async def plan(
+    repo: Repository, agent_name: str, number_text: str, via: str | None, now: datetime
+) -> Plan:
+    agent = await provision.agent_named(repo, agent_name)
+    if not agent.active:
+        raise UserError(f"agent {agent.name} is inactive")
+    contact_e164 = phone.to_e164(number_text)  # refuses anything but a phone number
+    territories = (await repo.settings()).get("forwarding.allow_us_territories") == "yes"
+    verdict = forwarding.check(contact_e164, allow_us_territories=territories)
+    if not verdict.allowed:
+        raise UserError(f"not calling {contact_e164}: {verdict.reason}")
+    if via == "endpoint" and agent.endpoint is None:
+        raise UserError(f"agent {agent.name} has no SIP endpoint; use --via cell")
+    if via == "cell" or agent.endpoint is None:
+        cell = forwarding.check(agent.cell, allow_us_territories=territories)
+        if not cell.allowed:
+            raise UserError(f"not ringing {agent.name}'s cell: {cell.reason}")
+        # The agent must press 1, so their cell's own voicemail never calls the contact.
+        leg = external_target(agent.cell, call_connect=True)
+    else:
+        leg = dial_target(agent)
+    choice = await provision.outbound_choice(repo, agent, contact_e164)
+    if choice.caller_id is None:
+        raise UserError(f"agent {agent.name} has no number to call from: {choice.reason}")
+    contacts = await repo.contacts_by_phone(contact_e164)
+    if contacts:
+        contact = contacts[0]
+    else:  # a new number: a lead owned by the agent who called it
+        contact = await repo.add_contact(
+            NewContact(
+                name=f"Lead {contact_e164}",
+                phones=(ContactPhone(contact_e164),),
+                created_at=now,
+                owner_agent_id=agent.id,
+                source="click-to-call",
+            )
+        )
+    added = await repo.add_activity(
+        NewActivity(
+            contact_id=contact.id,
+            kind=ActivityKind.CALL,
+            direction=Direction.OUTBOUND,
+            at=now,
+            agent_id=agent.id,
+            smart_number_id=choice.number.id if choice.number else None,
+            detail={
+                "status": "calling agent",
+                "click_to_call": True,
+                "number_shown": choice.caller_id,
+                "shown_as": choice.level,
+                "agent_leg": leg,
+            },
+        )
+    )
+    assert added is not None  # no external_id, so never a duplicate
+    return Plan(
+        added.id,
+        agent.name,
+        leg,
+        contact_e164,
+        contact.name,
+        choice.caller_id,
+        choice.level or "",
+    )
+
+
+def originate_action(plan: Plan, channel_id: str, ring_seconds: int) -> dict[str, Any]:
+    """The one Originate for this call: only values we made or read from the database."""
+    return {
+        "Action": "Originate",
+        "ActionID": f"smartnumber-{channel_id}",
+        "ChannelId": channel_id,
+        "Channel": plan.agent_leg,
+        "Context": CONTEXT,
+        "Exten": plan.contact,
+        "Priority": "1",
+        "CallerID": f"<{plan.contact}>",  # the agent's phone shows whom they are calling
+        "Timeout": str(ring_seconds * 1000),
+        "Async": "true",
+        "Variable": [f"SMARTNUMBER_CALL={plan.call_id}", f"SMARTNUMBER_CALLERID={plan.caller_id}"],
+    }
+
+
+@dataclass
+class Follow:
+    """What the events of one click-to-call said, stage by stage."""
+
+    channel_id: str
+    action_id: str
+    on_stage: Callable[[Stage, str], None]
+    stages: list[Stage] = field(default_factory=list)
+    failure: str | None = None  # why the agent leg did not answer
+    contact_status: str | None = None  # DIALSTATUS of the contact leg
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # the call is over
+    agent_resolved: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def mine(self, event: dict[str, str]) -> bool:
+        ids = (event.get("Uniqueid"), event.get("Linkedid"), event.get("DestLinkedid"))
+        return self.channel_id in ids or event.get("ActionID") == self.action_id
+
+    def reach(self, stage: Stage, detail: str = "") -> None:
+        if stage not in self.stages:
+            self.stages.append(stage)
+            self.on_stage(stage, detail)
+
+    def event(self, event: dict[str, str]) -> None:
+        if not self.mine(event):
+            return
+        name = event.get("Event", "")
+        ours = event.get("Uniqueid") == self.channel_id
+        if name == "Newstate" and ours and event.get("ChannelStateDesc") == "Ringing":
+            self.reach(Stage.AGENT_RINGING)
+        elif name == "OriginateResponse":
+            if event.get("Response") == "Success":
+                self.reach(Stage.AGENT_ANSWERED)
+            else:
+                reason = event.get("Reason", "0")
+                self.failure = ORIGINATE_REASONS.get(reason, f"originate failed ({reason})")
+                self.done.set()
+            self.agent_resolved.set()
+        elif name == "DialBegin" and ours:
+            self.reach(Stage.CONTACT_RINGING, event.get("DestCallerIDNum", ""))
+        elif name == "DialEnd" and ours:
+            self.contact_status = event.get("DialStatus")
+            if self.contact_status == "ANSWER":
+                self.reach(Stage.CONNECTED)
+        elif name == "Hangup" and ours:
+            self.reach(Stage.ENDED, event.get("Cause-txt", ""))
+            self.agent_resolved.set()
+            self.done.set()
+
+    def resume(self, channels: list[dict[str, str]]) -> bool:
+        """After a reconnect: is our call still up? Catch up on its stage if so."""
+        legs = [c for c in channels if self.channel_id in (c.get("Uniqueid"), c.get("Linkedid"))]
+        for leg in legs:
+            state = leg.get("ChannelStateDesc")
+            if leg.get("Uniqueid") == self.channel_id and state == "Ringing":
+                self.reach(Stage.AGENT_RINGING)
+            if leg.get("Uniqueid") == self.channel_id and state == "Up":
+                self.reach(Stage.AGENT_ANSWERED)
+                self.agent_resolved.set()
+            if leg.get("Uniqueid") != self.channel_id:
+                self.reach(Stage.CONTACT_RINGING)
+        return bool(legs)
+
+
+def new_channel_id() -> str:
+    return f"sn-c2c-{secrets.token_hex(8)}"
+
+
+async def place(
+    ami: AmiConfig,
+    plan: Plan,
+    on_stage: Callable[[Stage, str], None],
+    on_note: Callable[[str], None],
+    *,
+    wait: bool,
+    ring_seconds: int = AGENT_RING_SECONDS,
+    connect_seconds: float = 15.0,
+) -> Follow:
+    """Originate once and follow the call: until the agent's leg is resolved (answered or
+    not), or with `wait` until the call is over."""
+    channel_id = new_channel_id()
+    action = originate_action(plan, channel_id, ring_seconds)
+    follow = Follow(channel_id, action["ActionID"], on_stage)
+    link = AmiLink(ami)
+    link.on_event("*", follow.event)
+    link.start()
+    try:
+        try:
+            await asyncio.wait_for(link.connected.wait(), connect_seconds)
+        except TimeoutError:
+            raise UserError(f"cannot reach Asterisk's AMI at {ami.host}:{ami.port}") from None
+        try:
+            answer = await link.send(action, as_list=False)
+            if not answer.success:
+                raise UserError(f"Asterisk refused the call: {answer.get('Message', '')}")
+        except ConnectionError:
+            on_note("the AMI connection dropped before Asterisk answered; not sending it again")
+            await _reconcile(link, follow, on_note, connect_seconds)
+        try:
+            await asyncio.wait_for(follow.agent_resolved.wait(), ring_seconds + 15)
+        except TimeoutError:
+            raise UserError("no word from Asterisk about the agent's phone") from None
+        if wait:
+            await follow.done.wait()
+        return follow
+    finally:
+        await link.stop()
+
+
+async def _reconcile(
+    link: AmiLink, follow: Follow, on_note: Callable[[str], None], within: float
+) -> None:
+    """Find out from Asterisk whether the Originate took effect, without repeating it."""
+    try:
+        await asyncio.wait_for(link.connected.wait(), within)
+    except TimeoutError:
+        raise UserError(
+            "the AMI connection dropped while placing the call and did not come back;"
+            " the call was not placed a second time (check `smartnumber timeline`)"
+        ) from None
+    listing = await link.send({"Action": "CoreShowChannels"}, as_list=True)
+    channels = [dict(m) for m in listing if m.get("Event") == "CoreShowChannel"]
+    if follow.resume(channels):
+        on_note("reconnected: the call is in progress")
+        return
+    if follow.stages or follow.agent_resolved.is_set():
+        return  # its events arrived on the new connection meanwhile
+    raise UserError(
+        "the AMI connection dropped while placing the call and Asterisk shows no such"
+        " call; it was not placed a second time: try again"
+    )
+
+
+async def agent_missed(repo: Repository, call_id: int, reason: str) -> None:
+    """The agent did not take the call: the timeline says so (the contact was never rung)."""
+    activity = await repo.activity_by_id(call_id)
+    if activity is None:
+        return
+    detail = dict(activity.detail) | {"status": "agent missed", "reason": reason}
+    await repo.update_activity(call_id, activity.agent_id, detail)
