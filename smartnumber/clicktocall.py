@@ -161,6 +161,9 @@ class Follow:
     contact_status: str | None = None  # DIALSTATUS of the contact leg
     done: asyncio.Event = field(default_factory=asyncio.Event)  # the call is over
     agent_resolved: asyncio.Event = field(default_factory=asyncio.Event)
+    listing_id: str = ""  # ActionID of a CoreShowChannels we sent, and what it listed
+    listing: list[dict[str, str]] = field(default_factory=list)
+    listed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def mine(self, event: dict[str, str]) -> bool:
         ids = (event.get("Uniqueid"), event.get("Linkedid"), event.get("DestLinkedid"))
@@ -172,9 +175,15 @@ class Follow:
             self.on_stage(stage, detail)
 
     def event(self, event: dict[str, str]) -> None:
+        name = event.get("Event", "")
+        if self.listing_id and event.get("ActionID") == self.listing_id:
+            if name == "CoreShowChannel":
+                self.listing.append(event)
+            elif name == "CoreShowChannelsComplete":
+                self.listed.set()
+            return
         if not self.mine(event):
             return
-        name = event.get("Event", "")
         ours = event.get("Uniqueid") == self.channel_id
         if name == "Newstate" and ours and event.get("ChannelStateDesc") == "Ringing":
             self.reach(Stage.AGENT_RINGING)
@@ -207,8 +216,11 @@ class Follow:
             if leg.get("Uniqueid") == self.channel_id and state == "Up":
                 self.reach(Stage.AGENT_ANSWERED)
                 self.agent_resolved.set()
-            if leg.get("Uniqueid") != self.channel_id:
+            if leg.get("Uniqueid") != self.channel_id:  # the contact's leg
                 self.reach(Stage.CONTACT_RINGING)
+                if state == "Up":
+                    self.contact_status = "ANSWER"
+                    self.reach(Stage.CONNECTED)
         return bool(legs)
 
 
@@ -243,6 +255,8 @@ async def place(
             answer = await link.send(action, as_list=False)
             if not answer.success:
                 raise UserError(f"Asterisk refused the call: {answer.get('Message', '')}")
+        except TimeoutError:
+            raise UserError("Asterisk did not answer the Originate; not sending it again") from None
         except ConnectionError:
             on_note("the AMI connection dropped before Asterisk answered; not sending it again")
             await _reconcile(link, follow, on_note, connect_seconds)
@@ -262,15 +276,25 @@ async def _reconcile(
 ) -> None:
     """Find out from Asterisk whether the Originate took effect, without repeating it."""
     try:
-        await asyncio.wait_for(link.connected.wait(), within)
+        await asyncio.wait_for(_new_session(link, link.connects), within)
     except TimeoutError:
         raise UserError(
             "the AMI connection dropped while placing the call and did not come back;"
             " the call was not placed a second time (check `smartnumber timeline`)"
         ) from None
-    listing = await link.send({"Action": "CoreShowChannels"}, as_list=True)
-    channels = [dict(m) for m in listing if m.get("Event") == "CoreShowChannel"]
-    if follow.resume(channels):
+    # The listing arrives as events after the response; Follow.event collects them.
+    follow.listing_id = f"smartnumber-list-{follow.channel_id}"
+    try:
+        await link.send(
+            {"Action": "CoreShowChannels", "ActionID": follow.listing_id}, as_list=False
+        )
+        await asyncio.wait_for(follow.listed.wait(), 10)
+    except (ConnectionError, TimeoutError):
+        raise UserError(
+            "the AMI connection dropped while placing the call and Asterisk could not be"
+            " asked about it; it was not placed a second time (check `smartnumber timeline`)"
+        ) from None
+    if follow.resume(follow.listing):
         on_note("reconnected: the call is in progress")
         return
     if follow.stages or follow.agent_resolved.is_set():
@@ -279,6 +303,13 @@ async def _reconcile(
         "the AMI connection dropped while placing the call and Asterisk shows no such"
         " call; it was not placed a second time: try again"
     )
+
+
+async def _new_session(link: AmiLink, seen: int) -> None:
+    """Wait for a login newer than the `seen`-th (the dropped session may not have been
+    noticed as dropped yet)."""
+    while link.connects <= seen or not link.connected.is_set():  # noqa: ASYNC110 - a count
+        await asyncio.sleep(0.05)
 
 
 async def agent_missed(repo: Repository, call_id: int, reason: str) -> None:

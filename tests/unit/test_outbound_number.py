@@ -34,3 +34,24 @@ def test_personal_over_team_over_office(personal, team, office, expected, level)
     assert choice.number == expected
     assert choice.level == level
     assert choice.reason
+
+
+@pytest.mark.parametrize(
+    ("contact", "expected", "why"),
+    [
+        ("+12125559999", P1, "area code 212"),  # P1 is in 212; P2 (primary) is in 312
+        ("+13125559999", P2, "area code 312"),
+        ("+14155559999", P2, "primary"),  # no personal number in 415: the primary
+        (None, P2, "primary"),
+    ],
+)
+def test_several_personal_numbers_match_the_contacts_area_code(contact, expected, why) -> None:
+    choice = choose_outbound_number([P1, P2], [T], [O1], contact=contact)
+    assert choice.number == expected and choice.caller_id == expected.e164
+    assert why in choice.reason
+
+
+def test_a_verified_caller_id_wins_over_every_smart_number() -> None:
+    choice = choose_outbound_number([P1, P2], [T], [O1], verified="+14155550199")
+    assert choice.level == "verified" and choice.caller_id == "+14155550199"
+    assert choice.number is None

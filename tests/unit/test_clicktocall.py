@@ -1,0 +1,68 @@
+"""Click-to-call: the Originate we send, and the stages read from AMI events."""
+
+from __future__ import annotations
+
+from smartnumber.clicktocall import Follow, Plan, Stage, originate_action
+
+PLAN = Plan(
+    call_id=7,
+    agent="Bob",
+    agent_leg="PJSIP/bob",
+    contact="+13105550188",
+    contact_name="Lead +13105550188",
+    caller_id="+12125550100",
+    caller_id_level="office",
+)
+ID = "sn-c2c-0123456789abcdef"
+
+
+def follow() -> tuple[Follow, list[str]]:
+    said: list[str] = []
+    return Follow(ID, f"smartnumber-{ID}", lambda s, d: said.append(s.value)), said
+
+
+def test_the_originate_carries_only_our_own_values() -> None:
+    action = originate_action(PLAN, ID, 20)
+    assert action["Channel"] == "PJSIP/bob" and action["Exten"] == "+13105550188"
+    assert action["Context"] == "smartnumber-click-to-call" and action["Async"] == "true"
+    assert action["ChannelId"] == ID and action["Timeout"] == "20000"
+    assert action["Variable"] == ["SMARTNUMBER_CALL=7", "SMARTNUMBER_CALLERID=+12125550100"]
+    assert "Application" not in action and "Data" not in action
+
+
+def test_stages_come_in_order_from_the_calls_own_events() -> None:
+    f, said = follow()
+    other = {"Uniqueid": "1795.9", "Linkedid": "1795.9"}
+    f.event({"Event": "Newstate", "ChannelStateDesc": "Ringing", **other})  # another call
+    f.event({"Event": "Newstate", "ChannelStateDesc": "Ringing", "Uniqueid": ID, "Linkedid": ID})
+    f.event({"Event": "OriginateResponse", "Response": "Success", "ActionID": f.action_id})
+    f.event({"Event": "DialBegin", "Uniqueid": ID, "DestCallerIDNum": "+13105550188"})
+    f.event({"Event": "DialEnd", "Uniqueid": ID, "DialStatus": "ANSWER"})
+    f.event({"Event": "Hangup", "Uniqueid": ID, "Cause-txt": "Normal Clearing"})
+    assert said == [s.value for s in Stage]
+    assert f.done.is_set() and f.failure is None and f.contact_status == "ANSWER"
+
+
+def test_an_unanswered_agent_ends_it_with_the_reason() -> None:
+    f, said = follow()
+    f.event(
+        {
+            "Event": "OriginateResponse",
+            "Response": "Failure",
+            "Reason": "3",
+            "ActionID": f.action_id,
+        }
+    )
+    assert f.failure == "the agent did not answer" and f.done.is_set() and said == []
+
+
+def test_after_a_reconnect_the_listing_says_where_the_call_is() -> None:
+    f, said = follow()
+    listing = [
+        {"Uniqueid": ID, "Linkedid": ID, "ChannelStateDesc": "Up"},
+        {"Uniqueid": "1795.3", "Linkedid": ID, "ChannelStateDesc": "Up"},
+        {"Uniqueid": "1795.4", "Linkedid": "1795.4", "ChannelStateDesc": "Up"},  # not ours
+    ]
+    assert f.resume(listing)
+    assert said == ["agent answered", "contact ringing", "connected"]
+    assert not follow()[0].resume(listing[2:])  # nothing of ours: not placed
