@@ -7,10 +7,12 @@ their own. Tables for people, --json for machines; user errors end in one line, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -904,6 +906,17 @@ def call_contact(agent_name: str, number: str, via: str | None, ring: int, wait:
     agent's outbound number (`outbound-number`) and bridge them. A new number becomes a
     lead owned by the agent. A cell must press 1 to take the call."""
     planned = with_repo(lambda repo: clicktocall.plan(repo, agent_name, number, via, clock.now()))
+    _click_to_call(planned, ring, wait)
+
+
+def _click_to_call(
+    planned: clicktocall.Plan,
+    ring: int,
+    wait: bool,
+    around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+) -> None:
+    """Place a planned click-to-call and report it stage by stage (`around`: what must be
+    up meanwhile, e.g. the demo's sipp phones)."""
     click.echo(
         f"calling {planned.agent} ({planned.agent_leg}), then {planned.contact_name}"
         f" ({planned.contact}) showing {planned.caller_id} ({planned.caller_id_level})"
@@ -916,7 +929,11 @@ def call_contact(agent_name: str, number: str, via: str | None, ring: int, wait:
     def note(text: str) -> None:
         click.echo(f"  note: {text}")
 
-    follow = asyncio.run(clicktocall.place(ami, planned, stage, note, wait=wait, ring_seconds=ring))
+    async def run() -> clicktocall.Follow:
+        async with around() if around else contextlib.nullcontext():
+            return await clicktocall.place(ami, planned, stage, note, wait=wait, ring_seconds=ring)
+
+    follow = asyncio.run(run())
     if follow.failure:
         with_repo(
             lambda repo: clicktocall.agent_missed(repo, planned.call_id, follow.failure or "")
@@ -1085,6 +1102,29 @@ def demo_load() -> None:
     """Provision a demo company: an office, teams, agents, numbers, contacts, history."""
     loaded = with_repo(lambda repo: demo_data.load(repo, clock.now()))
     click.echo("demo data loaded" if loaded else "demo data already loaded")
+
+
+@demo.command("click-to-call")
+@click.argument("agent_name", metavar="AGENT", default="Bob Baker")
+@click.argument("number", metavar="CONTACT-NUMBER", default="+13105550188")
+def demo_click_to_call(agent_name: str, number: str) -> None:
+    """`smartnumber call AGENT NUMBER --wait` with sipp phones answering for the demo
+    agents and a sipp contact on the trunk who answers and hangs up after 3 s.
+
+    Needs the private Asterisk and the routing service running (`./scripts/demo`).
+    """
+
+    async def gather(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str | None]]]:
+        return await settings.load(repo), [
+            (a.name, a.sip_contact) for a in await repo.list_agents()
+        ]
+
+    values, agents = with_repo(gather)
+    phones = demo_data.loopback_phones(agents)
+    planned = with_repo(
+        lambda repo: clicktocall.plan(repo, agent_name, number, "endpoint", clock.now())
+    )
+    _click_to_call(planned, 15, True, lambda: demo_data.phones_up(values, phones))
 
 
 @demo.command("call")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -156,3 +158,44 @@ def loopback_phones(agents: list[tuple[str, str | None]]) -> dict[str, tuple[str
     if not phones:
         raise UserError("no agent has a static loopback SIP contact to answer a test call")
     return phones
+
+
+@asynccontextmanager
+async def phones_up(
+    values: dict[str, str], phones: dict[str, tuple[str, int]]
+) -> AsyncIterator[None]:
+    """For a demo click-to-call: a sipp phone answering at each agent's loopback address,
+    and on the trunk the contact, who answers and hangs up after three seconds."""
+    workdir = Path(tempfile.mkdtemp(prefix="sn-c2c-"))
+    parties = [
+        SippParty(
+            name=f"phone{i}",
+            scenario=scenario("agent"),
+            address=address,
+            port=port,
+            workdir=workdir,
+            timeout_s=120,
+        )
+        for i, (address, port) in enumerate(sorted(phones.values()))
+    ]
+    parties.append(
+        SippParty(
+            name="contact",
+            scenario=scenario("answers-hangs-up"),
+            address=values["trunk.host"],
+            port=int(values["trunk.port"]),
+            workdir=workdir,
+            hold_ms=3000,
+            timeout_s=120,
+        )
+    )
+    try:
+        for party in parties:
+            await party.start()
+        for party in parties:
+            await party.listening()
+        yield
+    finally:
+        for party in parties:
+            await party.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -32,3 +32,15 @@ def test_demo_call_to_an_unknown_number_is_refused(system: System) -> None:
     result = system.cli("demo", "call", "+12125550199", ok=False)
     assert result.exit_code == 1
     assert "+12125550199 is not a Smart Number here" in result.output
+
+
+async def test_demo_click_to_call_connects_bob_and_a_new_lead(system: System) -> None:
+    system.cli("demo", "load")
+    system.start_asterisk()
+    system.start_service()
+    result = await system.acli("demo", "click-to-call", "Bob Baker", "310-555-0188")
+    assert result.exit_code == 0, result.output
+    assert "showing +12125550120 (personal)" in result.output  # Bob's personal number
+    assert "  connected" in result.output and "  ended" in result.output
+    [call] = json.loads(system.cli("timeline", "+13105550188", "--json").output)
+    assert call["direction"] == "outbound" and call["agent"] == "Bob Baker"
