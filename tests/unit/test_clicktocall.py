@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from smartnumber.clicktocall import Follow, Plan, Stage, originate_action
+from tests.unit.conftest import Run, as_json, assert_user_error
 
 PLAN = Plan(
     call_id=7,
@@ -66,3 +69,25 @@ def test_after_a_reconnect_the_listing_says_where_the_call_is() -> None:
     assert f.resume(listing)
     assert said == ["agent answered", "contact ringing", "connected"]
     assert not follow()[0].resume(listing[2:])  # nothing of ours: not placed
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["Nobody", "3105550188"], ["no agent named 'Nobody'"]),
+        (["Carol", "3105550188", "--via", "endpoint"], ["Carol has no SIP endpoint"]),
+        (["Bob", "5551234&PJSIP/evil"], ["is not a phone number"]),
+        (["Bob", "+18765550123"], ["not calling +18765550123", "Jamaica (JM)"]),
+        (["Bob", "+19005550123"], ["premium-rate"]),
+    ],
+)
+def test_calls_refused_before_anything_rings(
+    provisioned: Run, args: list[str], fragments: list[str]
+) -> None:
+    assert_user_error(provisioned("call", *args, ok=False), *fragments)
+    assert as_json(provisioned("contact", "list", "--json")) == []  # no lead, no timeline
+
+
+def test_an_inactive_agent_cannot_call(provisioned: Run) -> None:
+    provisioned("agent", "deactivate", "Bob")
+    assert_user_error(provisioned("call", "Bob", "3105550188", ok=False), "agent Bob is inactive")
