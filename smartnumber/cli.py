@@ -35,16 +35,19 @@ from . import (
     recordings,
     service,
     settings,
+    text_codes,
+    texts,
     views,
 )
 from . import demo as demo_data
 from . import number_config as number_config_service
-from .ami import AmiConfig
+from .ami import AmiConfig, AmiLink
 from .config import ServiceConfig
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
 from .errors import UserError
 from .instance import PrivateAsterisk
+from .messaging import AsteriskMessages
 from .model import ActivityKind, Direction, ForwardWhen, LineType, RoutingMode
 from .storage.repository import Repository
 from .storage.sqlite import SqliteStore
@@ -666,6 +669,112 @@ def timeline(phone_number: str, limit: int, as_json: bool) -> None:
         row["detail"] = views.summary(row["kind"], row["detail"])
     columns = ["at", "kind", "direction", "contact", "agent", "smart_number", "detail"]
     output.table(rows, columns, "no activity yet")
+
+
+# -- texts ------------------------------------------------------------------------------------
+
+
+def _deliver(messages: list[texts.Outgoing]) -> None:
+    """Hand texts to Asterisk (AMI MessageSend); one line per text that did not go."""
+    if not messages:
+        return
+    values = with_repo(settings.load)
+
+    async def run() -> list[str]:
+        link = AmiLink(_ami(values, "off"))
+        link.start()
+        failed = []
+        try:
+            await asyncio.wait_for(link.connected.wait(), 10)
+            out = AsteriskMessages(
+                link, values["trunk.host"], values["trunk.port"], values["sip.bind"]
+            )
+            for message in messages:
+                try:
+                    await out.deliver(message)
+                except (UserError, ConnectionError, TimeoutError) as exc:
+                    failed.append(f"to {message.to} ({message.purpose}): {exc}")
+        except TimeoutError:
+            failed.append(
+                f"cannot reach Asterisk's AMI at {values['ami.bind']}:{values['ami.port']}"
+            )
+        finally:
+            await link.stop()
+        return failed
+
+    failed = asyncio.run(run())
+    if failed:
+        raise UserError("not sent " + "; ".join(failed))
+
+
+@cli.group()
+def text() -> None:
+    """Texts from and to Smart Numbers (SIP MESSAGE over the trunk)."""
+
+
+@text.command("send")
+@click.option("--agent", "agent_name", required=True, help="Who sends it (their Smart Number).")
+@click.option("--to", "to", required=True, metavar="NUMBER", help="The contact's number.")
+@click.argument("message")
+def text_send(agent_name: str, to: str, message: str) -> None:
+    """Text a contact from the agent's Smart Number (personal > team > office). Refused,
+    with a note on the timeline, to numbers that opted out and landlines."""
+    sent = with_repo(lambda repo: texts.send(repo, agent_name, to, message, clock.now()))
+    if sent.outgoing is None:
+        raise UserError(sent.refused or "not sent")
+    _deliver([sent.outgoing])
+    click.echo(f"sent to {sent.contact} from {sent.outgoing.sender}")
+
+
+@text.command("inject")
+@click.option("--from", "sender", required=True, metavar="NUMBER", help="Who texted.")
+@click.option("--to", "to", required=True, metavar="SMART-NUMBER", help="Which Smart Number.")
+@click.argument("message")
+def text_inject(sender: str, to: str, message: str) -> None:
+    """Handle a text as if it had arrived on the trunk (text codes, opt-outs, forwards):
+    the same code path as a real one, replies sent for real."""
+    handled = with_repo(lambda repo: texts.receive(repo, sender, to, message, clock.now()))
+    for note in handled.notes:
+        click.echo(note)
+    for out in handled.outgoing:
+        click.echo(f"-> {out.to} ({out.purpose}): {out.body}")
+    _deliver(handled.outgoing)
+
+
+@cli.group()
+def textcode() -> None:
+    """Text codes: a keyword people text to a Smart Number to become a lead."""
+
+
+@textcode.command("add")
+@click.argument("code")
+@click.option("--reply", required=True, help="The auto-reply the texter gets.")
+@click.option("--agent", "agent_name", help="New leads go to this agent.")
+@click.option("--number", "number_text", help="New leads are routed by this number's routing.")
+def textcode_add(code: str, reply: str, agent_name: str | None, number_text: str | None) -> None:
+    """Create a text code (2-20 letters or digits; not STOP, HELP or the like)."""
+    added = with_repo(
+        lambda repo: text_codes.add(repo, code, reply, agent_name, number_text, clock.now())
+    )
+    click.echo(f"text code {added.code.upper()} added")
+
+
+@textcode.command("list")
+@JSON_OPTION
+def textcode_list(as_json: bool) -> None:
+    """All text codes."""
+    rows = with_repo(text_codes.listing)
+    output.emit_json(rows) if as_json else output.table(
+        rows, ["code", "reply", "agent", "number"], "no text codes"
+    )
+
+
+@textcode.command("remove")
+@click.argument("code")
+def textcode_remove(code: str) -> None:
+    """Remove a text code (its leads stay)."""
+    with_repo(lambda repo: text_codes.remove(repo, code))
+    click.echo(f"text code {code.strip().upper()} removed")
 
 
 # -- recordings and voicemail ----------------------------------------------------------------

@@ -213,3 +213,12 @@ class CallerId:
     attempts: int
     verified_at: datetime | None
     in_use: bool
+
+
+@dataclass(frozen=True)
+class TextCode:
+    code: str  # case-folded
+    reply: str
+    agent_id: int | None
+    number_id: int | None
+    created_at: datetime

@@ -237,12 +237,16 @@ async def outbound_number(
 
 
 async def outbound_choice(
-    repo: Repository, agent: Agent, contact: str | None = None
+    repo: Repository, agent: Agent, contact: str | None = None, *, texting: bool = False
 ) -> OutboundChoice:
-    """Their verified caller ID if they chose one, else personal > team > office."""
-    verified = next(
-        (c.e164 for c in await repo.caller_ids(agent.id) if c.in_use and c.verified_at), None
-    )
+    """Their verified caller ID if they chose one (calls only: texts always go from a
+    Smart Number), else personal > team > office."""
+    verified = None
+    if not texting:
+        verified = next(
+            (c.e164 for c in await repo.caller_ids(agent.id) if c.in_use and c.verified_at),
+            None,
+        )
     personal = await repo.numbers_owned(Scope.PERSONAL, agent.id)
     team = await repo.numbers_owned(Scope.TEAM, agent.team_id) if agent.team_id else []
     office = await repo.numbers_owned(Scope.OFFICE, agent.office_id) if agent.office_id else []

@@ -15,6 +15,7 @@ from .agi.routes import ROUTES
 from .agi.server import FastAgiServer
 from .ami import AmiConfig, AmiLink
 from .config import ServiceConfig
+from .messaging import AsteriskMessages
 from .storage.sqlite import SqliteStore
 
 log = logging.getLogger("smartnumber.service")
@@ -39,15 +40,9 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
         loop.add_signal_handler(sig, stop.set)
     store = await SqliteStore.open(db)
     async with store.transaction() as repo:
-        media_dir = media.directory(await settings.load(repo), db)
+        values = await settings.load(repo)
+    media_dir = media.directory(values, db)
     media.create_dirs(media_dir)  # Asterisk writes recordings there
-    context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000, media_dir)
-    server = FastAgiServer(
-        ROUTES,
-        context,
-        header_timeout=config.agi_header_timeout,
-        command_timeout=config.agi_command_timeout,
-    )
     ami = AmiLink(
         AmiConfig(
             config.ami_host,
@@ -58,6 +53,18 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
             ping_timeout=config.ami_ping_timeout,
             events="user",  # only the hangup handler's UserEvents: see outcomes.py
         )
+    )
+    texts_out = AsteriskMessages(
+        ami, values["trunk.host"], values["trunk.port"], values["sip.bind"]
+    )
+    context = HandlerContext(
+        store, clock.now, config.routing_budget_ms / 1000, media_dir, messages=texts_out
+    )
+    server = FastAgiServer(
+        ROUTES,
+        context,
+        header_timeout=config.agi_header_timeout,
+        command_timeout=config.agi_command_timeout,
     )
     recording: set[asyncio.Task[None]] = set()
 

@@ -41,6 +41,7 @@ class SipMessage:
     headers: dict[str, str]  # lower-case names; the first value of each
     sent: bool = False  # False: received by the party
     at: datetime | None = None  # when sipp sent or received it
+    body: str = ""  # what follows the headers (SDP, a text message)
 
     @property
     def method(self) -> str:
@@ -85,13 +86,16 @@ def parse_trace(text: str) -> list[SipMessage]:
         if not lines:
             continue
         headers: dict[str, str] = {}
-        for line in lines[1:]:
+        content: list[str] = []
+        for i, line in enumerate(lines[1:], start=1):
             if not line:
+                content = lines[i + 1 :]
                 break
             name, _, value = line.partition(":")
             headers.setdefault(name.strip().lower(), value.strip())
         at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f") if stamp else None
-        messages.append(SipMessage(lines[0], headers, "message sent" in header, at))
+        sent = "message sent" in header
+        messages.append(SipMessage(lines[0], headers, sent, at, "\n".join(content).strip("\n")))
     return messages
 
 

@@ -15,6 +15,9 @@ RECORD: Final = "SMARTNUMBER_RECORD"  # "1": record the bridged call
 VOICEMAIL: Final = "SMARTNUMBER_VOICEMAIL"  # "1": nobody answered -> the caller may leave one
 WHISPER: Final = "SMARTNUMBER_WHISPER"  # prompt key played to the answering party
 CONSENT: Final = "SMARTNUMBER_CONSENT"  # prompt key played to the caller before recording
+TEXT_FROM: Final = "SMARTNUMBER_TEXT_FROM"  # an inbound text's From header, base64
+TEXT_BODY: Final = "SMARTNUMBER_TEXT_BODY"  # an inbound text's body, base64
+TEXT_BYTES: Final = "SMARTNUMBER_TEXT_BYTES"  # its Content-Length, as the carrier sent it
 VERIFY: Final = "SMARTNUMBER_VERIFY"  # id of a caller-ID verification call (hex)
 PROMPT: Final = "SMARTNUMBER_PROMPT"  # prompt key the verification call plays
 
@@ -45,6 +48,9 @@ ALL: Final = {
     "VOICEMAIL": VOICEMAIL,
     "WHISPER": WHISPER,
     "CONSENT": CONSENT,
+    "TEXT_FROM": TEXT_FROM,
+    "TEXT_BODY": TEXT_BODY,
+    "TEXT_BYTES": TEXT_BYTES,
     "VERIFY": VERIFY,
     "PROMPT": PROMPT,
 }

@@ -86,6 +86,16 @@ class AgiSession:
             return None
         return response.data or ""
 
+    async def get_full_variable(self, expression: str) -> str | None:
+        """An expression Asterisk evaluates on the channel, e.g. ${VAR:0:960}: ours, written
+        in a handler, never built from what a caller sent."""
+        if " " in expression:
+            raise AgiError("GET FULL VARIABLE takes an expression without spaces")
+        response = await self.command(f"GET FULL VARIABLE {expression}")
+        if response.code != 200 or response.result != 1:
+            return None
+        return response.data or ""
+
     async def arg_or_variable(self, index: int, name: str) -> str | None:
         """AGI argument `index` (1-based) when the dialplan passed it (no round trip),
         else the channel variable `name` (a template that does not pass arguments)."""

@@ -33,6 +33,7 @@ from ..model import (
     SmartNumber,
     Subscription,
     Team,
+    TextCode,
 )
 from .migrations import apply_migrations
 from .repository import (
@@ -564,6 +565,53 @@ class SqliteRepository:
                 (agent_id, e164),
             )
 
+    # -- texting -------------------------------------------------------------
+
+    async def opted_out(self, e164: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM text_opt_outs WHERE e164 = ? UNION ALL SELECT 1 FROM contact_phones"
+            " WHERE e164 = ? AND subscription = 'unsubscribed' LIMIT 1",
+            (e164, e164),
+        )
+        return row is not None
+
+    async def set_opted_out(self, e164: str, at: datetime | None) -> None:
+        if at is None:
+            await self._db.execute("DELETE FROM text_opt_outs WHERE e164 = ?", (e164,))
+        else:
+            await self._db.execute(
+                "INSERT INTO text_opt_outs (e164, at) VALUES (?, ?) ON CONFLICT (e164) DO NOTHING",
+                (e164, to_millis(at)),
+            )
+        await self._db.execute(
+            "UPDATE contact_phones SET subscription = ? WHERE e164 = ?",
+            ("subscribed" if at is None else "unsubscribed", e164),
+        )
+
+    async def add_text_code(self, code: TextCode) -> None:
+        await self._insert(
+            "INSERT INTO text_codes (code, reply, agent_id, number_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (code.code, code.reply, code.agent_id, code.number_id, to_millis(code.created_at)),
+            f"text code {code.code!r}",
+        )
+
+    async def text_code(self, code: str) -> TextCode | None:
+        row = await self._one(f"SELECT {_CODE_COLUMNS} FROM text_codes WHERE code = ?", (code,))
+        return _text_code(row) if row else None
+
+    async def text_codes(self) -> list[TextCode]:
+        return [
+            _text_code(r)
+            for r in await self._all(f"SELECT {_CODE_COLUMNS} FROM text_codes ORDER BY code")
+        ]
+
+    async def remove_text_code(self, code: str) -> bool:
+        cursor = await self._db.execute("DELETE FROM text_codes WHERE code = ?", (code,))
+        removed = cursor.rowcount > 0
+        await cursor.close()
+        return removed
+
     # -- recordings ----------------------------------------------------------
 
     async def add_recording(self, recording: Recording) -> None:
@@ -615,6 +663,13 @@ class SqliteRepository:
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+_CODE_COLUMNS = "code, reply, agent_id, number_id, created_at"
+
+
+def _text_code(r: sqlite3.Row) -> TextCode:
+    return TextCode(r[0], r[1], r[2], r[3], from_millis(r[4]))
 
 
 _RECORDING_COLUMNS = "id, kind, contact_id, call_id, smart_number_id, path, seconds, created_at"

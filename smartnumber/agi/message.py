@@ -1,0 +1,96 @@
+"""AGI(agi://host/message) in the trunk's message_context: an inbound SIP MESSAGE.
+
+The Smart Number is the extension; the dialplan hands over the From header and the body
+base64-encoded (SMARTNUMBER_TEXT_FROM, SMARTNUMBER_TEXT_BODY), so newlines and any other
+bytes travel through the one-line AGI answer intact and are never evaluated. (Asterisk
+16's GET FULL VARIABLE cuts a function's result short, and its MESSAGE(from) loses a
+'+' user part, hence the dialplan Set and MESSAGE_DATA(From).) texts.receive decides
+(and writes the timeline); the replies and forwards go out once that is committed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+
+from .. import logs, texts
+from ..errors import UserError
+from . import channelvars as var
+from .context import HandlerContext
+from .server import AgiSession
+
+log = logging.getLogger("smartnumber.texts")
+_SIP_USER = re.compile(r"sips?:([^@;>]+)@")
+
+
+async def handle(session: AgiSession, ctx: HandlerContext) -> None:
+    did = session.headers.get("agi_extension", "")
+    try:
+        sender_uri = _decoded(await session.get_variable(var.TEXT_FROM))
+        body = _decoded(await _long_variable(session, var.TEXT_BODY))
+    except ValueError:
+        await _status(session, "ERROR", "the text's sender or body could not be read")
+        return
+    user = _SIP_USER.search(sender_uri)
+    sent_bytes = await session.get_variable(var.TEXT_BYTES) or ""
+    if not body and sent_bytes.isdigit() and int(sent_bytes) > 0:
+        # Asterisk 16 drops a MESSAGE body of 1024 bytes or more (res_pjsip_messaging).
+        body = texts.lost_body(int(sent_bytes))
+    try:
+        async with ctx.store.transaction() as repo:
+            handled = await texts.receive(repo, user[1] if user else "", did, body, ctx.clock())
+    except UserError as exc:
+        await _status(session, "ERROR", str(exc))
+        return
+    failed = 0
+    for message in handled.outgoing:
+        try:
+            if ctx.messages is None:
+                raise UserError("no transport for texts")
+            await ctx.messages.deliver(message)
+        except (UserError, ConnectionError, TimeoutError) as exc:
+            failed += 1
+            logs.event(
+                log, "text not delivered", to=message.to, purpose=message.purpose, error=str(exc)
+            )
+    logs.event(
+        log,
+        "text received",
+        did=did,
+        sender=user[1] if user else None,
+        sender_uri=sender_uri[:120],
+        chars=len(body),
+        notes=handled.notes,
+        replies=len(handled.outgoing),
+        undelivered=failed,
+    )
+    await _status(session, "OK", "; ".join(handled.notes)[:200])
+
+
+CHUNK = 960  # base64 characters per read: GET VARIABLE copies at most 1023 at once
+MAX_CHUNKS = 12  # ~11 KB of base64: far more than a SIP MESSAGE over UDP carries
+
+
+async def _long_variable(session: AgiSession, name: str) -> str:
+    """A variable longer than one GET VARIABLE returns, read in slices of CHUNK."""
+    parts = []
+    for i in range(MAX_CHUNKS):
+        part = await session.get_full_variable(f"${{{name}:{i * CHUNK}:{CHUNK}}}") or ""
+        parts.append(part)
+        if len(part) < CHUNK:
+            break
+    return "".join(parts)
+
+
+def _decoded(encoded: str | None) -> str:
+    try:
+        return base64.b64decode(encoded or "", validate=True).decode("utf-8", errors="replace")
+    except binascii.Error:
+        raise ValueError("not base64") from None
+
+
+async def _status(session: AgiSession, status: str, reason: str) -> None:
+    await session.set_variable(var.STATUS, status)
+    await session.set_variable(var.REASON, reason)

@@ -1,0 +1,266 @@
+"""Texts (SPEC 6): what happens to an inbound text, and whether an agent may send one.
+
+receive() and send() decide, write the timeline, and return the messages to deliver;
+the caller hands them to a transport (messaging.py) after the transaction commits. The
+body is data from start to end: stored, compared, forwarded, never interpreted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from . import calls, phone, provision, settings
+from .errors import UserError
+from .model import ActivityKind, Agent, Contact, ContactPhone, Direction, LineType, SmartNumber
+from .routing import texting
+from .routing.texting import Keyword
+from .storage.repository import NewActivity, NewContact, Repository
+
+NOT_DELIVERED = (
+    "This text will not be delivered: a Smart Number does not forward your own texts."
+    " Reply to leads through smartnumber."
+)
+
+
+def lost_body(size: int) -> str:
+    """What stands for a text whose body Asterisk did not pass on."""
+    return f"[a text of {size} bytes whose words were lost: Asterisk 16 takes at most 1023]"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    sender: str  # the Smart Number (E.164)
+    to: str  # E.164
+    body: str
+    purpose: str  # sent, forward, confirmation, help, auto-reply, lead-alert, not-delivered
+
+
+@dataclass
+class Handled:
+    outgoing: list[Outgoing] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was done, for logs and `inject`
+
+
+def confirmation(keyword: Keyword, company: str) -> str:
+    if keyword is Keyword.OPT_OUT:
+        return f"{company}: you are unsubscribed and will get no more texts. Reply START to undo."
+    if keyword is Keyword.OPT_IN:
+        return f"{company}: you are subscribed again. Reply STOP to opt out."
+    return f"{company}: reply STOP to opt out of texts, START to opt back in."
+
+
+async def receive(
+    repo: Repository, sender_raw: str, to_raw: str, body: str, now: datetime
+) -> Handled:
+    """An inbound text from sender_raw to the Smart Number to_raw."""
+    number = await provision.number_called(repo, to_raw)
+    handled = Handled()
+    try:
+        sender = phone.to_e164(sender_raw)
+    except UserError:
+        handled.notes.append("ignored: the sender is not a phone number")
+        return handled
+    reply = _replier(handled, number)
+    agents = await repo.list_agents()
+    if any(a.cell == sender for a in agents):  # the number cannot text itself
+        reply(sender, NOT_DELIVERED, "not-delivered")
+        handled.notes.append("from an agent's own cell: not delivered")
+        return handled
+    contacts = await repo.contacts_by_phone(sender)
+    company = (await settings.load(repo))["company.name"]
+    keyword = texting.keyword(body)
+    if keyword is not None:
+        if keyword is not Keyword.HELP:
+            await repo.set_opted_out(sender, now if keyword is Keyword.OPT_OUT else None)
+        await _log(repo, contacts, number, now, body, keyword=keyword.value)
+        reply(sender, confirmation(keyword, company), "confirmation")
+        handled.notes.append(f"{keyword.value} from {sender}")
+        return handled
+    key = texting.code_key(body)  # case, surrounding spaces and punctuation ignored
+    code = await repo.text_code(key) if texting.is_code(key) else None
+    if code is not None:
+        await _text_code(repo, handled, number, sender, contacts, code, body, now)
+        return handled
+    flag = {"revocation": True} if texting.reads_like_revocation(body) else {}
+    if contacts:
+        contact = contacts[0]
+        agent = await _agent_for(repo, number, contact, sender, agents, now)
+        await _log(repo, contacts, number, now, body, agent=agent, **flag)
+        if agent is not None:
+            reply(agent.cell, texting.forwarded(contact.name, sender, body), "forward")
+            handled.notes.append(f"forwarded to {agent.name}")
+        else:
+            handled.notes.append("no agent to forward to")
+        if flag:
+            handled.notes.append("flagged: reads like a request to stop texting")
+        return handled
+    # An unknown number, not a text code: forwarded to whoever the number routes to, no lead.
+    agent = await _routed_agent(repo, number, sender, agents, now)
+    if agent is not None:
+        reply(agent.cell, texting.forwarded("Unknown", sender, body), "forward")
+        handled.notes.append(f"from an unknown number: forwarded to {agent.name}, no lead")
+    else:
+        handled.notes.append("from an unknown number: nobody to forward to")
+    return handled
+
+
+def _replier(handled: Handled, number: SmartNumber) -> Any:
+    def reply(to: str, body: str, purpose: str) -> None:
+        handled.outgoing.append(Outgoing(number.e164, to, body, purpose))
+
+    return reply
+
+
+async def _text_code(
+    repo: Repository,
+    handled: Handled,
+    number: SmartNumber,
+    sender: str,
+    contacts: list[Contact],
+    code: Any,
+    body: str,
+    now: datetime,
+) -> None:
+    reply = _replier(handled, number)
+    if contacts:  # known already: the reply and an entry, no second lead
+        await _log(repo, contacts, number, now, body, text_code=code.code)
+        reply(sender, code.reply, "auto-reply")
+        handled.notes.append(f"text code {code.code} from a known contact")
+        return
+    agents = await repo.list_agents()
+    agent = next((a for a in agents if a.id == code.agent_id and a.active), None)
+    if agent is None:
+        routed_number = number
+        if code.number_id is not None:
+            routed_number = next(
+                (n for n in await repo.list_numbers() if n.id == code.number_id), number
+            )
+        agent = await _routed_agent(repo, routed_number, sender, agents, now)
+    lead = await repo.add_contact(
+        NewContact(
+            name=f"Text lead {sender}",
+            phones=(ContactPhone(sender),),
+            created_at=now,
+            owner_agent_id=agent.id if agent else None,
+            source=f"text-code:{code.code}",
+        )
+    )
+    await _log(repo, [lead], number, now, body, agent=agent, text_code=code.code)
+    reply(sender, code.reply, "auto-reply")
+    if agent is not None:
+        alert = f"New lead from text code {code.code.upper()}: {sender} - {body}"
+        reply(agent.cell, alert, "lead-alert")
+    handled.notes.append(f"text code {code.code}: new lead for {agent.name if agent else 'nobody'}")
+
+
+async def _agent_for(
+    repo: Repository,
+    number: SmartNumber,
+    contact: Contact,
+    sender: str,
+    agents: list[Agent],
+    now: datetime,
+) -> Agent | None:
+    """The contact's owning agent (or the one working the lead), else the routing's pick."""
+    by_id = {a.id: a for a in agents}
+    for agent_id in (contact.assigned_agent_id, contact.owner_agent_id):
+        agent = by_id.get(agent_id) if agent_id is not None else None
+        if agent is not None and agent.active:
+            return agent
+    return await _routed_agent(repo, number, sender, agents, now)
+
+
+async def _routed_agent(
+    repo: Repository, number: SmartNumber, sender: str, agents: list[Agent], now: datetime
+) -> Agent | None:
+    decision = await calls.explain(repo, number.e164, sender, now)
+    by_id = {a.id: a for a in agents}
+    return next((by_id[i] for i in decision.agent_ids if i in by_id), None)
+
+
+async def _log(
+    repo: Repository,
+    contacts: list[Contact],
+    number: SmartNumber,
+    now: datetime,
+    body: str,
+    *,
+    agent: Agent | None = None,
+    **detail: Any,
+) -> None:
+    for contact in contacts:
+        await repo.add_activity(
+            NewActivity(
+                contact_id=contact.id,
+                kind=ActivityKind.TEXT,
+                direction=Direction.INBOUND,
+                at=now,
+                agent_id=agent.id if agent else None,
+                smart_number_id=number.id,
+                detail={"text": body, **detail},
+            )
+        )
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    outgoing: Outgoing | None  # None: refused
+    refused: str | None  # the one-line reason, also on the timeline
+    contact: str
+
+
+async def send(repo: Repository, agent_name: str, to_text: str, body: str, now: datetime) -> Sent:
+    """An agent starts (or answers) a text. Refusals are kept on the timeline as notes,
+    so the caller must commit before reporting them."""
+    agent = await provision.agent_named(repo, agent_name)
+    to = phone.to_e164(to_text)
+    if not body.strip():
+        raise UserError("the message is empty")
+    if len(body) > texting.MAX_TEXT_CHARS:
+        raise UserError(f"the message is {len(body)} characters; at most {texting.MAX_TEXT_CHARS}")
+    choice = await provision.outbound_choice(repo, agent, to, texting=True)
+    if choice.number is None:
+        raise UserError(f"agent {agent.name} has no Smart Number to text from: {choice.reason}")
+    contacts = await repo.contacts_by_phone(to)
+    contact = contacts[0] if contacts else None
+    if contact is None:
+        contact = await repo.add_contact(
+            NewContact(
+                name=f"Lead {to}",
+                phones=(ContactPhone(to),),
+                created_at=now,
+                owner_agent_id=agent.id,
+                source="text",
+            )
+        )
+    refused = await _refusal(repo, contact, to)
+    entry = {"text": body, "from": choice.number.e164, "to": to}
+    await repo.add_activity(
+        NewActivity(
+            contact_id=contact.id,
+            kind=ActivityKind.TEXT if refused is None else ActivityKind.NOTE,
+            direction=Direction.OUTBOUND if refused is None else Direction.INTERNAL,
+            at=now,
+            agent_id=agent.id,
+            smart_number_id=choice.number.id,
+            detail=entry | ({"status": "sent"} if refused is None else {"text": refused}),
+        )
+    )
+    if refused is not None:
+        return Sent(None, refused, to)
+    return Sent(Outgoing(choice.number.e164, to, body, "sent"), None, to)
+
+
+async def _refusal(repo: Repository, contact: Contact, to: str) -> str | None:
+    """Why this text may not go, as the timeline note says it; None when it may."""
+    if await repo.opted_out(to):
+        return "Text not sent - the contact opted out"
+    line = next((p.line_type for p in contact.phones if p.e164 == to), LineType.UNKNOWN)
+    if line is LineType.LANDLINE:
+        return "Text not sent - landline"
+    return None
