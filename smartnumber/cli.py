@@ -26,6 +26,7 @@ from . import (
     calls,
     clicktocall,
     clock,
+    compliance,
     imports,
     logs,
     media,
@@ -577,6 +578,43 @@ def contact_import(path: Path, as_json: bool) -> None:
     )
 
 
+@contact.command("set-linetype")
+@click.argument("number", metavar="NUMBER")
+@click.argument("line_type", metavar="TYPE", type=click.Choice([t.value for t in LineType]))
+def contact_set_linetype(number: str, line_type: str) -> None:
+    """Record what kind of line a number is (a landline cannot receive texts)."""
+    e164 = phone.to_e164(number)
+    with_repo(lambda repo: repo.set_line_type(e164, LineType(line_type)))
+    click.echo(f"{e164}: {line_type}")
+
+
+@cli.group()
+def linetype() -> None:
+    """Line types of numbers and NPA-NXX prefixes (landline, mobile, voip)."""
+
+
+@linetype.command("import")
+@click.argument(
+    "path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def linetype_import(path: Path) -> None:
+    """Import `number or NPA-NXX, type` rows (e.g. `212-555,landline`). All or nothing:
+    with any bad row, the bad rows are listed by line number and nothing is stored."""
+    rows, errors = compliance.read_line_types(path)
+    if errors:
+        for error in errors:
+            click.echo(error, err=True)
+        raise UserError(f"{len(errors)} bad row(s) in {path}; nothing imported")
+
+    async def store(repo: Repository) -> None:
+        with click.progressbar(rows, label="line types") as bar:
+            for row in bar:
+                await repo.set_line_type(row.prefix, row.line_type)
+
+    with_repo(store)
+    click.echo(f"{len(rows)} line types imported")
+
+
 # -- activities and the timeline ----------------------------------------------------------
 
 
@@ -775,6 +813,83 @@ def textcode_remove(code: str) -> None:
     """Remove a text code (its leads stay)."""
     with_repo(lambda repo: text_codes.remove(repo, code))
     click.echo(f"text code {code.strip().upper()} removed")
+
+
+@cli.group("compliance")
+def compliance_group() -> None:
+    """Texting registration: 10DLC brands and campaigns, toll-free verification."""
+
+
+@compliance_group.group("brand")
+def compliance_brand() -> None:
+    """A2P 10DLC brands (the business that texts)."""
+
+
+@compliance_brand.command("add")
+@click.argument("name")
+@click.option("--ein", help="The business's tax id, as registered.")
+def compliance_brand_add(name: str, ein: str | None) -> None:
+    """Register a brand."""
+    with_repo(lambda repo: compliance.add_brand(repo, name, ein, clock.now()))
+    click.echo(f"brand {' '.join(name.split())} added")
+
+
+@compliance_group.group("campaign")
+def compliance_campaign() -> None:
+    """A2P 10DLC campaigns: what a brand texts about."""
+
+
+@compliance_campaign.command("add")
+@click.option("--brand", required=True)
+@click.option("--use-case", required=True, help="e.g. 'customer care', 'marketing'.")
+@click.option(
+    "--sample",
+    "samples",
+    multiple=True,
+    help="A sample message naming the business and saying STOP to opt out (at least two).",
+)
+def compliance_campaign_add(brand: str, use_case: str, samples: tuple[str, ...]) -> None:
+    """Register a campaign (pending until `set-status ID approved`)."""
+    campaign_id = with_repo(
+        lambda repo: compliance.add_campaign(repo, brand, use_case, samples, clock.now())
+    )
+    click.echo(f"campaign {campaign_id} added (pending)")
+
+
+@compliance_campaign.command("set-status")
+@click.argument("campaign_id", metavar="ID", type=int)
+@click.argument("status", type=click.Choice(compliance.STATUSES))
+def compliance_campaign_status(campaign_id: int, status: str) -> None:
+    """Record the registry's verdict on a campaign."""
+    with_repo(lambda repo: compliance.set_campaign_status(repo, campaign_id, status))
+    click.echo(f"campaign {campaign_id}: {status}")
+
+
+@compliance_group.command("link")
+@click.argument("number", metavar="NUMBER")
+@click.argument("campaign_id", metavar="CAMPAIGN", type=int)
+def compliance_link(number: str, campaign_id: int) -> None:
+    """Link a US local Smart Number to a campaign."""
+    linked = with_repo(lambda repo: compliance.link(repo, number, campaign_id))
+    click.echo(f"{linked.e164} linked to campaign {campaign_id}")
+
+
+@compliance_group.command("tollfree")
+@click.argument("number", metavar="NUMBER")
+@click.argument("status", type=click.Choice(compliance.TOLLFREE_STATUSES))
+def compliance_tollfree(number: str, status: str) -> None:
+    """Record a toll-free number's verification status."""
+    found = with_repo(lambda repo: compliance.tollfree(repo, number, status))
+    click.echo(f"{found.e164}: toll-free verification {status}")
+
+
+@compliance_group.command("show")
+@click.argument("number", metavar="NUMBER")
+@JSON_OPTION
+def compliance_show(number: str, as_json: bool) -> None:
+    """May this Smart Number text, and if not, which registration is missing?"""
+    data = with_repo(lambda repo: compliance.show(repo, number))
+    output.emit_json(data) if as_json else output.record(data)
 
 
 # -- recordings and voicemail ----------------------------------------------------------------

@@ -222,3 +222,20 @@ class TextCode:
     agent_id: int | None
     number_id: int | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    brand: str
+    use_case: str
+    samples: tuple[str, ...]
+    status: str  # pending | approved | rejected
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a Smart Number has registered for texting."""
+
+    campaign: Campaign | None
+    tollfree_status: str | None  # pending | verified | rejected

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import calls, phone, provision, settings
+from . import calls, compliance, phone, provision, settings
 from .errors import UserError
 from .model import ActivityKind, Agent, Contact, ContactPhone, Direction, LineType, SmartNumber
 from .routing import texting
@@ -238,7 +238,7 @@ async def send(repo: Repository, agent_name: str, to_text: str, body: str, now: 
                 source="text",
             )
         )
-    refused = await _refusal(repo, contact, to)
+    refused = await _refusal(repo, choice.number, to)
     entry = {"text": body, "from": choice.number.e164, "to": to}
     await repo.add_activity(
         NewActivity(
@@ -256,11 +256,14 @@ async def send(repo: Repository, agent_name: str, to_text: str, body: str, now: 
     return Sent(Outgoing(choice.number.e164, to, body, "sent"), None, to)
 
 
-async def _refusal(repo: Repository, contact: Contact, to: str) -> str | None:
-    """Why this text may not go, as the timeline note says it; None when it may."""
+async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None:
+    """Why this text may not go, as the timeline note says it; None when it may. (Agent
+    suspension, SPEC 7, will be one more reason here.)"""
     if await repo.opted_out(to):
         return "Text not sent - the contact opted out"
-    line = next((p.line_type for p in contact.phones if p.e164 == to), LineType.UNKNOWN)
-    if line is LineType.LANDLINE:
+    if await repo.line_type(to) is LineType.LANDLINE:
         return "Text not sent - landline"
+    unregistered = await compliance.clearance(repo, sender)
+    if unregistered is not None:
+        return f"Text not sent - {unregistered}"
     return None

@@ -20,6 +20,7 @@ from ..model import (
     ActivityKind,
     Agent,
     CallerId,
+    Campaign,
     Contact,
     ContactPhone,
     Direction,
@@ -28,6 +29,7 @@ from ..model import (
     Office,
     Recording,
     RecordingKind,
+    Registration,
     RoutingMode,
     Scope,
     SmartNumber,
@@ -611,6 +613,84 @@ class SqliteRepository:
         removed = cursor.rowcount > 0
         await cursor.close()
         return removed
+
+    # -- line types and registration -----------------------------------------
+
+    async def set_line_type(self, prefix: str, line_type: LineType) -> None:
+        await self._db.execute(
+            "INSERT INTO line_types (prefix, line_type) VALUES (?, ?)"
+            " ON CONFLICT (prefix) DO UPDATE SET line_type = excluded.line_type",
+            (prefix, line_type.value),
+        )
+        await self._db.execute(
+            "UPDATE contact_phones SET line_type = ? WHERE e164 = ?", (line_type.value, prefix)
+        )
+
+    async def line_type(self, e164: str) -> LineType:
+        row = await self._one(
+            "SELECT line_type FROM contact_phones WHERE e164 = ? AND line_type != 'unknown'"
+            " UNION ALL SELECT line_type FROM line_types WHERE prefix = ?"
+            " UNION ALL SELECT line_type FROM line_types WHERE prefix = ? LIMIT 1",
+            (e164, e164, e164[:8]),
+        )
+        return LineType(row[0]) if row else LineType.UNKNOWN
+
+    async def add_brand(self, name: str, ein: str | None, at: datetime) -> int:
+        return await self._insert(
+            "INSERT INTO brands (name, ein, created_at) VALUES (?, ?, ?)",
+            (name, ein, to_millis(at)),
+            f"brand {name!r}",
+        )
+
+    async def brand_id(self, name: str) -> int | None:
+        row = await self._one("SELECT id FROM brands WHERE name = ?", (name,))
+        return int(row[0]) if row else None
+
+    async def add_campaign(
+        self, brand_id: int, use_case: str, samples: Sequence[str], at: datetime
+    ) -> int:
+        return await self._insert(
+            "INSERT INTO campaigns (brand_id, use_case, samples, created_at) VALUES (?, ?, ?, ?)",
+            (brand_id, use_case, json.dumps(list(samples)), to_millis(at)),
+            "campaign",
+        )
+
+    async def campaign(self, campaign_id: int) -> Campaign | None:
+        row = await self._one(
+            "SELECT c.id, b.name, c.use_case, c.samples, c.status FROM campaigns c"
+            " JOIN brands b ON b.id = c.brand_id WHERE c.id = ?",
+            (campaign_id,),
+        )
+        return Campaign(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4]) if row else None
+
+    async def set_campaign_status(self, campaign_id: int, status: str) -> None:
+        await self._db.execute(
+            "UPDATE campaigns SET status = ? WHERE id = ?", (status, campaign_id)
+        )
+
+    async def registration(self, number_id: int) -> Registration:
+        row = await self._one(
+            "SELECT campaign_id, tollfree_status FROM number_registrations WHERE number_id = ?",
+            (number_id,),
+        )
+        if row is None:
+            return Registration(None, None)
+        campaign = await self.campaign(row[0]) if row[0] is not None else None
+        return Registration(campaign, row[1])
+
+    async def link_campaign(self, number_id: int, campaign_id: int) -> None:
+        await self._db.execute(
+            "INSERT INTO number_registrations (number_id, campaign_id) VALUES (?, ?)"
+            " ON CONFLICT (number_id) DO UPDATE SET campaign_id = excluded.campaign_id",
+            (number_id, campaign_id),
+        )
+
+    async def set_tollfree_status(self, number_id: int, status: str) -> None:
+        await self._db.execute(
+            "INSERT INTO number_registrations (number_id, tollfree_status) VALUES (?, ?)"
+            " ON CONFLICT (number_id) DO UPDATE SET tollfree_status = excluded.tollfree_status",
+            (number_id, status),
+        )
 
     # -- recordings ----------------------------------------------------------
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from smartnumber.sipp import SippParty, SippResult, scenario
-from tests.e2e.conftest import Office
+from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.harness.ports import free_udp_port
 from tests.harness.system import TRUNK_ADDRESS, System
 
@@ -21,8 +21,21 @@ class Text:
     body: str
 
 
+def register_for_texting(system: System, number: str) -> None:
+    """Brand, campaign (approved) and link: what a US local number needs to text."""
+    system.cli("compliance", "brand", "add", "Acme Realty")
+    system.cli(
+        "compliance", "campaign", "add", "--brand", "Acme Realty", "--use-case", "customer care",
+        "--sample", "Acme Realty: your viewing is at 5pm. Reply STOP to opt out.",
+        "--sample", "Acme Realty: new listings near you. Reply STOP to unsubscribe.",
+    )  # fmt: skip
+    system.cli("compliance", "campaign", "set-status", "1", "approved")
+    system.cli("compliance", "link", number, "1")
+
+
 @pytest.fixture
 def texting(office: Office) -> Office:
+    register_for_texting(office.system, OFFICE_NUMBER)
     office.system.start_asterisk()
     office.system.start_service()
     return office

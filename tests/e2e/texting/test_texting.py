@@ -121,6 +121,23 @@ async def test_landline_sends_are_refused_with_a_timeline_note(
     assert [n["detail"]["text"] for n in notes] == ["Text not sent - landline"]
 
 
+async def test_sends_from_a_number_not_cleared_to_text_are_refused(
+    texting: Office, stop_parties: None
+) -> None:
+    add_grace(texting)
+    texting.system.cli("compliance", "campaign", "set-status", "1", "rejected")
+    async with Inbox(texting.system) as inbox:
+        refused = texting.system.cli(
+            "text", "send", "--agent", "Bob", "--to", GRACE, "hi", ok=False
+        )
+        got = await inbox.texts(handled=0, settle=0.5)
+    reason = "+12125550100's 10DLC campaign 1 is rejected, not approved"
+    assert refused.exit_code == 1 and reason in refused.output
+    assert got == []
+    [note] = [e for e in texting.timeline(GRACE) if e["kind"] == "note"]
+    assert note["detail"]["text"] == f"Text not sent - {reason}"
+
+
 HOSTILE = [
     "${EXTEN} $[1+1] ${SHELL(id)}",
     'a),b|c;d"e\\f[g]',
