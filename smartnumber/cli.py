@@ -42,13 +42,13 @@ from . import (
 )
 from . import demo as demo_data
 from . import number_config as number_config_service
-from .ami import AmiConfig, AmiLink
+from .ami import AmiConfig
 from .config import ServiceConfig
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
 from .errors import UserError
 from .instance import PrivateAsterisk
-from .messaging import AsteriskMessages
+from .messaging import deliver_all
 from .model import ActivityKind, Direction, ForwardWhen, LineType, RoutingMode
 from .storage.repository import Repository
 from .storage.sqlite import SqliteStore
@@ -717,30 +717,7 @@ def _deliver(messages: list[texts.Outgoing]) -> None:
     if not messages:
         return
     values = with_repo(settings.load)
-
-    async def run() -> list[str]:
-        link = AmiLink(_ami(values, "off"))
-        link.start()
-        failed = []
-        try:
-            await asyncio.wait_for(link.connected.wait(), 10)
-            out = AsteriskMessages(
-                link, values["trunk.host"], values["trunk.port"], values["sip.bind"]
-            )
-            for message in messages:
-                try:
-                    await out.deliver(message)
-                except (UserError, ConnectionError, TimeoutError) as exc:
-                    failed.append(f"to {message.to} ({message.purpose}): {exc}")
-        except TimeoutError:
-            failed.append(
-                f"cannot reach Asterisk's AMI at {values['ami.bind']}:{values['ami.port']}"
-            )
-        finally:
-            await link.stop()
-        return failed
-
-    failed = asyncio.run(run())
+    failed = asyncio.run(deliver_all(_ami(values, "off"), values, messages))
     if failed:
         raise UserError("not sent " + "; ".join(failed))
 
@@ -757,11 +734,16 @@ def text() -> None:
 def text_send(agent_name: str, to: str, message: str) -> None:
     """Text a contact from the agent's Smart Number (personal > team > office). Refused,
     with a note on the timeline, to numbers that opted out and landlines."""
+    sent = _send_text(agent_name, to, message)
+    click.echo(f"sent to {sent.to} from {sent.sender}")
+
+
+def _send_text(agent_name: str, to: str, message: str) -> texts.Outgoing:
     sent = with_repo(lambda repo: texts.send(repo, agent_name, to, message, clock.now()))
     if sent.outgoing is None:
         raise UserError(sent.refused or "not sent")
     _deliver([sent.outgoing])
-    click.echo(f"sent to {sent.contact} from {sent.outgoing.sender}")
+    return sent.outgoing
 
 
 @text.command("inject")
@@ -1349,6 +1331,48 @@ def demo_click_to_call(agent_name: str, number: str) -> None:
         lambda repo: clicktocall.plan(repo, agent_name, number, "endpoint", clock.now())
     )
     _click_to_call(planned, 15, True, lambda: demo_data.phones_up(values, phones))
+
+
+@demo.command("texts")
+@click.option("--from", "sender", default="+12125550150", show_default=True)
+@click.option("--to", "number", default="+12125550100", show_default=True)
+@click.argument("message", default="Is the 5th Ave apartment still available?")
+def demo_texts(sender: str, number: str, message: str) -> None:
+    """Texts both ways: a sipp phone on the trunk texts a Smart Number (forwarded to the
+    owning agent's cell), then that agent answers with `text send`; shows what the
+    carrier's side of the trunk received. Needs Asterisk and the service running."""
+    values = with_repo(settings.load)
+    contact = phone.to_e164(sender)
+
+    async def gather(repo: Repository) -> str | None:
+        found = await repo.contacts_by_phone(contact)
+        owner = found[0].owner_agent_id if found else None
+        agent = await repo.agent_by_id(owner) if owner else None
+        return agent.name if agent else None
+
+    agent_name = with_repo(gather)
+    if agent_name is None:
+        raise UserError(f"{contact} is not a demo contact with an owner")
+
+    db = _db()
+
+    async def reply() -> None:  # what `text send` does, inside this event loop
+        store = await SqliteStore.open(db)
+        try:
+            async with store.transaction() as repo:
+                sent = await texts.send(repo, agent_name, contact, "Yes! See it at 5?", clock.now())
+        finally:
+            await store.close()
+        if sent.outgoing is None:
+            raise UserError(sent.refused or "not sent")
+        failed = await deliver_all(_ami(values, "off"), values, [sent.outgoing])
+        if failed:
+            raise UserError("not sent " + "; ".join(failed))
+
+    received = asyncio.run(demo_data.text_round_trip(values, number, contact, message, reply))
+    click.echo(f"{contact} texted {number}: {message}")
+    for to, sender_number, body in received:
+        click.echo(f"carrier received: to {to} from {sender_number}: {body}")
 
 
 @demo.command("call")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
+import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import provision, settings
+from . import compliance, provision, settings
 from .errors import UserError
 from .sipp import SippParty, place_call, scenario
 from .storage.repository import Repository
@@ -38,6 +40,7 @@ DEMO_NUMBERS = (
     ("+12125550110", "team", "Sales"),
     ("+12125550120", "personal", "Bob Baker"),
 )
+DEMO_BRAND = "Downtown Realty"
 DEMO_CONTACTS = (
     ("Grace Hopper", ("+12125550150",), "Bob Baker"),
     ("Alan Turing", ("+12125550151", "+13125550151"), "Carol Chen"),
@@ -69,6 +72,14 @@ async def load(repo: Repository, now: datetime) -> bool:
         )
     for number, scope, owner in DEMO_NUMBERS:
         await provision.add_number(repo, number, scope, owner)
+    # Registered for texting, as a real company's numbers would be before they text.
+    await settings.set_value(repo, "company.name", DEMO_BRAND)
+    await compliance.add_brand(repo, DEMO_BRAND, None, now)
+    samples = [f"{DEMO_BRAND}: your viewing is at 5pm. Reply STOP to opt out."] * 2
+    campaign = await compliance.add_campaign(repo, DEMO_BRAND, "customer care", samples, now)
+    await compliance.set_campaign_status(repo, campaign, "approved")
+    for number, _, _ in DEMO_NUMBERS:
+        await compliance.link(repo, number, campaign)
     for contact_name, phones, contact_owner in DEMO_CONTACTS:
         await provision.add_contact(
             repo, contact_name, phones, now=now, owner=contact_owner, source="demo"
@@ -199,3 +210,66 @@ async def phones_up(
         for party in parties:
             await party.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def text_round_trip(
+    values: dict[str, str],
+    number: str,
+    sender: str,
+    body: str,
+    reply: Callable[[], Awaitable[None]],
+) -> list[tuple[str, str, str]]:
+    """A texter on the trunk sends `body` to `number`; then `reply()` (an agent's answer
+    through smartnumber) runs. Returns every text the carrier's side received, as
+    (to, from, body), in order."""
+    workdir = Path(tempfile.mkdtemp(prefix="sn-text-"))
+    inbox = SippParty(
+        name="carrier",
+        scenario=scenario("text-receiver"),
+        address=values["trunk.host"],
+        port=int(values["trunk.port"]),
+        workdir=workdir,
+        calls=100,
+        timeout_s=60,
+    )
+    texter = SippParty(
+        name="texter",
+        scenario=scenario("text-sender"),
+        address=values["trunk.host"],
+        port=_free_port(values["trunk.host"]),
+        workdir=workdir,
+        remote=f"{values['sip.bind']}:{values['sip.port']}",
+        service=number,
+        variables={"caller": sender, "body": body},
+        timeout_s=15,
+    )
+    try:
+        await inbox.start()
+        await inbox.listening()
+        await texter.start()
+        sent = await texter.wait()
+        if not sent.succeeded:
+            raise UserError(f"Asterisk did not accept the text: {sent.output.strip()[-200:]}")
+        await asyncio.sleep(1.0)  # the service forwards it
+        await reply()
+        await asyncio.sleep(1.0)
+        await inbox.stop()
+        received = await inbox.wait(timeout=5)
+        return [
+            (_user(m.first_line.split()[1]), _user(m.headers.get("from", "")), m.body)
+            for m in received.requests("MESSAGE")
+        ]
+    finally:
+        for party in (texter, inbox):
+            await party.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _user(uri: str) -> str:
+    return uri.split("sip:", 1)[-1].split("@", 1)[0]
+
+
+def _free_port(address: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((address, 0))
+        return int(probe.getsockname()[1])

@@ -44,3 +44,18 @@ async def test_demo_click_to_call_connects_bob_and_a_new_lead(system: System) ->
     assert "  connected" in result.output and "  ended" in result.output
     [call] = json.loads(system.cli("timeline", "+13105550188", "--json").output)
     assert call["direction"] == "outbound" and call["agent"] == "Bob Baker"
+
+
+async def test_demo_texts_flow_both_ways(system: System) -> None:
+    system.cli("demo", "load")
+    system.start_asterisk()
+    system.start_service()
+    result = await system.acli("demo", "texts")
+    assert result.exit_code == 0, result.output
+    said = result.output
+    forward = "to +12125550102 from +12125550100: Grace Hopper (+12125550150): Is the 5th Ave"
+    assert f"carrier received: {forward}" in said  # to Bob's cell
+    assert "carrier received: to +12125550150 from +12125550120: Yes! See it at 5?" in said
+    kinds = [(e["kind"], e["direction"]) for e in json.loads(
+        system.cli("timeline", "+12125550150", "--json").output)][:2]  # fmt: skip
+    assert kinds == [("text", "outbound"), ("text", "inbound")]
