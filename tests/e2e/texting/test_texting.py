@@ -172,3 +172,19 @@ async def test_a_long_text_goes_out_whole_and_one_too_long_to_receive_says_so(
     assert sent.body == long_text and len(long_text.encode()) > 1500
     [forward] = [t for t in got if t.to == CELLS["Bob"]]
     assert "a text of 1502 bytes whose words were lost" in forward.body
+
+
+async def test_text_inject_takes_the_same_path_as_the_trunk(
+    texting: Office, stop_parties: None
+) -> None:
+    add_grace(texting)
+    async with Inbox(texting.system) as inbox:
+        said = await texting.system.acli(
+            "text", "inject", "--from", GRACE, "--to", OFFICE_NUMBER, "Stop."
+        )
+        [confirmation] = await inbox.texts(handled=0)
+    assert said.exit_code == 0, said.output
+    assert f"opt-out from {GRACE}" in said.output
+    assert confirmation.to == GRACE and "unsubscribed" in confirmation.body
+    refused = texting.system.cli("text", "send", "--agent", "Bob", "--to", GRACE, "hi", ok=False)
+    assert "opted out" in refused.output
