@@ -32,9 +32,9 @@ from . import phone, provision
 from .ami import AmiConfig, AmiLink
 from .dialplan.context import dial_target, external_target
 from .errors import UserError
-from .model import ActivityKind, ContactPhone, Direction
+from .model import ActivityKind, Direction
 from .routing import forwarding
-from .storage.repository import NewActivity, NewContact, Repository
+from .storage.repository import NewActivity, Repository
 
 CONTEXT = "smartnumber-click-to-call"
 AGENT_RING_SECONDS = 30
@@ -90,19 +90,7 @@ async def plan(
     choice = await provision.outbound_choice(repo, agent, contact_e164)
     if choice.caller_id is None:
         raise UserError(f"agent {agent.name} has no number to call from: {choice.reason}")
-    contacts = await repo.contacts_by_phone(contact_e164)
-    if contacts:
-        contact = contacts[0]
-    else:  # a new number: a lead owned by the agent who called it
-        contact = await repo.add_contact(
-            NewContact(
-                name=f"Lead {contact_e164}",
-                phones=(ContactPhone(contact_e164),),
-                created_at=now,
-                owner_agent_id=agent.id,
-                source="click-to-call",
-            )
-        )
+    contact = await provision.contact_or_lead(repo, contact_e164, agent, "click-to-call", now)
     added = await repo.add_activity(
         NewActivity(
             contact_id=contact.id,

@@ -256,6 +256,25 @@ async def outbound_choice(
 # -- contacts and their timeline -----------------------------------------------------------
 
 
+async def contact_or_lead(
+    repo: Repository, e164: str, agent: Agent, source: str, now: datetime
+) -> Contact:
+    """The contact with this number (the first, if shared), else a new lead owned by the
+    agent who reached out to it."""
+    found = await repo.contacts_by_phone(e164)
+    if found:
+        return found[0]
+    return await repo.add_contact(
+        NewContact(
+            name=f"Lead {e164}",
+            phones=(ContactPhone(e164),),
+            created_at=now,
+            owner_agent_id=agent.id,
+            source=source,
+        )
+    )
+
+
 async def add_contact(
     repo: Repository,
     name: str,

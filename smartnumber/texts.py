@@ -13,7 +13,16 @@ from typing import Any
 
 from . import calls, compliance, phone, provision, settings
 from .errors import UserError
-from .model import ActivityKind, Agent, Contact, ContactPhone, Direction, LineType, SmartNumber
+from .model import (
+    ActivityKind,
+    Agent,
+    Contact,
+    ContactPhone,
+    Direction,
+    LineType,
+    SmartNumber,
+    TextCode,
+)
 from .routing import texting
 from .routing.texting import Keyword
 from .storage.repository import NewActivity, NewContact, Repository
@@ -119,7 +128,7 @@ async def _text_code(
     number: SmartNumber,
     sender: str,
     contacts: list[Contact],
-    code: Any,
+    code: TextCode,
     body: str,
     now: datetime,
 ) -> None:
@@ -226,18 +235,7 @@ async def send(repo: Repository, agent_name: str, to_text: str, body: str, now: 
     choice = await provision.outbound_choice(repo, agent, to, texting=True)
     if choice.number is None:
         raise UserError(f"agent {agent.name} has no Smart Number to text from: {choice.reason}")
-    contacts = await repo.contacts_by_phone(to)
-    contact = contacts[0] if contacts else None
-    if contact is None:
-        contact = await repo.add_contact(
-            NewContact(
-                name=f"Lead {to}",
-                phones=(ContactPhone(to),),
-                created_at=now,
-                owner_agent_id=agent.id,
-                source="text",
-            )
-        )
+    contact = await provision.contact_or_lead(repo, to, agent, "text", now)
     refused = await _refusal(repo, choice.number, to)
     entry = {"text": body, "from": choice.number.e164, "to": to}
     await repo.add_activity(
