@@ -36,6 +36,7 @@ from . import (
     recordings,
     service,
     settings,
+    suspension,
     text_codes,
     texts,
     views,
@@ -276,8 +277,13 @@ def agent_show(name: str, as_json: bool) -> None:
 
     async def work(repo: Repository) -> dict[str, Any]:
         found, choice = await provision.outbound_number(repo, name)
-        view = views.agent(found, await views.Names.load(repo), secrets=True)
+        names = await views.Names.load(repo)
+        view = views.agent(found, names, secrets=True)
         view["outbound_number"] = views.outbound(found.name, choice)["number"]
+        current = await suspension.active(repo, found.id, clock.now())
+        view["texting_suspended"] = (
+            views.suspension(current, names, clock.now()) if current else None
+        )
         return view
 
     data = with_repo(work)
@@ -730,20 +736,77 @@ def text() -> None:
 @text.command("send")
 @click.option("--agent", "agent_name", required=True, help="Who sends it (their Smart Number).")
 @click.option("--to", "to", required=True, metavar="NUMBER", help="The contact's number.")
+@click.option(
+    "--anyway",
+    is_flag=True,
+    help="Send a text that trips a spam rule, and be suspended from starting texts.",
+)
 @click.argument("message")
-def text_send(agent_name: str, to: str, message: str) -> None:
+def text_send(agent_name: str, to: str, message: str, anyway: bool) -> None:
     """Text a contact from the agent's Smart Number (personal > team > office). Refused,
-    with a note on the timeline, to numbers that opted out and landlines."""
-    sent = _send_text(agent_name, to, message)
-    click.echo(f"sent to {sent.to} from {sent.sender}")
-
-
-def _send_text(agent_name: str, to: str, message: str) -> texts.Outgoing:
-    sent = with_repo(lambda repo: texts.send(repo, agent_name, to, message, clock.now()))
+    with a note on the timeline, to numbers that opted out, landlines, from numbers not
+    registered to text, and while the agent is suspended (unless the lead texted first).
+    A text that would trip a spam rule is held back with a warning."""
+    sent = with_repo(
+        lambda repo: texts.send(repo, agent_name, to, message, clock.now(), anyway=anyway)
+    )
+    if sent.warning:
+        raise UserError(
+            f"not sent: {sent.warning}. Change the message, or send it with --anyway and be"
+            " suspended from starting texts for 30 days"
+        )
     if sent.outgoing is None:
         raise UserError(sent.refused or "not sent")
     _deliver([sent.outgoing])
-    return sent.outgoing
+    click.echo(f"sent to {sent.outgoing.to} from {sent.outgoing.sender}")
+    if sent.suspended:
+        click.echo(
+            f"{agent_name} is now suspended from starting texts until"
+            f" {sent.suspended.ends_at:%Y-%m-%d %H:%M} UTC: {sent.suspended.summary}"
+        )
+
+
+@cli.group("suspension")
+def suspension_group() -> None:
+    """Agents suspended from starting texts (spam protection, SPEC 7)."""
+
+
+@suspension_group.command("list")
+@click.option("--all", "everything", is_flag=True, help="Also ended and lifted ones.")
+@JSON_OPTION
+def suspension_list(everything: bool, as_json: bool) -> None:
+    """Suspensions in force (the dashboard banner), newest first."""
+
+    async def work(repo: Repository) -> list[dict[str, Any]]:
+        now = clock.now()
+        names = await views.Names.load(repo)
+        return [
+            views.suspension(s, names, now)
+            for s in await repo.suspensions(None)
+            if everything or s.active(now)
+        ]
+
+    rows = with_repo(work)
+    if as_json:
+        output.emit_json(rows)
+        return
+    output.table(
+        rows, ["id", "agent", "pattern", "until", "status", "summary"], "nobody is suspended"
+    )
+
+
+@suspension_group.command("lift")
+@click.argument("agent_name", metavar="AGENT")
+@click.option("--reason", required=True, help="Why it is lifted early (kept on the record).")
+def suspension_lift(agent_name: str, reason: str) -> None:
+    """Lift an agent's suspension before its 30 days are over."""
+
+    async def work(repo: Repository) -> str:
+        agent = await provision.agent_named(repo, agent_name)
+        await suspension.lift(repo, agent, reason, clock.now())
+        return agent.name
+
+    click.echo(f"{with_repo(work)} may start texts again")
 
 
 @text.command("inject")

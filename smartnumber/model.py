@@ -239,3 +239,19 @@ class Registration:
 
     campaign: Campaign | None
     tollfree_status: str | None  # pending | verified | rejected
+
+
+@dataclass(frozen=True)
+class Suspension:
+    id: int
+    agent_id: int
+    pattern: str
+    summary: str
+    evidence: tuple[dict[str, str], ...]  # {at, lead, what}
+    started_at: datetime
+    ends_at: datetime
+    lifted_at: datetime | None = None
+    lifted_reason: str | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.lifted_at is None and self.started_at <= now < self.ends_at

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import calls, compliance, phone, provision, settings
+from . import calls, compliance, phone, provision, settings, suspension
 from .errors import UserError
 from .model import (
     ActivityKind,
@@ -21,10 +21,12 @@ from .model import (
     Direction,
     LineType,
     SmartNumber,
+    Suspension,
     TextCode,
 )
 from .routing import texting
 from .routing.texting import Keyword
+from .spam.config import SpamConfig
 from .storage.repository import NewActivity, NewContact, Repository
 
 NOT_DELIVERED = (
@@ -83,7 +85,7 @@ async def receive(
     if keyword is not None:
         if keyword is not Keyword.HELP:
             await repo.set_opted_out(sender, now if keyword is Keyword.OPT_OUT else None)
-        await _log(repo, contacts, number, now, body, keyword=keyword.value)
+        await _log(repo, contacts, number, now, body, sender, keyword=keyword.value)
         reply(sender, confirmation(keyword, company), "confirmation")
         handled.notes.append(f"{keyword.value} from {sender}")
         return handled
@@ -96,7 +98,7 @@ async def receive(
     if contacts:
         contact = contacts[0]
         agent = await _agent_for(repo, number, contact, sender, agents, now)
-        await _log(repo, contacts, number, now, body, agent=agent, **flag)
+        await _log(repo, contacts, number, now, body, sender, agent=agent, **flag)
         if agent is not None:
             reply(agent.cell, texting.forwarded(contact.name, sender, body), "forward")
             handled.notes.append(f"forwarded to {agent.name}")
@@ -134,7 +136,7 @@ async def _text_code(
 ) -> None:
     reply = _replier(handled, number)
     if contacts:  # known already: the reply and an entry, no second lead
-        await _log(repo, contacts, number, now, body, text_code=code.code)
+        await _log(repo, contacts, number, now, body, sender, text_code=code.code)
         reply(sender, code.reply, "auto-reply")
         handled.notes.append(f"text code {code.code} from a known contact")
         return
@@ -156,7 +158,7 @@ async def _text_code(
             source=f"text-code:{code.code}",
         )
     )
-    await _log(repo, [lead], number, now, body, agent=agent, text_code=code.code)
+    await _log(repo, [lead], number, now, body, sender, agent=agent, text_code=code.code)
     reply(sender, code.reply, "auto-reply")
     if agent is not None:
         alert = f"New lead from text code {code.code.upper()}: {sender} - {body}"
@@ -195,6 +197,7 @@ async def _log(
     number: SmartNumber,
     now: datetime,
     body: str,
+    sender: str,
     *,
     agent: Agent | None = None,
     **detail: Any,
@@ -208,7 +211,7 @@ async def _log(
                 at=now,
                 agent_id=agent.id if agent else None,
                 smart_number_id=number.id,
-                detail={"text": body, **detail},
+                detail={"text": body, "from": sender, **detail},
             )
         )
 
@@ -218,14 +221,27 @@ async def _log(
 
 @dataclass(frozen=True)
 class Sent:
-    outgoing: Outgoing | None  # None: refused
+    outgoing: Outgoing | None  # None: refused, or held back by a warning
     refused: str | None  # the one-line reason, also on the timeline
     contact: str
+    warning: str | None = None  # it would trip a spam detector: not sent, no suspension
+    suspended: Suspension | None = None  # sent anyway, and the agent is now suspended
 
 
-async def send(repo: Repository, agent_name: str, to_text: str, body: str, now: datetime) -> Sent:
+async def send(
+    repo: Repository,
+    agent_name: str,
+    to_text: str,
+    body: str,
+    now: datetime,
+    *,
+    anyway: bool = False,
+    config: SpamConfig | None = None,
+) -> Sent:
     """An agent starts (or answers) a text. Refusals are kept on the timeline as notes,
-    so the caller must commit before reporting them."""
+    so the caller must commit before reporting them. A text that would trip a spam
+    detector is held back with a warning unless `anyway`: then it goes and the agent is
+    suspended (suspension.py)."""
     agent = await provision.agent_named(repo, agent_name)
     to = phone.to_e164(to_text)
     if not body.strip():
@@ -236,7 +252,12 @@ async def send(repo: Repository, agent_name: str, to_text: str, body: str, now: 
     if choice.number is None:
         raise UserError(f"agent {agent.name} has no Smart Number to text from: {choice.reason}")
     contact = await provision.contact_or_lead(repo, to, agent, "text", now)
+    gate = await suspension.check(repo, agent, to, body, now, config or SpamConfig())
+    if gate.findings and not anyway:
+        return Sent(None, None, to, warning="; ".join(f.summary for f in gate.findings))
     refused = await _refusal(repo, choice.number, to)
+    if refused is None and gate.suspended is not None and not gate.reply:
+        refused = suspension.refusal(gate.suspended)
     entry = {"text": body, "from": choice.number.e164, "to": to}
     await repo.add_activity(
         NewActivity(
@@ -251,12 +272,13 @@ async def send(repo: Repository, agent_name: str, to_text: str, body: str, now: 
     )
     if refused is not None:
         return Sent(None, refused, to)
-    return Sent(Outgoing(choice.number.e164, to, body, "sent"), None, to)
+    made = await suspension.suspend(repo, agent, gate.findings[0], now) if gate.findings else None
+    return Sent(Outgoing(choice.number.e164, to, body, "sent"), None, to, suspended=made)
 
 
 async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None:
-    """Why this text may not go, as the timeline note says it; None when it may. (Agent
-    suspension, SPEC 7, will be one more reason here.)"""
+    """Why this text may not go, as the timeline note says it; None when it may (an
+    agent's suspension is checked by the caller: replies may still go)."""
     if await repo.opted_out(to):
         return "Text not sent - the contact opted out"
     if await repo.line_type(to) is LineType.LANDLINE:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from .model import Activity, Agent, Contact, Recording, SmartNumber
+from .model import Activity, Agent, Contact, Recording, SmartNumber, Suspension
 from .routing.outbound import OutboundChoice
 from .storage.repository import Repository
 
@@ -140,6 +141,21 @@ def recording(r: Recording, names: Names, contact: str | None) -> dict[str, Any]
         "seconds": r.seconds,
         "call_id": r.call_id,
         "path": r.path,
+    }
+
+
+def suspension(s: Suspension, names: Names, now: datetime) -> dict[str, Any]:
+    status = "lifted" if s.lifted_at else ("in force" if s.active(now) else "ended")
+    return {
+        "id": s.id,
+        "agent": names.agent(s.agent_id),
+        "pattern": s.pattern,
+        "summary": s.summary,
+        "since": s.started_at.isoformat(),
+        "until": s.ends_at.isoformat(),
+        "status": status,
+        "lifted_reason": s.lifted_reason,
+        "evidence": list(s.evidence),
     }
 
 

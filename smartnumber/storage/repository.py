@@ -30,6 +30,7 @@ from ..model import (
     RoutingMode,
     Scope,
     SmartNumber,
+    Suspension,
     Team,
     TextCode,
 )
@@ -208,6 +209,23 @@ class Repository(Protocol):
     async def registration(self, number_id: int) -> Registration: ...
     async def link_campaign(self, number_id: int, campaign_id: int) -> None: ...
     async def set_tollfree_status(self, number_id: int, status: str) -> None: ...
+
+    # texting suspensions (SPEC 7) and what the detectors read
+    async def add_suspension(self, suspension: Suspension) -> int: ...
+    async def suspensions(self, agent_id: int | None) -> list[Suspension]:
+        """Newest first; every agent's when agent_id is None."""
+        ...
+
+    async def lift_suspension(self, suspension_id: int, at: datetime, reason: str) -> None: ...
+    async def agent_texts(self, agent_id: int, since: datetime) -> list[tuple[datetime, str, str]]:
+        """(at, to, body) of the agent's sent texts since then, oldest first."""
+        ...
+
+    async def texts_from(
+        self, numbers: Sequence[str], since: datetime
+    ) -> list[tuple[datetime, str, str | None]]:
+        """(at, from, keyword) of texts received from these numbers since then."""
+        ...
 
     # recordings and voicemail
     async def add_recording(self, recording: Recording) -> None: ...

@@ -34,6 +34,7 @@ from ..model import (
     Scope,
     SmartNumber,
     Subscription,
+    Suspension,
     Team,
     TextCode,
 )
@@ -691,6 +692,74 @@ class SqliteRepository:
             " ON CONFLICT (number_id) DO UPDATE SET tollfree_status = excluded.tollfree_status",
             (number_id, status),
         )
+
+    # -- suspensions and the detectors' history --------------------------------
+
+    async def add_suspension(self, suspension: Suspension) -> int:
+        return await self._insert(
+            "INSERT INTO suspensions (agent_id, pattern, summary, evidence, started_at, ends_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                suspension.agent_id,
+                suspension.pattern,
+                suspension.summary,
+                json.dumps(list(suspension.evidence)),
+                to_millis(suspension.started_at),
+                to_millis(suspension.ends_at),
+            ),
+            "suspension",
+        )
+
+    async def suspensions(self, agent_id: int | None) -> list[Suspension]:
+        where, params = ("WHERE agent_id = ?", [agent_id]) if agent_id is not None else ("", [])
+        rows = await self._all(
+            "SELECT id, agent_id, pattern, summary, evidence, started_at, ends_at, lifted_at,"
+            f" lifted_reason FROM suspensions {where} ORDER BY started_at DESC, id DESC",
+            params,
+        )
+        return [
+            Suspension(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                tuple(json.loads(r[4])),
+                from_millis(r[5]),
+                from_millis(r[6]),
+                from_millis(r[7]) if r[7] is not None else None,
+                r[8],
+            )
+            for r in rows
+        ]
+
+    async def lift_suspension(self, suspension_id: int, at: datetime, reason: str) -> None:
+        await self._db.execute(
+            "UPDATE suspensions SET lifted_at = ?, lifted_reason = ? WHERE id = ?",
+            (to_millis(at), reason, suspension_id),
+        )
+
+    async def agent_texts(self, agent_id: int, since: datetime) -> list[tuple[datetime, str, str]]:
+        rows = await self._all(
+            "SELECT at, json_extract(detail, '$.to'), json_extract(detail, '$.text')"
+            " FROM activities WHERE agent_id = ? AND at >= ?"
+            " AND kind = 'text' AND direction = 'outbound' ORDER BY at",
+            (agent_id, to_millis(since)),
+        )
+        return [(from_millis(r[0]), r[1] or "", r[2] or "") for r in rows]
+
+    async def texts_from(
+        self, numbers: Sequence[str], since: datetime
+    ) -> list[tuple[datetime, str, str | None]]:
+        if not numbers:
+            return []
+        marks = ",".join("?" * len(numbers))
+        rows = await self._all(
+            "SELECT at, json_extract(detail, '$.from'), json_extract(detail, '$.keyword')"
+            " FROM activities WHERE kind = 'text' AND direction = 'inbound' AND at >= ?"
+            f" AND json_extract(detail, '$.from') IN ({marks}) ORDER BY at",
+            [to_millis(since), *numbers],
+        )
+        return [(from_millis(r[0]), r[1], r[2]) for r in rows]
 
     # -- recordings ----------------------------------------------------------
 

@@ -45,7 +45,11 @@ async def test_a_revocation_like_text_is_flagged_and_still_forwarded(
     [forward] = handled.outgoing
     assert forward.to == "+12125550102" and forward.purpose == "forward"  # Bob's cell
     [entry] = as_json(provisioned("timeline", "3105550150", "--json"))
-    assert entry["detail"] == {"text": "Please stop texting me.", "revocation": True}
+    assert entry["detail"] == {
+        "text": "Please stop texting me.",
+        "from": "+13105550150",
+        "revocation": True,
+    }
 
 
 async def test_an_unknown_number_is_forwarded_but_makes_no_lead(
