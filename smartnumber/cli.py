@@ -29,6 +29,7 @@ from . import (
     compliance,
     imports,
     logs,
+    mail,
     media,
     output,
     phone,
@@ -764,6 +765,38 @@ def text_send(agent_name: str, to: str, message: str, anyway: bool) -> None:
             f"{agent_name} is now suspended from starting texts until"
             f" {sent.suspended.ends_at:%Y-%m-%d %H:%M} UTC: {sent.suspended.summary}"
         )
+        delivered, waiting = _flush_mail()
+        click.echo(
+            f"admins emailed: {delivered}"
+            + (f"; {waiting} queued, retried by the routing service" if waiting else "")
+        )
+
+
+def _flush_mail() -> tuple[int, int]:
+    config = mail.SmtpConfig.from_settings(with_repo(settings.load))
+
+    async def run() -> tuple[int, int]:
+        store = await SqliteStore.open(_db())
+        try:
+            return await mail.flush(store, config, clock.now)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+@cli.group("mail")
+def mail_group() -> None:
+    """Email waiting to go to admins (suspension notices)."""
+
+
+@mail_group.command("flush")
+def mail_flush() -> None:
+    """Send queued email now (the routing service also retries every minute)."""
+    delivered, waiting = _flush_mail()
+    click.echo(f"sent {delivered}, still queued {waiting}")
+    if waiting:
+        raise UserError(f"{waiting} email(s) could not be sent; see settings smtp.*")
 
 
 @cli.group("suspension")

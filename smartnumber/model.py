@@ -255,3 +255,12 @@ class Suspension:
 
     def active(self, now: datetime) -> bool:
         return self.lifted_at is None and self.started_at <= now < self.ends_at
+
+
+@dataclass(frozen=True)
+class Email:
+    id: int
+    to: str
+    subject: str
+    body: str
+    attempts: int = 0

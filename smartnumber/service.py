@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from . import clock, logs, media, outcomes, settings
+from . import clock, logs, mail, media, outcomes, settings
 from .agi.context import HandlerContext
 from .agi.routes import ROUTES
 from .agi.server import FastAgiServer
@@ -75,6 +75,7 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
             task.add_done_callback(_finished(recording))
 
     ami.on_event("UserEvent", on_user_event)
+    mailer = asyncio.create_task(_retry_mail(store, mail.SmtpConfig.from_settings(values)))
     try:
         await server.start(config.agi_bind, config.agi_port)
         ami.start()
@@ -92,11 +93,24 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
         await stop.wait()
     finally:
         logs.event(log, "stopping")
+        mailer.cancel()
         await server.close()
         await ami.stop()
         await store.close()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+async def _retry_mail(store: SqliteStore, config: mail.SmtpConfig) -> None:
+    """Send queued email (suspension notices) every minute until it goes."""
+    while True:
+        try:
+            sent, waiting = await mail.flush(store, config, clock.now)
+            if sent or waiting:
+                logs.event(log, "mail flushed", sent=sent, queued=waiting)
+        except Exception:  # the service must outlive a broken mail setup
+            log.exception("sending queued mail failed")
+        await asyncio.sleep(mail.RETRY_SECONDS)
 
 
 def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:

@@ -68,6 +68,28 @@ def _directory(value: str) -> str:
     raise UserError("must be empty or an absolute path of letters, digits, '_', '.', '-' and '/'")
 
 
+def _tls(value: str) -> str:
+    if value.lower() in ("none", "starttls", "tls"):
+        return value.lower()
+    raise UserError("must be none, starttls or tls")
+
+
+def _optional_word(value: str) -> str:
+    return value if value == "" or re.fullmatch(r"[^\s\x00-\x1f]{1,128}", value) else _word(value)
+
+
+def _optional_secret(value: str) -> str:
+    if len(value) <= 256 and value.isprintable():
+        return value
+    raise UserError("must be up to 256 printable characters")
+
+
+def _email(value: str) -> str:
+    if re.fullmatch(r"[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,253}", value):
+        return value
+    raise UserError(f"{value!r} is not an email address")
+
+
 def _text(value: str) -> str:
     if 0 < len(value) <= 80 and value.isprintable():
         return value
@@ -99,6 +121,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("ami.secret", lambda: secrets.token_hex(16), _word, "AMI password", secret=True),
         Setting("agi.host", lambda: "127.0.0.1", _host, "where the FastAGI service listens"),
         Setting("agi.port", lambda: "4573", _port, "FastAGI service port"),
+        Setting("smtp.host", lambda: "127.0.0.1", _host, "mail server for admins' notices"),
+        Setting("smtp.port", lambda: "25", _port, "its port"),
+        Setting("smtp.tls", lambda: "none", _tls, "none, starttls or tls"),
+        Setting("smtp.username", lambda: "", _optional_word, "login, if the server wants one"),
+        Setting("smtp.password", lambda: "", _optional_secret, "its password", secret=True),
+        Setting("smtp.from", lambda: "smartnumber@localhost", _email, "sender address"),
         Setting(
             "media.dir",
             lambda: "",

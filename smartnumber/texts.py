@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import calls, compliance, phone, provision, settings, suspension
+from . import calls, compliance, mail, phone, provision, settings, suspension
 from .errors import UserError
 from .model import (
     ActivityKind,
@@ -272,7 +272,10 @@ async def send(
     )
     if refused is not None:
         return Sent(None, refused, to)
-    made = await suspension.suspend(repo, agent, gate.findings[0], now) if gate.findings else None
+    made = None
+    if gate.findings:  # sent anyway: the agent is suspended and the admins told
+        made = await suspension.suspend(repo, agent, gate.findings[0], now)
+        await mail.queue_suspension_notices(repo, agent, made, now)
     return Sent(Outgoing(choice.number.e164, to, body, "sent"), None, to, suspended=made)
 
 

@@ -22,6 +22,7 @@ from ..model import (
     Contact,
     ContactPhone,
     Direction,
+    Email,
     LineType,
     NumberRouting,
     Office,
@@ -226,6 +227,12 @@ class Repository(Protocol):
     ) -> list[tuple[datetime, str, str | None]]:
         """(at, from, keyword) of texts received from these numbers since then."""
         ...
+
+    # email waiting to go
+    async def queue_email(self, to: str, subject: str, body: str, at: datetime) -> int: ...
+    async def unsent_emails(self, limit: int) -> list[Email]: ...
+    async def email_sent(self, email_id: int, at: datetime) -> None: ...
+    async def email_failed(self, email_id: int, error: str) -> None: ...
 
     # recordings and voicemail
     async def add_recording(self, recording: Recording) -> None: ...

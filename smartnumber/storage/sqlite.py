@@ -24,6 +24,7 @@ from ..model import (
     Contact,
     ContactPhone,
     Direction,
+    Email,
     LineType,
     NumberRouting,
     Office,
@@ -760,6 +761,36 @@ class SqliteRepository:
             [to_millis(since), *numbers],
         )
         return [(from_millis(r[0]), r[1], r[2]) for r in rows]
+
+    # -- outbox --------------------------------------------------------------
+
+    async def queue_email(self, to: str, subject: str, body: str, at: datetime) -> int:
+        return await self._insert(
+            "INSERT INTO outbox (to_addr, subject, body, created_at) VALUES (?, ?, ?, ?)",
+            (to, subject, body, to_millis(at)),
+            "email",
+        )
+
+    async def unsent_emails(self, limit: int) -> list[Email]:
+        rows = await self._all(
+            "SELECT id, to_addr, subject, body, attempts FROM outbox WHERE sent_at IS NULL"
+            " ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [Email(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def email_sent(self, email_id: int, at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL"
+            " WHERE id = ?",
+            (to_millis(at), email_id),
+        )
+
+    async def email_failed(self, email_id: int, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error[:500], email_id),
+        )
 
     # -- recordings ----------------------------------------------------------
 

@@ -62,7 +62,7 @@ def office(system: System) -> Office:
     ports = {name: free_udp_port(address) for name, address in ADDRESSES.items()}
     system.cli("office", "add", "Main")
     for name, address in ADDRESSES.items():
-        extra = ["--admin"] if name == "Alice" else []
+        extra = ["--admin", "--email", "alice@example.com"] if name == "Alice" else []
         system.cli(
             "agent",
             "add",

@@ -1,0 +1,111 @@
+"""Suspension notices reach every admin over real SMTP (aiosmtpd); with the server down
+they stay queued and go once it is back."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from smartnumber import mail, settings, texts
+from smartnumber.storage.sqlite import SqliteStore
+from tests.harness.ports import free_tcp_port
+from tests.unit.conftest import Run
+
+DAY1 = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
+SAME = "Still interested in the 5th Ave house?"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def port() -> int:
+    return free_tcp_port()
+
+
+def smtp_server(port: int) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, inbox
+
+
+@pytest.fixture
+async def store(provisioned: Run, tmp_path: Path, port: int) -> AsyncIterator[SqliteStore]:
+    provisioned("compliance", "brand", "add", "Acme")
+    provisioned(
+        "compliance", "campaign", "add", "--brand", "Acme", "--use-case", "care",
+        "--sample", "Acme: hi. Reply STOP to opt out.", "--sample", "Acme news. STOP to end.",
+    )  # fmt: skip
+    provisioned("compliance", "campaign", "set-status", "1", "approved")
+    for number in ("+12125550100", "+12125550110", "+12125550120"):
+        provisioned("compliance", "link", number, "1")
+    provisioned("contact", "add", "Grace", "--phone", "+13105550150", "--owner", "Bob")
+    provisioned("settings", "set", "smtp.port", str(port))
+    opened = await SqliteStore.open(tmp_path / "sn.db")
+    yield opened
+    await opened.close()
+
+
+async def suspend_bob(store: SqliteStore) -> None:
+    async with store.transaction() as repo:
+        await texts.send(repo, "Bob", "+13105550150", SAME, DAY1)
+    async with store.transaction() as repo:
+        sent = await texts.send(
+            repo, "Bob", "+13105550150", SAME, DAY1 + timedelta(days=1), anyway=True
+        )
+        assert sent.suspended is not None
+
+
+def config(store_values: dict[str, str]) -> mail.SmtpConfig:
+    return mail.SmtpConfig.from_settings(store_values)
+
+
+async def settings_of(store: SqliteStore) -> dict[str, str]:
+    async with store.transaction() as repo:
+        return await settings.load(repo)
+
+
+async def test_every_admin_with_an_email_gets_the_evidence(store: SqliteStore, port: int) -> None:
+    controller, inbox = smtp_server(port)
+    try:
+        await suspend_bob(store)
+        sent, waiting = await mail.flush(store, config(await settings_of(store)), lambda: DAY1)
+    finally:
+        controller.stop()
+    assert (sent, waiting) == (1, 0)
+    [message] = inbox.messages
+    assert message["To"] == "alice@example.com"  # the one admin, with an address
+    assert message["Subject"] == "Texting suspended: Bob (repeated-message)"
+    body = message.get_payload()
+    assert "Bob has been suspended from starting texts until 2026-12-17 18:00 UTC" in body
+    assert "Pattern: repeated-message" in body and "+13105550150" in body
+    assert SAME in body and "2026-11-16 18:00" in body  # the evidence: dates and excerpts
+
+
+async def test_with_the_server_down_the_notice_waits_and_goes_later(
+    store: SqliteStore, port: int
+) -> None:
+    await suspend_bob(store)
+    values = await settings_of(store)
+    assert await mail.flush(store, config(values), lambda: DAY1) == (0, 1)  # nobody listens
+    controller, inbox = smtp_server(port)
+    try:
+        assert await mail.flush(store, config(values), lambda: DAY1) == (1, 0)
+        assert await mail.flush(store, config(values), lambda: DAY1) == (0, 0)  # sent once
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
