@@ -283,7 +283,9 @@ def agent_show(name: str, as_json: bool) -> None:
         view["outbound_number"] = views.outbound(found.name, choice)["number"]
         current = await suspension.active(repo, found.id, clock.now())
         view["texting_suspended"] = (
-            views.suspension(current, names, clock.now()) if current else None
+            views.suspension(current, names, clock.now(), await repo.suspension_emails(current.id))
+            if current
+            else None
         )
         return view
 
@@ -814,7 +816,7 @@ def suspension_list(everything: bool, as_json: bool) -> None:
         now = clock.now()
         names = await views.Names.load(repo)
         return [
-            views.suspension(s, names, now)
+            views.suspension(s, names, now, await repo.suspension_emails(s.id))
             for s in await repo.suspensions(None)
             if everything or s.active(now)
         ]

@@ -73,7 +73,7 @@ async def queue_suspension_notices(
     admins = [a for a in await repo.list_agents() if a.admin and a.email]
     for admin in admins:
         assert admin.email is not None
-        await repo.queue_email(admin.email, subject, body, now)
+        await repo.queue_email(admin.email, subject, body, now, suspension.id)
     return len(admins)
 
 

@@ -264,3 +264,5 @@ class Email:
     subject: str
     body: str
     attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None

@@ -90,6 +90,20 @@ def _email(value: str) -> str:
     raise UserError(f"{value!r} is not an email address")
 
 
+def _number(low: float, high: float, whole: bool) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        try:
+            number = int(value) if whole else float(value)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            kind = "a whole number" if whole else "a number"
+            raise UserError(f"must be {kind} from {low:g} to {high:g}")
+        return str(number)
+
+    return check
+
+
 def _text(value: str) -> str:
     if 0 < len(value) <= 80 and value.isprintable():
         return value
@@ -127,6 +141,39 @@ SETTINGS: dict[str, Setting] = {
         Setting("smtp.username", lambda: "", _optional_word, "login, if the server wants one"),
         Setting("smtp.password", lambda: "", _optional_secret, "its password", secret=True),
         Setting("smtp.from", lambda: "smartnumber@localhost", _email, "sender address"),
+        Setting(
+            "spam.similarity",
+            lambda: "0.85",
+            _number(0.5, 1.0, False),
+            "texts this alike (0-1) to one lead on different days trip the repeat rule",
+        ),
+        Setting(
+            "spam.unanswered_days",
+            lambda: "4",
+            _number(2, 30, True),
+            "consecutive days texting one lead with no reply that trip the streak rule",
+        ),
+        Setting(
+            "spam.optout_window_hours",
+            lambda: "48",
+            _number(1, 168, True),
+            "opt-outs counted this long after an agent's texts",
+        ),
+        Setting(
+            "spam.optout_count",
+            lambda: "5",
+            _number(1, 1000, True),
+            "this many opt-outs in the window trip the bulk opt-out rule",
+        ),
+        Setting(
+            "spam.optout_rate",
+            lambda: "0.1",
+            _number(0.01, 1.0, False),
+            "... or this share of a batch of at least spam.optout_batch leads",
+        ),
+        Setting(
+            "spam.optout_batch", lambda: "20", _number(2, 100000, True), "see spam.optout_rate"
+        ),
         Setting(
             "media.dir",
             lambda: "",

@@ -252,7 +252,8 @@ async def send(
     if choice.number is None:
         raise UserError(f"agent {agent.name} has no Smart Number to text from: {choice.reason}")
     contact = await provision.contact_or_lead(repo, to, agent, "text", now)
-    gate = await suspension.check(repo, agent, to, body, now, config or SpamConfig())
+    config = config or SpamConfig.from_settings(await settings.load(repo))
+    gate = await suspension.check(repo, agent, to, body, now, config)
     if gate.findings and not anyway:
         return Sent(None, None, to, warning="; ".join(f.summary for f in gate.findings))
     refused = await _refusal(repo, choice.number, to)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .model import Activity, Agent, Contact, Recording, SmartNumber, Suspension
+from .model import Activity, Agent, Contact, Email, Recording, SmartNumber, Suspension
 from .routing.outbound import OutboundChoice
 from .storage.repository import Repository
 
@@ -144,7 +145,9 @@ def recording(r: Recording, names: Names, contact: str | None) -> dict[str, Any]
     }
 
 
-def suspension(s: Suspension, names: Names, now: datetime) -> dict[str, Any]:
+def suspension(
+    s: Suspension, names: Names, now: datetime, emails: Sequence[Email] = ()
+) -> dict[str, Any]:
     status = "lifted" if s.lifted_at else ("in force" if s.active(now) else "ended")
     return {
         "id": s.id,
@@ -156,6 +159,15 @@ def suspension(s: Suspension, names: Names, now: datetime) -> dict[str, Any]:
         "status": status,
         "lifted_reason": s.lifted_reason,
         "evidence": list(s.evidence),
+        "admins_emailed": [
+            {
+                "to": e.to,
+                "sent": e.sent_at.isoformat() if e.sent_at else None,
+                "attempts": e.attempts,
+                "last_error": e.last_error,
+            }
+            for e in emails
+        ],
     }
 
 

@@ -1,7 +1,8 @@
-"""Every detector threshold in one place (thresholds are policy, not code)."""
+"""Every detector threshold in one place: policy, set by admins (settings spam.*)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -16,3 +17,14 @@ class SpamConfig:
     optout_count: int = 5  # this many opt-outs from the agent's recent leads ...
     optout_rate: float = 0.10  # ... or this share of a batch of at least optout_batch
     optout_batch: int = 20
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, str]) -> SpamConfig:
+        return cls(
+            similarity=float(values["spam.similarity"]),
+            unanswered_days=int(values["spam.unanswered_days"]),
+            optout_window_hours=int(values["spam.optout_window_hours"]),
+            optout_count=int(values["spam.optout_count"]),
+            optout_rate=float(values["spam.optout_rate"]),
+            optout_batch=int(values["spam.optout_batch"]),
+        )

@@ -764,12 +764,26 @@ class SqliteRepository:
 
     # -- outbox --------------------------------------------------------------
 
-    async def queue_email(self, to: str, subject: str, body: str, at: datetime) -> int:
+    async def queue_email(
+        self, to: str, subject: str, body: str, at: datetime, suspension_id: int | None = None
+    ) -> int:
         return await self._insert(
-            "INSERT INTO outbox (to_addr, subject, body, created_at) VALUES (?, ?, ?, ?)",
-            (to, subject, body, to_millis(at)),
+            "INSERT INTO outbox (to_addr, subject, body, created_at, suspension_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (to, subject, body, to_millis(at), suspension_id),
             "email",
         )
+
+    async def suspension_emails(self, suspension_id: int) -> list[Email]:
+        rows = await self._all(
+            "SELECT id, to_addr, subject, body, attempts, sent_at, last_error FROM outbox"
+            " WHERE suspension_id = ? ORDER BY id",
+            (suspension_id,),
+        )
+        return [
+            Email(r[0], r[1], r[2], r[3], r[4], from_millis(r[5]) if r[5] else None, r[6])
+            for r in rows
+        ]
 
     async def unsent_emails(self, limit: int) -> list[Email]:
         rows = await self._all(

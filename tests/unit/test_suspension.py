@@ -109,3 +109,13 @@ def test_lifting_needs_a_suspension_and_a_reason(provisioned: Run) -> None:
         provisioned("suspension", "lift", "Bob", "--reason", "x", ok=False), "Bob is not suspended"
     )
     assert "nobody is suspended" in provisioned("suspension", "list").output
+
+
+async def test_thresholds_are_admin_settings(store: SqliteStore, provisioned: Run) -> None:
+    provisioned("settings", "set", "spam.unanswered_days", "2")
+    assert (await send(store, "Bob", GRACE, "Open house Sunday", DAY1)).outgoing is not None
+    warned = await send(store, "Bob", GRACE, "Price just dropped", DAY1 + timedelta(days=1))
+    assert "texted on 2 days in a row" in (warned.warning or "")
+    for value in ("1", "31", "two"):
+        result = provisioned("settings", "set", "spam.unanswered_days", value, ok=False)
+        assert_user_error(result, "spam.unanswered_days: must be a whole number from 2 to 30")

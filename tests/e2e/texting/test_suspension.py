@@ -5,6 +5,7 @@ answer a lead who texts first; the lead's phone receives that reply."""
 from __future__ import annotations
 
 import email
+import json
 from typing import Any
 
 import pytest
@@ -73,5 +74,7 @@ async def test_bulk_opt_outs_suspend_the_agent_who_can_still_reply(
     assert [t.body for t in got if t.to == LEADS[5]] == ["Hi!"]  # the text that tripped it
     [notice] = mailbox.messages
     assert notice["To"] == "alice@example.com" and "Bob" in notice["Subject"]
-    banner = system.cli("suspension", "list").output
-    assert "Bob" in banner and "bulk-opt-outs" in banner
+    [banner] = json.loads(system.cli("suspension", "list", "--json").output)
+    assert banner["agent"] == "Bob" and banner["pattern"] == "bulk-opt-outs"
+    [emailed] = banner["admins_emailed"]  # the delivery is on the record too
+    assert emailed["to"] == "alice@example.com" and emailed["sent"]

@@ -8,7 +8,8 @@ CREATE TABLE outbox (
     created_at INTEGER NOT NULL,
     attempts   INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    sent_at    INTEGER
+    sent_at    INTEGER,
+    suspension_id INTEGER REFERENCES suspensions(id)  -- the notice is about this one
 );
 
 CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
