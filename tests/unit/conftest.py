@@ -76,3 +76,15 @@ def provisioned(run: Run) -> Run:
     run("number", "add", "+12125550110", "--scope", "team", "--owner", "Sales")
     run("number", "add", "+12125550120", "--scope", "personal", "--owner", "Bob")
     return run
+
+
+def register_for_texting(run: Run) -> None:
+    """The provisioned numbers cleared to text: brand, approved campaign, all linked."""
+    run("compliance", "brand", "add", "Acme")
+    run(
+        "compliance", "campaign", "add", "--brand", "Acme", "--use-case", "care",
+        "--sample", "Acme: hi. Reply STOP to opt out.", "--sample", "Acme news. STOP to end.",
+    )  # fmt: skip
+    run("compliance", "campaign", "set-status", "1", "approved")
+    for number in ("+12125550100", "+12125550110", "+12125550120"):
+        run("compliance", "link", number, "1")

@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from smartnumber import mail, settings, texts
 from smartnumber.storage.sqlite import SqliteStore
 from tests.harness.ports import free_tcp_port
-from tests.unit.conftest import Run
+from tests.unit.conftest import Run, register_for_texting
 
 DAY1 = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 SAME = "Still interested in the 5th Ave house?"
@@ -45,14 +45,7 @@ def smtp_server(port: int) -> tuple[Controller, Inbox]:
 
 @pytest.fixture
 async def store(provisioned: Run, tmp_path: Path, port: int) -> AsyncIterator[SqliteStore]:
-    provisioned("compliance", "brand", "add", "Acme")
-    provisioned(
-        "compliance", "campaign", "add", "--brand", "Acme", "--use-case", "care",
-        "--sample", "Acme: hi. Reply STOP to opt out.", "--sample", "Acme news. STOP to end.",
-    )  # fmt: skip
-    provisioned("compliance", "campaign", "set-status", "1", "approved")
-    for number in ("+12125550100", "+12125550110", "+12125550120"):
-        provisioned("compliance", "link", number, "1")
+    register_for_texting(provisioned)
     provisioned("contact", "add", "Grace", "--phone", "+13105550150", "--owner", "Bob")
     provisioned("settings", "set", "smtp.port", str(port))
     opened = await SqliteStore.open(tmp_path / "sn.db")

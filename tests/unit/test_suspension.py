@@ -11,7 +11,7 @@ import pytest
 
 from smartnumber import suspension, texts
 from smartnumber.storage.sqlite import SqliteStore
-from tests.unit.conftest import Run, as_json, assert_user_error
+from tests.unit.conftest import Run, as_json, assert_user_error, register_for_texting
 
 DAY1 = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles
 GRACE = "+13105550150"
@@ -22,14 +22,7 @@ SAME = "Still interested in the 5th Ave house?"
 
 @pytest.fixture
 async def store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    provisioned("compliance", "brand", "add", "Acme")
-    provisioned(
-        "compliance", "campaign", "add", "--brand", "Acme", "--use-case", "care",
-        "--sample", "Acme: hi. Reply STOP to opt out.", "--sample", "Acme news. STOP to end.",
-    )  # fmt: skip
-    provisioned("compliance", "campaign", "set-status", "1", "approved")
-    for number in (OFFICE, "+12125550110", "+12125550120"):
-        provisioned("compliance", "link", number, "1")
+    register_for_texting(provisioned)
     provisioned("contact", "add", "Grace", "--phone", GRACE, "--owner", "Bob")
     provisioned("contact", "add", "Alan", "--phone", ALAN, "--owner", "Bob")
     opened = await SqliteStore.open(tmp_path / "sn.db")
