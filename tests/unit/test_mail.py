@@ -3,7 +3,9 @@ they stay queued and go once it is back."""
 
 from __future__ import annotations
 
+import asyncio
 import email
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -13,7 +15,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from smartnumber import mail, settings, texts
+from smartnumber import mail, service, settings, texts
+from smartnumber.config import ServiceConfig
 from smartnumber.storage.sqlite import SqliteStore
 from tests.harness.ports import free_tcp_port
 from tests.unit.conftest import Run, register_for_texting
@@ -25,9 +28,11 @@ SAME = "Still interested in the 5th Ave house?"
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.arrived = threading.Event()  # set from aiosmtpd's own thread
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
+        self.arrived.set()
         return "250 OK"
 
 
@@ -102,3 +107,22 @@ async def test_with_the_server_down_the_notice_waits_and_goes_later(
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
+
+
+async def test_the_routing_service_sends_what_is_queued(
+    store: SqliteStore, port: int, tmp_path: Path
+) -> None:
+    """Queued while the mail server was down; the running service delivers it."""
+    await suspend_bob(store)
+    controller, inbox = smtp_server(port)
+    stop = asyncio.Event()
+    config = ServiceConfig(agi_port=free_tcp_port(), ami_port=free_tcp_port())  # no Asterisk
+    serving = asyncio.create_task(service.run(config, tmp_path / "sn.db", stop))
+    try:
+        await asyncio.to_thread(inbox.arrived.wait, 10)
+    finally:
+        stop.set()
+        await serving
+        controller.stop()
+    [message] = inbox.messages
+    assert message["To"] == "alice@example.com"
