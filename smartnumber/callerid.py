@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import media, phone, provision, settings
+from . import media, number_config, phone, provision
 from .agi import channelvars as var
 from .ami import AmiConfig, AmiLink
 from .dialplan.context import external_target
@@ -44,8 +44,9 @@ class Attempt:
 async def prepare(repo: Repository, agent_name: str, number_text: str, media_dir: Path) -> Attempt:
     agent = await provision.agent_named(repo, agent_name)
     number = phone.to_e164(number_text)
-    territories = (await settings.load(repo))["forwarding.allow_us_territories"] == "yes"
-    verdict = forwarding.check(number, allow_us_territories=territories)
+    verdict = forwarding.check(
+        number, allow_us_territories=await number_config.allow_territories(repo)
+    )
     if not verdict.allowed:
         raise UserError(verdict.reason)
     choice = await provision.outbound_choice(repo, agent)

@@ -28,7 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from . import phone, provision
+from . import number_config, phone, provision
 from .ami import AmiConfig, AmiLink
 from .dialplan.context import dial_target, external_target
 from .errors import UserError
@@ -73,7 +73,7 @@ async def plan(
     if not agent.active:
         raise UserError(f"agent {agent.name} is inactive")
     contact_e164 = phone.to_e164(number_text)  # refuses anything but a phone number
-    territories = (await repo.settings()).get("forwarding.allow_us_territories") == "yes"
+    territories = await number_config.allow_territories(repo)
     verdict = forwarding.check(contact_e164, allow_us_territories=territories)
     if not verdict.allowed:
         raise UserError(f"not calling {contact_e164}: {verdict.reason}")
