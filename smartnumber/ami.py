@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from panoramisk import Manager
 
 from . import logs
+from .errors import UserError
 
 log = logging.getLogger("smartnumber.ami")
 
@@ -167,3 +169,25 @@ class AmiLink:
             self._manager = None
         if was_up:
             logs.event(log, "AMI disconnected")
+
+
+@asynccontextmanager
+async def command_session(
+    config: AmiConfig,
+    on_event: Callable[[dict[str, str]], None] | None = None,
+    within: float = 15.0,
+) -> AsyncIterator[AmiLink]:
+    """An AMI connection for one CLI command: logged in within `within` seconds (else a
+    one-line UserError), every event to `on_event`, stopped when the block ends."""
+    link = AmiLink(config)
+    if on_event is not None:
+        link.on_event("*", on_event)
+    link.start()
+    try:
+        try:
+            await asyncio.wait_for(link.connected.wait(), within)
+        except TimeoutError:
+            raise UserError(f"cannot reach Asterisk's AMI at {config.host}:{config.port}") from None
+        yield link
+    finally:
+        await link.stop()

@@ -9,6 +9,7 @@ marks the number verified. The code itself never leaves this process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from . import media, number_config, phone, provision
 from .agi import channelvars as var
-from .ami import AmiConfig, AmiLink
+from .ami import AmiConfig, command_session
 from .dialplan.context import external_target
 from .errors import UserError
 from .model import Agent
@@ -77,38 +78,34 @@ async def keyed_code(ami: AmiConfig, attempt: Attempt, limit: float) -> str | No
             if failed:
                 result.set_result(None)
 
-    link = AmiLink(ami)
-    link.on_event("*", on_event)
-    link.start()
-    try:
-        await asyncio.wait_for(link.connected.wait(), 15)
-        answer = await link.send(
-            {
-                "Action": "Originate",
-                "ChannelId": channel_id,
-                "Channel": external_target(attempt.number),
-                "Context": "smartnumber-verify",
-                "Exten": "s",
-                "Priority": "1",
-                "CallerID": f"<{attempt.shown}>",
-                "Timeout": str(RING_SECONDS * 1000),
-                "Async": "true",
-                "Variable": [f"{var.VERIFY}={verify_id}", f"{var.PROMPT}={attempt.prompt}"],
-            },
-            as_list=False,
-        )
+    async with command_session(ami, on_event) as link:
+        try:
+            answer = await link.send(
+                {
+                    "Action": "Originate",
+                    "ChannelId": channel_id,
+                    "Channel": external_target(attempt.number),
+                    "Context": "smartnumber-verify",
+                    "Exten": "s",
+                    "Priority": "1",
+                    "CallerID": f"<{attempt.shown}>",
+                    "Timeout": str(RING_SECONDS * 1000),
+                    "Async": "true",
+                    "Variable": [f"{var.VERIFY}={verify_id}", f"{var.PROMPT}={attempt.prompt}"],
+                },
+                as_list=False,
+            )
+        except (ConnectionError, TimeoutError):
+            raise UserError("Asterisk did not take the verification call; try again") from None
         if not answer.success:
             raise UserError(f"Asterisk refused the call: {answer.get('Message', '')}")
         try:
             return await asyncio.wait_for(asyncio.shield(result), limit)
         except TimeoutError:
             if names:
-                await link.send({"Action": "Hangup", "Channel": names[-1]}, as_list=False)
+                with contextlib.suppress(ConnectionError, TimeoutError):
+                    await link.send({"Action": "Hangup", "Channel": names[-1]}, as_list=False)
             return None
-    except TimeoutError:
-        raise UserError(f"cannot reach Asterisk's AMI at {ami.host}:{ami.port}") from None
-    finally:
-        await link.stop()
 
 
 async def verify(

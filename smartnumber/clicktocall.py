@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import number_config, phone, provision
-from .ami import AmiConfig, AmiLink
+from .ami import AmiConfig, AmiLink, command_session
 from .dialplan.context import dial_target, external_target
 from .errors import UserError
 from .model import ActivityKind, Direction
@@ -231,14 +231,7 @@ async def place(
     channel_id = new_channel_id()
     action = originate_action(plan, channel_id, ring_seconds)
     follow = Follow(channel_id, action["ActionID"], on_stage)
-    link = AmiLink(ami)
-    link.on_event("*", follow.event)
-    link.start()
-    try:
-        try:
-            await asyncio.wait_for(link.connected.wait(), connect_seconds)
-        except TimeoutError:
-            raise UserError(f"cannot reach Asterisk's AMI at {ami.host}:{ami.port}") from None
+    async with command_session(ami, follow.event, connect_seconds) as link:
         try:
             answer = await link.send(action, as_list=False)
             if not answer.success:
@@ -255,8 +248,6 @@ async def place(
         if wait:
             await follow.done.wait()
         return follow
-    finally:
-        await link.stop()
 
 
 async def _reconcile(

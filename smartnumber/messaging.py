@@ -5,12 +5,11 @@ An HTTP SMS provider would be another Transport; the rules in texts.py do not ch
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Mapping
 from typing import Protocol
 
-from .ami import AmiConfig, AmiLink
+from .ami import AmiConfig, AmiLink, command_session
 from .errors import UserError
 from .texts import Outgoing
 
@@ -69,19 +68,17 @@ async def deliver_all(
     ami: AmiConfig, values: Mapping[str, str], messages: list[Outgoing]
 ) -> list[str]:
     """Send texts over a connection of their own (for the CLI); what did not go."""
-    link = AmiLink(ami)
-    link.start()
     failed = []
     try:
-        await asyncio.wait_for(link.connected.wait(), 10)
-        out = AsteriskMessages(link, values["trunk.host"], values["trunk.port"], values["sip.bind"])
-        for message in messages:
-            try:
-                await out.deliver(message)
-            except (UserError, ConnectionError, TimeoutError) as exc:
-                failed.append(f"to {message.to} ({message.purpose}): {exc}")
-    except TimeoutError:
-        failed.append(f"cannot reach Asterisk's AMI at {ami.host}:{ami.port}")
-    finally:
-        await link.stop()
+        async with command_session(ami, within=10) as link:
+            out = AsteriskMessages(
+                link, values["trunk.host"], values["trunk.port"], values["sip.bind"]
+            )
+            for message in messages:
+                try:
+                    await out.deliver(message)
+                except (UserError, ConnectionError, TimeoutError) as exc:
+                    failed.append(f"to {message.to} ({message.purpose}): {exc}")
+    except UserError as exc:  # Asterisk's AMI could not be reached
+        failed.append(str(exc))
     return failed
