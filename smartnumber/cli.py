@@ -52,7 +52,7 @@ from .errors import UserError
 from .instance import PrivateAsterisk
 from .messaging import deliver_all
 from .model import ActivityKind, Direction, ForwardWhen, LineType, RoutingMode
-from .storage.repository import Repository
+from .storage.repository import Repository, Store
 from .storage.sqlite import SqliteStore
 
 T = TypeVar("T")
@@ -84,8 +84,9 @@ def _db() -> Path:
     return Path(click.get_current_context().find_root().obj.db)
 
 
-def with_repo(work: Callable[[Repository], Awaitable[T]], *, create: bool = False) -> T:
-    """Run work in one transaction on the configured database (migrated on open)."""
+def with_store(work: Callable[[Store], Awaitable[T]], *, create: bool = False) -> T:
+    """Run work on the configured database (migrated on open), for work that needs
+    several transactions of its own."""
     path = _db()
     if not create and not path.exists():
         raise UserError(f"no database at {path}; run `smartnumber init` first (or pass --db)")
@@ -93,12 +94,21 @@ def with_repo(work: Callable[[Repository], Awaitable[T]], *, create: bool = Fals
     async def go() -> T:
         store = await SqliteStore.open(path)
         try:
-            async with store.transaction() as repo:
-                return await work(repo)
+            return await work(store)
         finally:
             await store.close()
 
     return asyncio.run(go())
+
+
+def with_repo(work: Callable[[Repository], Awaitable[T]], *, create: bool = False) -> T:
+    """Run work in one transaction on the configured database (migrated on open)."""
+
+    async def in_one_transaction(store: Store) -> T:
+        async with store.transaction() as repo:
+            return await work(repo)
+
+    return with_store(in_one_transaction, create=create)
 
 
 @click.group(cls=SmartGroup)
@@ -726,9 +736,7 @@ def _deliver(messages: list[texts.Outgoing]) -> None:
     if not messages:
         return
     values = with_repo(settings.load)
-    failed = asyncio.run(deliver_all(_ami(values, "off"), values, messages))
-    if failed:
-        raise UserError("not sent " + "; ".join(failed))
+    asyncio.run(deliver_all(_ami(values, "off"), values, messages))
 
 
 @cli.group()
@@ -776,15 +784,7 @@ def text_send(agent_name: str, to: str, message: str, anyway: bool) -> None:
 
 def _flush_mail() -> tuple[int, int]:
     config = mail.SmtpConfig.from_settings(with_repo(settings.load))
-
-    async def run() -> tuple[int, int]:
-        store = await SqliteStore.open(_db())
-        try:
-            return await mail.flush(store, config, clock.now)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return with_store(lambda store: mail.flush(store, config, clock.now))
 
 
 @cli.group("mail")
@@ -1269,24 +1269,18 @@ def callerid_verify(agent_name: str, number: str, limit: int) -> None:
     """Call NUMBER (United States or Canada) and ask whoever answers for the code shown
     here; the right code within the time limit verifies it."""
     values = with_repo(settings.load)
-
-    async def run() -> str:
-        store = await SqliteStore.open(_db())
-        try:
-            return await callerid_service.verify(
-                store,
-                _ami(values, "call,user"),
-                media.directory(values, _db()),
-                agent_name,
-                number,
-                clock.now,
-                limit=limit,
-                show=click.echo,
-            )
-        finally:
-            await store.close()
-
-    verified = asyncio.run(run())
+    verified = with_store(
+        lambda store: callerid_service.verify(
+            store,
+            _ami(values, "call,user"),
+            media.directory(values, _db()),
+            agent_name,
+            number,
+            clock.now,
+            limit=limit,
+            show=click.echo,
+        )
+    )
     click.echo(
         f"{verified} verified; show it on calls with"
         f" `smartnumber callerid use {agent_name!r} {verified}`"
@@ -1463,9 +1457,7 @@ def demo_texts(sender: str, number: str, message: str) -> None:
             await store.close()
         if sent.outgoing is None:
             raise UserError(sent.refused or "not sent")
-        failed = await deliver_all(_ami(values, "off"), values, [sent.outgoing])
-        if failed:
-            raise UserError("not sent " + "; ".join(failed))
+        await deliver_all(_ami(values, "off"), values, [sent.outgoing])
 
     received = asyncio.run(demo_data.text_round_trip(values, number, contact, message, reply))
     click.echo(f"{contact} texted {number}: {message}")

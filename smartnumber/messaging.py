@@ -64,10 +64,9 @@ class AsteriskMessages:
                 raise UserError(f"Asterisk did not send the text: {answer.get('Message', '')}")
 
 
-async def deliver_all(
-    ami: AmiConfig, values: Mapping[str, str], messages: list[Outgoing]
-) -> list[str]:
-    """Send texts over a connection of their own (for the CLI); what did not go."""
+async def deliver_all(ami: AmiConfig, values: Mapping[str, str], messages: list[Outgoing]) -> None:
+    """Send texts over a connection of their own (for the CLI); a UserError naming every
+    text that did not go."""
     failed = []
     try:
         async with command_session(ami, within=10) as link:
@@ -81,4 +80,5 @@ async def deliver_all(
                     failed.append(f"to {message.to} ({message.purpose}): {exc}")
     except UserError as exc:  # Asterisk's AMI could not be reached
         failed.append(str(exc))
-    return failed
+    if failed:
+        raise UserError("not sent " + "; ".join(failed))
