@@ -128,17 +128,7 @@ async def call(
     answering at each agent's loopback address (`phones`: name -> (address, port)). The
     caller talks once answered (so a recorded call or a voicemail holds audio)."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-call-"))
-    parties = {
-        name: SippParty(
-            name=f"phone{i}",
-            scenario=scenario("agent"),
-            address=address,
-            port=port,
-            workdir=workdir,
-            timeout_s=30,
-        )
-        for i, (name, (address, port)) in enumerate(sorted(phones.items()))
-    }
+    parties = agent_phones(phones, workdir, timeout_s=30)
     caller = SippParty(
         name="caller",
         scenario=scenario("caller-speaks"),
@@ -157,6 +147,23 @@ async def call(
     return CallOutcome(
         next(iter(result.answered), None), result.rung, result.caller.succeeded, detail
     )
+
+
+def agent_phones(
+    phones: dict[str, tuple[str, int]], workdir: Path, timeout_s: int
+) -> dict[str, SippParty]:
+    """A sipp phone that answers at each agent's loopback address, by agent name."""
+    return {
+        name: SippParty(
+            name=f"phone{i}",
+            scenario=scenario("agent"),
+            address=address,
+            port=port,
+            workdir=workdir,
+            timeout_s=timeout_s,
+        )
+        for i, (name, (address, port)) in enumerate(sorted(phones.items()))
+    }
 
 
 def loopback_phones(agents: list[tuple[str, str | None]]) -> dict[str, tuple[str, int]]:
@@ -178,17 +185,7 @@ async def phones_up(
     """For a demo click-to-call: a sipp phone answering at each agent's loopback address,
     and on the trunk the contact, who answers and hangs up after three seconds."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-c2c-"))
-    parties = [
-        SippParty(
-            name=f"phone{i}",
-            scenario=scenario("agent"),
-            address=address,
-            port=port,
-            workdir=workdir,
-            timeout_s=120,
-        )
-        for i, (address, port) in enumerate(sorted(phones.values()))
-    ]
+    parties = list(agent_phones(phones, workdir, timeout_s=120).values())
     parties.append(
         SippParty(
             name="contact",
