@@ -7,6 +7,7 @@ body is data from start to end: stored, compared, forwarded, never interpreted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -92,7 +93,7 @@ async def receive(
     key = texting.code_key(body)  # case, surrounding spaces and punctuation ignored
     code = await repo.text_code(key) if texting.is_code(key) else None
     if code is not None:
-        await _text_code(repo, handled, number, sender, contacts, code, body, now)
+        await _text_code(repo, handled, number, sender, contacts, agents, code, body, now)
         return handled
     flag = {"revocation": True} if texting.reads_like_revocation(body) else {}
     if contacts:
@@ -117,7 +118,7 @@ async def receive(
     return handled
 
 
-def _replier(handled: Handled, number: SmartNumber) -> Any:
+def _replier(handled: Handled, number: SmartNumber) -> Callable[[str, str, str], None]:
     def reply(to: str, body: str, purpose: str) -> None:
         handled.outgoing.append(Outgoing(number.e164, to, body, purpose))
 
@@ -130,6 +131,7 @@ async def _text_code(
     number: SmartNumber,
     sender: str,
     contacts: list[Contact],
+    agents: list[Agent],
     code: TextCode,
     body: str,
     now: datetime,
@@ -140,7 +142,6 @@ async def _text_code(
         reply(sender, code.reply, "auto-reply")
         handled.notes.append(f"text code {code.code} from a known contact")
         return
-    agents = await repo.list_agents()
     agent = next((a for a in agents if a.id == code.agent_id and a.active), None)
     if agent is None:
         routed_number = number
