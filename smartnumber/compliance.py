@@ -19,6 +19,7 @@ from typing import Any
 from . import phone, provision
 from .errors import UserError
 from .model import LineType, Registration, SmartNumber
+from .routing.forwarding import region_of
 from .storage.repository import Repository
 
 TOLL_FREE_NPAS = frozenset({"800", "833", "844", "855", "866", "877", "888"})
@@ -30,7 +31,7 @@ def kind(e164: str) -> str:
     """toll-free, us-local or other (not gated)."""
     if e164.startswith("+1") and e164[2:5] in TOLL_FREE_NPAS:
         return "toll-free"
-    if phone.region_of(e164) == "US":
+    if region_of(phone.parse(e164, require_valid=False)) == "US":
         return "us-local"
     return "other"
 

@@ -62,11 +62,3 @@ def _shown(text: str) -> str:
     if len(flat) > 40:
         flat = flat[:37] + "..."
     return repr(flat)
-
-
-def region_of(e164: str) -> str | None:
-    """The ISO region a number belongs to (US, CA, JM, ...), None if unknown."""
-    try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
-    except phonenumbers.NumberParseException:
-        return None
