@@ -1,4 +1,4 @@
-"""Render Asterisk configuration from the templates in asterisk-conf/.
+"""Render Asterisk configuration from the shipped templates (smartnumber/asterisk_conf/).
 
 One Jinja Environment (StrictUndefined, Asterisk-safe filters); a ChoiceLoader that
 prefers the admin's override directory over the shipped templates.
