@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -48,7 +47,7 @@ from .ami import AmiConfig
 from .config import ServiceConfig
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
-from .errors import UserError
+from .errors import StorageError, UserError
 from .instance import PrivateAsterisk
 from .messaging import deliver_all
 from .model import ActivityKind, Direction, ForwardWhen, LineType, RoutingMode
@@ -73,7 +72,7 @@ class SmartGroup(click.Group):
             return super().invoke(ctx)
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
-        except sqlite3.DatabaseError as exc:
+        except StorageError as exc:
             raise click.ClickException(f"database {ctx.obj.db}: {exc}") from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

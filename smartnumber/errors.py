@@ -1,4 +1,8 @@
-"""Errors a user can cause: the CLI prints their message on one line and exits 1."""
+"""Errors the CLI turns into one line and exit status 1.
+
+UserError and its kinds are what a user can cause; StorageError is the database
+failing (locked, unreadable, full): not the user's fault, but still one clear line.
+"""
 
 
 class UserError(Exception):
@@ -11,3 +15,11 @@ class NotFound(UserError):
 
 class Conflict(UserError):
     """The thing already exists, or the change would break a rule of the model."""
+
+
+class StorageError(Exception):
+    """The database could not do what was asked (raised by storage/ only)."""
+
+
+class StorageBusy(StorageError):
+    """The database is locked by someone else for longer than we wait: try again later."""

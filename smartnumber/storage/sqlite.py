@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from ..errors import Conflict
+from ..errors import Conflict, StorageBusy, StorageError
 from ..model import (
     Activity,
     ActivityKind,
@@ -63,6 +63,15 @@ _ACTIVITY_COLUMNS = (
 )
 
 
+def _translated(exc: sqlite3.Error, doing: str) -> Exception:
+    """sqlite3's error as the repository's own."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return Conflict(f"that breaks a rule of the data model ({exc})")
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return StorageBusy(f"{doing}: it is locked by another process")
+    return StorageError(f"{doing}: {exc}")
+
+
 def to_millis(moment: datetime) -> int:
     """A timezone-aware datetime as integer milliseconds since the epoch."""
     if moment.tzinfo is None:
@@ -84,20 +93,27 @@ class SqliteStore:
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
         """Open (creating if needed) and migrate the database at path."""
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            db = await aiosqlite.connect(str(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database {path}: {exc}") from None
         try:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA busy_timeout = 5000")
             await apply_migrations(db)
-        except BaseException:
+        except BaseException as exc:
             await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise _translated(exc, f"cannot open the database {path}") from None
             raise
         return cls(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteRepository]:
+        """One transaction; sqlite3's errors come out as Conflict, StorageBusy (locked for
+        longer than busy_timeout) or StorageError: no caller needs to know it is SQLite."""
         async with self._lock:
             begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
             try:
@@ -109,12 +125,22 @@ class SqliteStore:
                     await begin
                     await self._db.execute("ROLLBACK")
                 raise
+            except sqlite3.Error as exc:
+                raise _translated(exc, "the database could not start a transaction") from None
             try:
                 yield SqliteRepository(self._db)
-            except BaseException:
-                await self._db.execute("ROLLBACK")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _translated(exc, "the database refused a change") from None
                 raise
-            await self._db.execute("COMMIT")
+            try:
+                await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("ROLLBACK")
+                raise _translated(exc, "the database could not commit") from None
 
     async def close(self) -> None:
         await self._db.close()
@@ -128,19 +154,38 @@ class SqliteRepository:
 
     # -- helpers -------------------------------------------------------------
 
+    # Every statement goes through these, so sqlite3's errors leave as the repository's own
+    # (Conflict, StorageBusy, StorageError) at the statement that raised them.
+
     # execute_fetchall is one trip to aiosqlite's thread; execute + fetch + close is three.
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self._db.execute_fetchall(sql, tuple(params))
-        return next(iter(rows), None)
+        return next(iter(await self._all(sql, params)), None)
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self._db.execute_fetchall(sql, tuple(params)))
+        try:
+            return list(await self._db.execute_fetchall(sql, tuple(params)))
+        except sqlite3.Error as exc:
+            raise _translated(exc, "the database failed a query") from None
+
+    async def _exec(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
+        try:
+            return await self._db.execute(sql, tuple(params))
+        except sqlite3.Error as exc:
+            raise _translated(exc, "the database refused a change") from None
+
+    async def _exec_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        try:
+            await self._db.executemany(sql, [tuple(r) for r in rows])
+        except sqlite3.Error as exc:
+            raise _translated(exc, "the database refused a change") from None
 
     async def _insert(self, sql: str, params: Iterable[Any], what: str) -> int:
         try:
             cursor = await self._db.execute(sql, tuple(params))
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"{what} already exists or breaks a rule ({exc})") from None
+        except sqlite3.Error as exc:
+            raise _translated(exc, f"the database refused {what}") from None
         rowid = cursor.lastrowid
         await cursor.close()
         assert rowid is not None
@@ -244,7 +289,7 @@ class SqliteRepository:
         return [_agent(r) for r in rows]
 
     async def set_agent_active(self, agent_id: int, active: bool) -> None:
-        await self._db.execute("UPDATE agents SET active = ? WHERE id = ?", (int(active), agent_id))
+        await self._exec("UPDATE agents SET active = ? WHERE id = ?", (int(active), agent_id))
 
     # -- smart numbers -------------------------------------------------------
 
@@ -294,13 +339,13 @@ class SqliteRepository:
     async def set_primary_number(self, number: SmartNumber) -> None:
         if number.agent_id is None:
             raise Conflict(f"{number.e164} is not a personal number; only those have a primary")
-        await self._db.execute(
+        await self._exec(
             "UPDATE smart_numbers SET is_primary = (id = ?) WHERE agent_id = ?",
             (number.id, number.agent_id),
         )
 
     async def set_number_settings(self, number_id: int, settings: dict[str, Any]) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE smart_numbers SET settings = ? WHERE id = ?",
             (json.dumps(settings, sort_keys=True), number_id),
         )
@@ -321,27 +366,25 @@ class SqliteRepository:
         self, number_id: int, mode: RoutingMode, agent_ids: Sequence[int]
     ) -> None:
         # The round-robin cursor survives a change of the list while its agent stays in it.
-        await self._db.execute(
+        await self._exec(
             "INSERT INTO number_routing (number_id, mode) VALUES (?, ?)"
             " ON CONFLICT (number_id) DO UPDATE SET mode = excluded.mode",
             (number_id, mode.value),
         )
-        await self._db.execute(
-            "DELETE FROM number_routing_agents WHERE number_id = ?", (number_id,)
-        )
-        await self._db.executemany(
+        await self._exec("DELETE FROM number_routing_agents WHERE number_id = ?", (number_id,))
+        await self._exec_many(
             "INSERT INTO number_routing_agents (number_id, position, agent_id) VALUES (?, ?, ?)",
             [(number_id, i, agent_id) for i, agent_id in enumerate(agent_ids)],
         )
         marks = ",".join("?" * len(agent_ids)) or "NULL"
-        await self._db.execute(
+        await self._exec(
             "UPDATE number_routing SET last_agent_id = NULL"
             f" WHERE number_id = ? AND last_agent_id NOT IN ({marks})",
             (number_id, *agent_ids),
         )
 
     async def set_round_robin_cursor(self, number_id: int, agent_id: int) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE number_routing SET last_agent_id = ? WHERE number_id = ?",
             (agent_id, number_id),
         )
@@ -363,7 +406,7 @@ class SqliteRepository:
             f"contact {contact.name!r}",
         )
         try:
-            await self._db.executemany(
+            await self._exec_many(
                 "INSERT INTO contact_phones (contact_id, e164, subscription, line_type)"
                 " VALUES (?, ?, ?, ?)",
                 [
@@ -371,7 +414,7 @@ class SqliteRepository:
                     for p in contact.phones
                 ],
             )
-        except sqlite3.IntegrityError:
+        except Conflict:
             raise Conflict(f"contact {contact.name!r} lists the same number twice") from None
         return Contact(
             contact_id,
@@ -415,7 +458,7 @@ class SqliteRepository:
         owner_office_id: int | None,
         assigned_agent_id: int | None,
     ) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE contacts SET owner_agent_id = ?, owner_team_id = ?, owner_office_id = ?,"
             " assigned_agent_id = ? WHERE id = ?",
             (owner_agent_id, owner_team_id, owner_office_id, assigned_agent_id, contact_id),
@@ -445,7 +488,7 @@ class SqliteRepository:
     # -- the timeline --------------------------------------------------------
 
     async def add_activity(self, activity: NewActivity) -> Activity | None:
-        cursor = await self._db.execute(
+        cursor = await self._exec(
             "INSERT INTO activities (contact_id, agent_id, kind, direction, at, smart_number_id,"
             " detail, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (external_id) DO NOTHING",
@@ -496,7 +539,7 @@ class SqliteRepository:
     async def update_activity(
         self, activity_id: int, agent_id: int | None, detail: dict[str, Any]
     ) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE activities SET agent_id = ?, detail = ? WHERE id = ?",
             (agent_id, json.dumps(detail, sort_keys=True), activity_id),
         )
@@ -536,14 +579,14 @@ class SqliteRepository:
     # -- caller IDs ----------------------------------------------------------
 
     async def caller_id_attempted(self, agent_id: int, e164: str) -> None:
-        await self._db.execute(
+        await self._exec(
             "INSERT INTO caller_ids (agent_id, e164, attempts) VALUES (?, ?, 1)"
             " ON CONFLICT (agent_id, e164) DO UPDATE SET attempts = attempts + 1",
             (agent_id, e164),
         )
 
     async def caller_id_verified(self, agent_id: int, e164: str, at: datetime) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE caller_ids SET verified_at = ? WHERE agent_id = ? AND e164 = ?",
             (to_millis(at), agent_id, e164),
         )
@@ -560,11 +603,11 @@ class SqliteRepository:
         ]
 
     async def use_caller_id(self, agent_id: int, e164: str | None) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE caller_ids SET in_use = 0 WHERE agent_id = ? AND in_use = 1", (agent_id,)
         )
         if e164 is not None:
-            await self._db.execute(
+            await self._exec(
                 "UPDATE caller_ids SET in_use = 1 WHERE agent_id = ? AND e164 = ?",
                 (agent_id, e164),
             )
@@ -581,13 +624,13 @@ class SqliteRepository:
 
     async def set_opted_out(self, e164: str, at: datetime | None) -> None:
         if at is None:
-            await self._db.execute("DELETE FROM text_opt_outs WHERE e164 = ?", (e164,))
+            await self._exec("DELETE FROM text_opt_outs WHERE e164 = ?", (e164,))
         else:
-            await self._db.execute(
+            await self._exec(
                 "INSERT INTO text_opt_outs (e164, at) VALUES (?, ?) ON CONFLICT (e164) DO NOTHING",
                 (e164, to_millis(at)),
             )
-        await self._db.execute(
+        await self._exec(
             "UPDATE contact_phones SET subscription = ? WHERE e164 = ?",
             ("subscribed" if at is None else "unsubscribed", e164),
         )
@@ -611,7 +654,7 @@ class SqliteRepository:
         ]
 
     async def remove_text_code(self, code: str) -> bool:
-        cursor = await self._db.execute("DELETE FROM text_codes WHERE code = ?", (code,))
+        cursor = await self._exec("DELETE FROM text_codes WHERE code = ?", (code,))
         removed = cursor.rowcount > 0
         await cursor.close()
         return removed
@@ -619,12 +662,12 @@ class SqliteRepository:
     # -- line types and registration -----------------------------------------
 
     async def set_line_type(self, prefix: str, line_type: LineType) -> None:
-        await self._db.execute(
+        await self._exec(
             "INSERT INTO line_types (prefix, line_type) VALUES (?, ?)"
             " ON CONFLICT (prefix) DO UPDATE SET line_type = excluded.line_type",
             (prefix, line_type.value),
         )
-        await self._db.execute(
+        await self._exec(
             "UPDATE contact_phones SET line_type = ? WHERE e164 = ?", (line_type.value, prefix)
         )
 
@@ -666,9 +709,7 @@ class SqliteRepository:
         return Campaign(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4]) if row else None
 
     async def set_campaign_status(self, campaign_id: int, status: str) -> None:
-        await self._db.execute(
-            "UPDATE campaigns SET status = ? WHERE id = ?", (status, campaign_id)
-        )
+        await self._exec("UPDATE campaigns SET status = ? WHERE id = ?", (status, campaign_id))
 
     async def registration(self, number_id: int) -> Registration:
         row = await self._one(
@@ -681,14 +722,14 @@ class SqliteRepository:
         return Registration(campaign, row[1])
 
     async def link_campaign(self, number_id: int, campaign_id: int) -> None:
-        await self._db.execute(
+        await self._exec(
             "INSERT INTO number_registrations (number_id, campaign_id) VALUES (?, ?)"
             " ON CONFLICT (number_id) DO UPDATE SET campaign_id = excluded.campaign_id",
             (number_id, campaign_id),
         )
 
     async def set_tollfree_status(self, number_id: int, status: str) -> None:
-        await self._db.execute(
+        await self._exec(
             "INSERT INTO number_registrations (number_id, tollfree_status) VALUES (?, ?)"
             " ON CONFLICT (number_id) DO UPDATE SET tollfree_status = excluded.tollfree_status",
             (number_id, status),
@@ -734,7 +775,7 @@ class SqliteRepository:
         ]
 
     async def lift_suspension(self, suspension_id: int, at: datetime, reason: str) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE suspensions SET lifted_at = ?, lifted_reason = ? WHERE id = ?",
             (to_millis(at), reason, suspension_id),
         )
@@ -794,14 +835,14 @@ class SqliteRepository:
         return [Email(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def email_sent(self, email_id: int, at: datetime) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL"
             " WHERE id = ?",
             (to_millis(at), email_id),
         )
 
     async def email_failed(self, email_id: int, error: str) -> None:
-        await self._db.execute(
+        await self._exec(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
             (error[:500], email_id),
         )
@@ -852,7 +893,7 @@ class SqliteRepository:
         return {r[0]: r[1] for r in await self._all("SELECT key, value FROM system_settings")}
 
     async def set_setting(self, key: str, value: str) -> None:
-        await self._db.execute(
+        await self._exec(
             "INSERT INTO system_settings (key, value) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
