@@ -19,13 +19,20 @@ _SET = re.compile(r'^SET VARIABLE (\S+) "(.*)"$')
 
 
 async def _session(
-    port: int, did: str, caller: str, all_asked: asyncio.Event, asked: list[int], n: int
+    port: int,
+    token: str,
+    did: str,
+    caller: str,
+    all_asked: asyncio.Event,
+    asked: list[int],
+    n: int,
 ) -> str | None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(
             (
-                f"agi_network: yes\nagi_network_script: incoming\nagi_channel: PJSIP/trunk-load\n"
+                f"agi_network: yes\nagi_network_script: incoming?token={token}\n"
+                f"agi_channel: PJSIP/trunk-load\n"
                 f"agi_callerid: {caller}\n\n"
             ).encode()
         )
@@ -56,7 +63,7 @@ async def _session(
 
 
 async def hold(
-    port: int, n: int, did: str, callers: Sequence[str], timeout: float = 60.0
+    port: int, token: str, n: int, did: str, callers: Sequence[str], timeout: float = 60.0
 ) -> dict[str, Any]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < n + 100:
@@ -65,7 +72,9 @@ async def hold(
     asked = [0]
     start = time.perf_counter()
     tasks = [
-        asyncio.create_task(_session(port, did, callers[i % len(callers)], all_asked, asked, n))
+        asyncio.create_task(
+            _session(port, token, did, callers[i % len(callers)], all_asked, asked, n)
+        )
         for i in range(n)
     ]
     try:

@@ -221,6 +221,7 @@ async def load(
         held = (
             await agi_sessions.hold(
                 int(system.settings["agi.port"]),
+                system.reveal("agi.token"),
                 sessions,
                 dataset.office_number(0),
                 [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],

@@ -239,10 +239,10 @@ def agent_add(
         )
     )
     click.echo(f"agent added: {added.name} ({added.cell})")
-    if added.sip_secret:
+    if added.endpoint:
         click.echo(
-            f"SIP login for {added.endpoint}: user {added.endpoint_name},"
-            f" password {added.sip_secret} (also in `agent show {added.name}`)"
+            f"SIP login for {added.endpoint}: user {added.endpoint_name}; the password is"
+            f" shown by `smartnumber agent show {added.name!r} --reveal`"
         )
 
 
@@ -281,14 +281,15 @@ def agent_list(as_json: bool) -> None:
 
 @agent.command("show")
 @click.argument("name")
+@click.option("--reveal", is_flag=True, help="Also show the SIP password (masked otherwise).")
 @JSON_OPTION
-def agent_show(name: str, as_json: bool) -> None:
-    """Show one agent, with their SIP password and outbound Smart Number."""
+def agent_show(name: str, reveal: bool, as_json: bool) -> None:
+    """Show one agent and their outbound Smart Number (--reveal: their SIP password)."""
 
     async def work(repo: Repository) -> dict[str, Any]:
         found, choice = await provision.outbound_number(repo, name)
         names = await views.Names.load(repo)
-        view = views.agent(found, names, secrets=True)
+        view = views.agent_detail(found, names, reveal=reveal)
         view["outbound_number"] = views.outbound(found.name, choice)["number"]
         current = await suspension.active(repo, found.id, clock.now())
         view["texting_suspended"] = (
@@ -1030,21 +1031,22 @@ def settings_group() -> None:
 
 
 @settings_group.command("show")
+@click.option(
+    "--reveal",
+    metavar="KEY",
+    help="Print only this setting's real value, even a secret (for an admin who needs it).",
+)
 @JSON_OPTION
-def settings_show(as_json: bool) -> None:
-    """Show all settings (the AMI secret is masked unless --json)."""
-    values = with_repo(settings.load)
+def settings_show(reveal: str | None, as_json: bool) -> None:
+    """Show all settings; secrets (passwords, the AGI token) are masked, --json too."""
+    if reveal is not None:
+        click.echo(with_repo(lambda repo: settings.reveal(repo, reveal)))
+        return
+    values = settings.masked(with_repo(settings.load))
     if as_json:
         output.emit_json(values)
         return
-    rows = [
-        {
-            "key": k,
-            "value": "********" if settings.SETTINGS[k].secret else v,
-            "help": settings.SETTINGS[k].help,
-        }
-        for k, v in values.items()
-    ]
+    rows = [{"key": k, "value": v, "help": settings.SETTINGS[k].help} for k, v in values.items()]
     output.table(rows, ["key", "value", "help"], "")
 
 
@@ -1052,9 +1054,9 @@ def settings_show(as_json: bool) -> None:
 @click.argument("key")
 @click.argument("value")
 def settings_set(key: str, value: str) -> None:
-    """Set one setting (run `asterisk render` afterwards)."""
+    """Set one setting (run `asterisk render` afterwards). A secret is not echoed."""
     stored = with_repo(lambda repo: settings.set_value(repo, key, value))
-    click.echo(f"{key} = {stored}")
+    click.echo(f"{key} = {settings.shown(key, stored)}")
 
 
 # -- Asterisk -----------------------------------------------------------------------------------
@@ -1179,11 +1181,12 @@ def asterisk_status(instance_dir: Path, as_json: bool) -> None:
 
 
 def _ami(values: dict[str, str], events: str) -> AmiConfig:
+    """The CLI's own AMI login (ami.cli_username): it may originate, not read system events."""
     return AmiConfig(
         values["ami.bind"],
         int(values["ami.port"]),
-        values["ami.username"],
-        values["ami.secret"],
+        values["ami.cli_username"],
+        values["ami.cli_secret"],
         events=events,
     )
 
@@ -1364,7 +1367,11 @@ def route_explain(e164: str, caller: str, at_text: str | None, as_json: bool) ->
 @click.option("--ami-host", help="Asterisk manager address (default: ami.bind).")
 @click.option("--ami-port", type=int, help="Asterisk manager port (default: ami.port).")
 @click.option("--ami-username", help="AMI user (default: ami.username).")
-@click.option("--ami-secret", help="AMI password (default: ami.secret).")
+@click.option(
+    "--ami-secret-file",
+    type=click.Path(dir_okay=False),
+    help="File holding the AMI password, mode 0600 (default: the ami.secret setting).",
+)
 @click.option(
     "--routing-budget-ms",
     type=int,
@@ -1378,12 +1385,7 @@ def serve(config_file: Path | None, **flags: Any) -> None:
         config = config.with_file(config_file)
     config = config.with_values(flags)
     logs.setup(config.log_level)
-    try:
-        uvloop.run(service.run(config, _db()))
-    except OSError as exc:
-        raise UserError(
-            f"cannot serve on {config.agi_bind}:{config.agi_port}: {exc.strerror}"
-        ) from None
+    uvloop.run(service.run(config, _db()))
 
 
 # -- demo -----------------------------------------------------------------------------------

@@ -127,7 +127,8 @@ async def add_agent(
     email: str | None = None,
     sip_contact: str | None = None,
 ) -> Agent:
-    """Add an agent; an endpoint without a static contact gets a generated SIP password."""
+    """Add an agent; an endpoint gets a generated SIP password (a phone at a fixed address
+    too: it is identified by that address, and still challenged for the password)."""
     name = check_name("agent", name)
     if await repo.agent_by_name(name):
         raise Conflict(f"agent {name!r} already exists")
@@ -148,7 +149,7 @@ async def add_agent(
             raise UserError(f"{sip_contact!r} is not a SIP contact like sip:127.0.0.3:5060")
     if email is not None and not _EMAIL.match(email):
         raise UserError(f"{email!r} is not an email address")
-    secret = secrets.token_urlsafe(18) if endpoint and not sip_contact else None
+    secret = secrets.token_hex(16) if endpoint else None
     return await repo.add_agent(
         NewAgent(
             name=name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import resource
 import signal
@@ -11,10 +12,11 @@ from pathlib import Path
 
 from . import clock, logs, mail, media, outcomes, settings
 from .agi.context import HandlerContext
-from .agi.routes import ROUTES
+from .agi.routes import ROUTES, overloaded
 from .agi.server import FastAgiServer
 from .ami import AmiConfig, AmiLink
 from .config import ServiceConfig
+from .errors import StorageError, UserError
 from .messaging import AsteriskMessages
 from .storage.sqlite import SqliteStore
 
@@ -32,17 +34,42 @@ def raise_open_files_limit() -> int:
 
 
 async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None) -> None:
-    """Serve until SIGTERM/SIGINT (or `stop` is set)."""
+    """Serve until SIGTERM/SIGINT (or `stop` is set). A start-up failure (database, media
+    directory, port) closes whatever was opened and raises a UserError naming the cause,
+    so the process exits instead of lingering."""
     open_files = raise_open_files_limit()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    store = await SqliteStore.open(db)
+    try:
+        async with contextlib.AsyncExitStack() as running:
+            await _start(config, db, running, open_files)
+            await stop.wait()
+            logs.event(log, "stopping")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def _start(
+    config: ServiceConfig, db: Path, running: contextlib.AsyncExitStack, open_files: int
+) -> None:
+    """Open everything the service holds, each registered on `running` to be closed."""
+    try:
+        store = await SqliteStore.open(db)
+    except StorageError as exc:
+        raise UserError(f"cannot start: {exc}") from None
+    running.push_async_callback(store.close)
     async with store.transaction() as repo:
         values = await settings.load(repo)
     media_dir = media.directory(values, db)
-    media.create_dirs(media_dir)  # Asterisk writes recordings there
+    try:
+        media.create_dirs(media_dir)  # Asterisk writes recordings there
+    except OSError as exc:
+        raise UserError(
+            f"cannot start: the media directory {media_dir}: {exc.strerror} (setting media.dir)"
+        ) from None
     ami = AmiLink(
         AmiConfig(
             config.ami_host,
@@ -63,8 +90,12 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
     server = FastAgiServer(
         ROUTES,
         context,
+        token=config.agi_token,
         header_timeout=config.agi_header_timeout,
         command_timeout=config.agi_command_timeout,
+        session_timeout=config.agi_session_timeout,
+        max_sessions=config.agi_max_sessions,
+        overloaded=overloaded,
     )
     recording: set[asyncio.Task[None]] = set()
 
@@ -75,30 +106,29 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
             task.add_done_callback(_finished(recording))
 
     ami.on_event("UserEvent", on_user_event)
-    mailer = asyncio.create_task(_retry_mail(store, mail.SmtpConfig.from_settings(values)))
     try:
         await server.start(config.agi_bind, config.agi_port)
-        ami.start()
-        logs.event(
-            log,
-            "serving",
-            agi=f"{config.agi_bind}:{config.agi_port}",
-            ami=f"{config.ami_host}:{config.ami_port}",
-            db=str(db),
-            media=str(media_dir),
-            routes=sorted(ROUTES),
-            routing_budget_ms=config.routing_budget_ms,
-            open_files=open_files,
-        )
-        await stop.wait()
-    finally:
-        logs.event(log, "stopping")
-        mailer.cancel()
-        await server.close()
-        await ami.stop()
-        await store.close()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    except OSError as exc:
+        raise UserError(
+            f"cannot serve FastAGI on {config.agi_bind}:{config.agi_port}: {exc.strerror}"
+        ) from None
+    running.push_async_callback(server.close)
+    ami.start()
+    running.push_async_callback(ami.stop)
+    mailer = asyncio.create_task(_retry_mail(store, mail.SmtpConfig.from_settings(values)))
+    running.callback(mailer.cancel)
+    logs.event(
+        log,
+        "serving",
+        agi=f"{config.agi_bind}:{config.agi_port}",
+        ami=f"{config.ami_host}:{config.ami_port}",
+        db=str(db),
+        media=str(media_dir),
+        routes=sorted(ROUTES),
+        routing_budget_ms=config.routing_budget_ms,
+        agi_max_sessions=config.agi_max_sessions,
+        open_files=open_files,
+    )
 
 
 async def _retry_mail(store: SqliteStore, config: mail.SmtpConfig) -> None:

@@ -1,7 +1,10 @@
-"""Installation-wide settings kept in the database: trunk, binds, AMI credentials.
+"""Installation-wide settings kept in the database: trunk, binds, credentials.
 
 Each key has a default and a validator, so every value that reaches a rendered
-Asterisk file has been checked here first.
+Asterisk file has been checked here first. Secrets (passwords, the AGI token) are at
+least 16 characters, never contain a line break (they reach AMI, SMTP and .conf
+lines), are generated when smartnumber chooses them, and are never shown unless an
+admin asks for one by name (`settings show --reveal KEY`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,22 @@ _HOSTNAME = re.compile(
 )
 _PATH = re.compile(r"^/[A-Za-z0-9_./-]{0,200}$")
 _WORD = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+MASK = "********"
+SECRET_MIN = 16
+# Secrets that land in Asterisk's .conf files and AMI/AGI lines: no ';', spaces or quotes.
+_CONF_SECRET = re.compile(rf"^[A-Za-z0-9_.~+/=-]{{{SECRET_MIN},128}}$")
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback address or 'localhost'; False for anything else, names included."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _host(value: str) -> str:
@@ -78,10 +97,58 @@ def _optional_word(value: str) -> str:
     return value if value == "" or re.fullmatch(r"[^\s\x00-\x1f]{1,128}", value) else _word(value)
 
 
-def _optional_secret(value: str) -> str:
-    if len(value) <= 256 and value.isprintable():
+def _conf_secret(value: str) -> str:
+    if _CONF_SECRET.match(value):
         return value
-    raise UserError("must be up to 256 printable characters")
+    raise UserError(f"must be {SECRET_MIN}-128 characters: letters, digits and _ . ~ + / = -")
+
+
+def _optional_conf_secret(value: str) -> str:
+    return value if value == "" else _conf_secret(value)
+
+
+def _optional_secret(value: str) -> str:
+    """A password chosen elsewhere (the mail provider's): any printable characters, but
+    long enough, and never a line break (it goes into the SMTP AUTH exchange)."""
+    if value == "" or (SECRET_MIN <= len(value) <= 256 and value.isprintable()):
+        return value
+    raise UserError(f"must be empty or {SECRET_MIN}-256 printable characters")
+
+
+def _addresses(value: str) -> str:
+    """A comma-separated list of IP addresses, networks (CIDR) or host names; or empty."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    checked = []
+    for item in items:
+        try:
+            checked.append(str(ipaddress.ip_network(item, strict=False)))
+            continue
+        except ValueError:
+            pass
+        if not _HOSTNAME.match(item):
+            raise UserError(f"{item!r} is not an IP address, a network (CIDR) or a host name")
+        checked.append(item)
+    return ",".join(checked)
+
+
+def _networks(value: str) -> str:
+    """A comma-separated list of IP addresses or networks (CIDR); or empty."""
+    checked = []
+    for item in (i.strip() for i in value.split(",") if i.strip()):
+        try:
+            checked.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise UserError(f"{item!r} is not an IP address or a network (CIDR)") from None
+    return ",".join(checked)
+
+
+def _owner(value: str) -> str:
+    """USER:GROUP (names or numbers) who should own rendered files, or empty."""
+    if value == "" or re.fullmatch(
+        r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}", value
+    ):
+        return value
+    raise UserError("must be USER:GROUP, e.g. root:asterisk")
 
 
 def _email(value: str) -> str:
@@ -117,6 +184,12 @@ class Setting:
     check: Callable[[str], str]
     help: str
     secret: bool = False
+    generated: bool = False  # the default is made once (a random secret) and then kept
+
+
+def _generated(key: str, help: str) -> Setting:
+    """A secret smartnumber chooses: 32 random hex digits, stored the first time it is read."""
+    return Setting(key, lambda: secrets.token_hex(16), _conf_secret, help, True, True)
 
 
 SETTINGS: dict[str, Setting] = {
@@ -125,16 +198,55 @@ SETTINGS: dict[str, Setting] = {
         Setting("company.name", lambda: "Smart Number", _text, "business name used in messages"),
         Setting("trunk.host", lambda: "127.0.0.2", _host, "the carrier's SIP host"),
         Setting("trunk.port", lambda: "5060", _port, "the carrier's SIP port"),
+        Setting(
+            "trunk.match",
+            lambda: "",
+            _addresses,
+            "addresses/networks the carrier sends from, comma-separated (empty: trunk.host)",
+        ),
+        Setting(
+            "trunk.username",
+            lambda: "",
+            _optional_word,
+            "if set with trunk.password, the carrier must also authenticate (digest)",
+        ),
+        Setting(
+            "trunk.password",
+            lambda: "",
+            _optional_conf_secret,
+            "the carrier's digest password (with trunk.username)",
+            secret=True,
+        ),
         Setting("sip.bind", lambda: "127.0.0.1", _ip, "address Asterisk's PJSIP listens on"),
         Setting("sip.port", lambda: "5060", _port, "port Asterisk's PJSIP listens on"),
         Setting("rtp.start", lambda: "10000", _port, "first RTP port"),
         Setting("rtp.end", lambda: "10999", _port, "last RTP port"),
         Setting("ami.bind", lambda: "127.0.0.1", _ip, "address of Asterisk's manager interface"),
         Setting("ami.port", lambda: "5038", _port, "port of Asterisk's manager interface"),
-        Setting("ami.username", lambda: "smartnumber", _word, "AMI user smartnumber logs in as"),
-        Setting("ami.secret", lambda: secrets.token_hex(16), _word, "AMI password", secret=True),
+        Setting(
+            "ami.permit",
+            lambda: "",
+            _networks,
+            "other addresses/networks allowed to log in to the AMI (default: this host only)",
+        ),
+        Setting("ami.username", lambda: "smartnumber", _word, "AMI user of the routing service"),
+        _generated("ami.secret", "its password"),
+        Setting(
+            "ami.cli_username",
+            lambda: "smartnumber-cli",
+            _word,
+            "AMI user of CLI actions (click-to-call, caller-ID checks)",
+        ),
+        _generated("ami.cli_secret", "its password"),
         Setting("agi.host", lambda: "127.0.0.1", _host, "where the FastAGI service listens"),
         Setting("agi.port", lambda: "4573", _port, "FastAGI service port"),
+        Setting(
+            "agi.allow_remote",
+            lambda: "no",
+            _flag,
+            "allow agi.host off loopback (Asterisk on another host); requests carry agi.token",
+        ),
+        _generated("agi.token", "shared secret every FastAGI request must carry"),
         Setting("smtp.host", lambda: "127.0.0.1", _host, "mail server for admins' notices"),
         Setting("smtp.port", lambda: "25", _port, "its port"),
         Setting("smtp.tls", lambda: "none", _tls, "none, starttls or tls"),
@@ -181,6 +293,18 @@ SETTINGS: dict[str, Setting] = {
             "prompts, recordings, voicemail; Asterisk must write it (empty: media/ by the db)",
         ),
         Setting(
+            "texting.auto_reply_limit",
+            lambda: "5",
+            _number(0, 100, True),
+            "automatic texts (confirmations, HELP, auto-replies) per sender per hour",
+        ),
+        Setting(
+            "asterisk.owner",
+            lambda: "",
+            _owner,
+            "USER:GROUP for rendered files and the media directory (empty: the current user)",
+        ),
+        Setting(
             "forwarding.allow_us_territories",
             lambda: "no",
             _flag,
@@ -191,7 +315,7 @@ SETTINGS: dict[str, Setting] = {
 
 
 async def ensure_defaults(repo: Repository) -> None:
-    """Store a default for every setting not yet set (generates the AMI secret once)."""
+    """Store a default for every setting not yet set (generated secrets made once)."""
     current = await repo.settings()
     for setting in SETTINGS.values():
         if setting.key not in current:
@@ -199,9 +323,32 @@ async def ensure_defaults(repo: Repository) -> None:
 
 
 async def load(repo: Repository) -> dict[str, str]:
-    """All settings: stored values over defaults."""
+    """All settings: stored values over defaults. A generated secret missing from an older
+    database is made and stored now, so every reader sees the same one."""
     stored = await repo.settings()
-    return {key: stored[key] if key in stored else s.default() for key, s in SETTINGS.items()}
+    values = {}
+    for key, setting in SETTINGS.items():
+        if key not in stored and setting.generated:
+            stored[key] = setting.default()
+            await repo.set_setting(key, stored[key])
+        values[key] = stored[key] if key in stored else setting.default()
+    return values
+
+
+def shown(key: str, value: str) -> str:
+    """A setting's value as it may appear on screen: secrets masked (empty stays empty)."""
+    return MASK if SETTINGS[key].secret and value else value
+
+
+def masked(values: dict[str, str]) -> dict[str, str]:
+    return {key: shown(key, value) for key, value in values.items()}
+
+
+async def reveal(repo: Repository, key: str) -> str:
+    """One setting's real value, secret or not, for an admin who asked for it by name."""
+    if key not in SETTINGS:
+        raise UserError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
+    return (await load(repo))[key]
 
 
 async def set_value(repo: Repository, key: str, value: str) -> str:
@@ -213,5 +360,12 @@ async def set_value(repo: Repository, key: str, value: str) -> str:
         normalised = setting.check(value.strip())
     except UserError as exc:
         raise UserError(f"{key}: {exc}") from None
+    remote = key == "agi.host" and not is_loopback(normalised)
+    if remote and (await load(repo))["agi.allow_remote"] != "yes":
+        raise UserError(
+            f"agi.host: {normalised} is not loopback; if Asterisk runs on another host,"
+            " first `smartnumber settings set agi.allow_remote yes` (every FastAGI"
+            " request then carries agi.token) and firewall the port"
+        )
     await repo.set_setting(key, normalised)
     return normalised

@@ -8,6 +8,7 @@ from typing import Any
 
 from .model import Activity, Agent, Contact, Email, Recording, SmartNumber, Suspension
 from .routing.outbound import OutboundChoice
+from .settings import MASK
 from .storage.repository import Repository
 
 
@@ -45,7 +46,7 @@ class Names:
         return self.numbers.get(number_id) if number_id is not None else None
 
 
-def agent(a: Agent, names: Names, *, secrets: bool = False) -> dict[str, Any]:
+def agent(a: Agent, names: Names) -> dict[str, Any]:
     view: dict[str, Any] = {
         "name": a.name,
         "cell": a.cell,
@@ -57,8 +58,14 @@ def agent(a: Agent, names: Names, *, secrets: bool = False) -> dict[str, Any]:
         "email": a.email,
         "sip_contact": a.sip_contact,
     }
-    if secrets:
-        view["sip_password"] = a.sip_secret
+    return view
+
+
+def agent_detail(a: Agent, names: Names, *, reveal: bool = False) -> dict[str, Any]:
+    """One agent shown on its own: with the SIP password, masked unless `reveal`."""
+    view = agent(a, names)
+    if a.sip_secret:
+        view["sip_password"] = a.sip_secret if reveal else MASK
     return view
 
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
 
-from .. import logs, texts
+from .. import logs, phone, texts
 from ..errors import UserError
 from . import channelvars as var
 from .context import HandlerContext
 from .server import AgiSession
+from .sip_from import user_of
 
 log = logging.getLogger("smartnumber.texts")
-_SIP_USER = re.compile(r"sips?:([^@;>]+)@")
 
 
 async def handle(session: AgiSession, ctx: HandlerContext) -> None:
@@ -33,14 +32,24 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     except ValueError:
         await _status(session, "ERROR", "the text's sender or body could not be read")
         return
-    user = _SIP_USER.search(sender_uri)
+    user = user_of(sender_uri)
+    if user is None or not _is_phone_number(user):
+        logs.event(
+            log,
+            "text refused",
+            reason="the sender is not a phone number",
+            did=did,
+            sender_uri=sender_uri[:120],
+        )
+        await _status(session, "OK", "refused: the sender is not a phone number")
+        return
     sent_bytes = await session.get_variable(var.TEXT_BYTES) or ""
     if not body and sent_bytes.isdigit() and int(sent_bytes) > 0:
         # Asterisk 16 drops a MESSAGE body of 1024 bytes or more (res_pjsip_messaging).
         body = texts.lost_body(int(sent_bytes))
     try:
         async with ctx.store.transaction() as repo:
-            handled = await texts.receive(repo, user[1] if user else "", did, body, ctx.clock())
+            handled = await texts.receive(repo, user, did, body, ctx.clock())
     except UserError as exc:
         await _status(session, "ERROR", str(exc))
         return
@@ -59,7 +68,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         log,
         "text received",
         did=did,
-        sender=user[1] if user else None,
+        sender=user,
         sender_uri=sender_uri[:120],
         chars=len(body),
         notes=handled.notes,
@@ -82,6 +91,14 @@ async def _long_variable(session: AgiSession, name: str) -> str:
         if len(part) < CHUNK:
             break
     return "".join(parts)
+
+
+def _is_phone_number(user: str) -> bool:
+    try:
+        phone.to_e164(user)
+    except UserError:
+        return False
+    return True
 
 
 def _decoded(encoded: str | None) -> str:

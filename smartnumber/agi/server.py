@@ -1,26 +1,35 @@
-"""A small FastAGI server: every read bounded by a timeout, stop on EOF, explicit routes.
+"""A small FastAGI server: every read and every session bounded, stop on EOF, explicit
+routes, a shared token, a cap on sessions.
 
-Asterisk connects for each AGI(agi://host:port/NAME) call, sends a block of
+Asterisk connects for each AGI(agi://host:port/NAME?token=T) call, sends a block of
 `agi_key: value` lines ended by a blank line, then answers our commands one line each
-("200 result=1 (value)"). We run the handler named NAME and close the connection.
-panoramisk's server does not stop on a connection closed inside the header block, so
-this one is ours.
+("200 result=1 (value)"). We check the token (anyone who can reach the port could
+otherwise pose as Asterisk and, say, unsubscribe a contact), run the handler named
+NAME and close the connection. A whole session has a deadline, however the peer
+dribbles. Past `max_sessions` at once, a call is told FALLBACK straight away rather
+than queued. panoramisk's server does not stop on a connection closed inside the
+header block, so this one is ours.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qs
 
 log = logging.getLogger("smartnumber.agi")
 
 MAX_HEADER_LINES = 128
 MAX_LINE_BYTES = 8192
+MAX_USAGE_LINES = 64  # a 520- usage text is a screenful; an endless one is an attack
+MAX_HANGUP_NOTICES = 4  # Asterisk says HANGUP once; a stream of them is not Asterisk
 _RESPONSE = re.compile(r"^(\d{3}) result=(-?\d+)(?: \((.*)\))?(?: endpos=-?\d+)?$")
 
 Ctx = TypeVar("Ctx")
@@ -56,22 +65,28 @@ class AgiSession:
     @property
     def script(self) -> str:
         """The NAME of agi://host:port/NAME, without any ?query."""
-        return self.headers.get("agi_network_script", "").split("?", 1)[0].strip("/")
+        return script_of(self.headers)
 
     async def command(self, line: str) -> Response:
         if "\n" in line or "\r" in line:
             raise AgiError("refusing to send a command containing a line break")
         self._writer.write(line.encode() + b"\n")
         await self._writer.drain()
+        hangups = 0
         while True:
             text = await self._readline()
             if text == "HANGUP":  # Asterisk tells us the channel hung up; answers still follow
                 self.hung_up = True
+                hangups += 1
+                if hangups > MAX_HANGUP_NOTICES:
+                    raise AgiError("a stream of HANGUP lines instead of an answer")
                 continue
             if text.startswith("520-"):  # multi-line usage message
-                while not text.startswith("520 "):
+                for _ in range(MAX_USAGE_LINES):
                     text = await self._readline()
-                return Response(520, -1, None)
+                    if text.startswith("520 "):
+                        return Response(520, -1, None)
+                raise AgiError("a 520 usage text that does not end")
             match = _RESPONSE.match(text)
             if not match:
                 if text.startswith(("510", "511", "520")):
@@ -145,7 +160,47 @@ async def read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
     raise AgiError("AGI header block too long")
 
 
+def script_of(headers: Mapping[str, str]) -> str:
+    """The NAME of agi://host:port/NAME?query."""
+    return headers.get("agi_network_script", "").split("?", 1)[0].strip("/")
+
+
+def token_of(headers: Mapping[str, str]) -> str:
+    """The token=T of agi://host:port/NAME?token=T, or ''."""
+    query = headers.get("agi_network_script", "").partition("?")[2]
+    return parse_qs(query).get("token", [""])[0]
+
+
+class Throttled:
+    """Warnings about misbehaving peers, at most `burst` per `period` seconds: a flood of
+    bad connections must not flood the log too. What was held back is counted."""
+
+    def __init__(self, logger: logging.Logger, burst: int = 10, period: float = 60.0) -> None:
+        self._log = logger
+        self._burst = burst
+        self._period = period
+        self._window_start = -period
+        self._sent = 0
+        self.suppressed = 0
+
+    def warning(self, message: str, *args: Any) -> None:
+        now = time.monotonic()
+        if now - self._window_start >= self._period:
+            if self.suppressed:
+                self._log.warning(
+                    "%d more warnings about AGI peers were held back", self.suppressed
+                )
+            self._window_start, self._sent, self.suppressed = now, 0, 0
+        if self._sent < self._burst:
+            self._sent += 1
+            self._log.warning(message, *args)
+        else:
+            self.suppressed += 1
+
+
 Handler = Callable[[AgiSession, Ctx], Awaitable[None]]
+# What a session over the cap is told: the status variables only, then goodbye.
+Overloaded = Callable[[AgiSession], Awaitable[None]]
 
 
 class FastAgiServer(Generic[Ctx]):
@@ -156,14 +211,26 @@ class FastAgiServer(Generic[Ctx]):
         routes: Mapping[str, Handler[Ctx]],
         context: Ctx,
         *,
+        token: str,
         header_timeout: float = 5.0,
         command_timeout: float = 5.0,
+        session_timeout: float = 10.0,
+        max_sessions: int = 2000,
+        overloaded: Overloaded | None = None,
     ) -> None:
+        if len(token) < 16:
+            raise ValueError("the FastAGI token must be at least 16 characters")
         self.routes = dict(routes)
         self.context = context
         self.header_timeout = header_timeout
         self.command_timeout = command_timeout
+        self.session_timeout = session_timeout
+        self.max_sessions = max_sessions
         self.active = 0  # connections being served now
+        self.refused = 0  # sessions answered at once because the cap was reached
+        self._token = token.encode()
+        self._overloaded = overloaded
+        self._warn = Throttled(log)
         self._server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> asyncio.Server:
@@ -182,21 +249,17 @@ class FastAgiServer(Generic[Ctx]):
         self.active += 1
         peer = writer.get_extra_info("peername")
         try:
-            try:
-                headers = await asyncio.wait_for(read_headers(reader), self.header_timeout)
-            except TimeoutError:
-                log.warning("AGI peer %s sent no complete header block in time", peer)
-                return
-            session = AgiSession(reader, writer, headers, self.command_timeout)
-            handler = self.routes.get(session.script)
-            if handler is None:
-                log.warning("AGI peer %s asked for unknown script %r", peer, session.script[:80])
-                return
-            await handler(session, self.context)
+            # One deadline for the whole session, however slowly the peer dribbles.
+            async with asyncio.timeout(self.session_timeout):
+                await self._session(reader, writer, peer)
+        except TimeoutError:
+            self._warn.warning(
+                "AGI peer %s: session took longer than %ss", peer, self.session_timeout
+            )
         except AgiError as exc:
-            log.warning("AGI peer %s: %s", peer, exc)
+            self._warn.warning("AGI peer %s: %s", peer, exc)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
-            log.warning("AGI peer %s: connection lost: %s", peer, exc)
+            self._warn.warning("AGI peer %s: connection lost: %s", peer, exc)
         except Exception:
             log.exception("AGI handler failed for peer %s", peer)
         finally:
@@ -204,3 +267,26 @@ class FastAgiServer(Generic[Ctx]):
             writer.close()
             with contextlib.suppress(TimeoutError, ConnectionError):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _session(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object
+    ) -> None:
+        try:
+            headers = await asyncio.wait_for(read_headers(reader), self.header_timeout)
+        except TimeoutError:
+            raise AgiError("no complete header block in time") from None
+        if not hmac.compare_digest(token_of(headers).encode(), self._token):
+            self._warn.warning("AGI peer %s: refused, wrong or missing token", peer)
+            return
+        session = AgiSession(reader, writer, headers, self.command_timeout)
+        handler = self.routes.get(session.script)
+        if handler is None:
+            self._warn.warning("AGI peer %s asked for unknown script %r", peer, session.script[:80])
+            return
+        if self.active > self.max_sessions:
+            self.refused += 1
+            self._warn.warning("%d FastAGI sessions at once: answering at once", self.active)
+            if self._overloaded is not None:
+                await self._overloaded(session)
+            return
+        await handler(session, self.context)

@@ -6,6 +6,7 @@ they refuse (raise) rather than emit something that could change the meaning of 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ..agi.channelvars import DIAL_STRING_RE
@@ -61,6 +62,25 @@ def conf_value(value: object) -> str:
     return text
 
 
+def uri_host(value: object) -> str:
+    """A host as it goes before ':port' or in a URI: an IPv6 address in brackets."""
+    text = conf_value(value)
+    try:
+        if ipaddress.ip_address(text).version == 6:
+            return f"[{text}]"
+    except ValueError:
+        pass
+    return text
+
+
+def hostport(host: object, port: object) -> str:
+    """host:port for a bind or a contact: [::1]:5060 for IPv6, 127.0.0.1:5060 otherwise."""
+    port_text = conf_value(port)
+    if not port_text.isdigit():
+        raise UnsafeValue(f"not a port: {port_text!r}")
+    return f"{uri_host(host)}:{port_text}"
+
+
 def comment(value: object) -> str:
     """Free text (names) for a ';' comment: newlines and control characters flattened."""
     return re.sub(r"[\x00-\x1f\x7f]", " ", str(value))[:120]
@@ -79,6 +99,8 @@ FILTERS = {
     "e164": e164,
     "conf_value": conf_value,
     "path": path,
+    "hostport": hostport,
+    "uri_host": uri_host,
     "comment": comment,
     "dialplan_arg": dialplan_arg,
 }

@@ -16,7 +16,12 @@ Event = dict[str, str]
 class AmiWatcher:
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.manager: Any = None  # the logged-in panoramisk Manager, to send actions
         self._changed = asyncio.Event()
+
+    async def send(self, action: dict[str, Any]) -> Any:
+        """One action and its response (panoramisk's Message)."""
+        return await asyncio.wait_for(self.manager.send_action(action), 10)
 
     def _record(self, _manager: Any, message: Any) -> None:
         self.events.append({str(k): str(v) for k, v in dict(message).items()})
@@ -63,6 +68,7 @@ async def watch(host: str, port: int, username: str, secret: str) -> AsyncIterat
             manager.close()
             raise AssertionError("could not log in to the AMI")
         await asyncio.sleep(0.05)
+    watcher.manager = manager
     try:
         yield watcher
     finally:

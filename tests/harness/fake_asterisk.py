@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 
 _SET = re.compile(r'^SET VARIABLE (\S+) "(.*)"$')
+# The shared secret the tests' FastAGI servers expect (agi.token in production).
+TOKEN = "0123456789abcdef0123456789abcdef"
 
 
 @dataclass
@@ -17,14 +19,18 @@ class FakeAsterisk:
     variables: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     hangup_before_answers: bool = False
+    token: str = TOKEN  # sent as ?token=... after the script name, as the dialplan does
     commands: list[str] = field(default_factory=list)
     set_variables: dict[str, str] = field(default_factory=dict)
 
     def header_block(self) -> bytes:
+        script = self.script
+        if self.token:
+            script += ("&" if "?" in script else "?") + f"token={self.token}"
         base = {
             "agi_network": "yes",
-            "agi_network_script": self.script,
-            "agi_request": f"agi://127.0.0.1:{self.port}/{self.script}",
+            "agi_network_script": script,
+            "agi_request": f"agi://127.0.0.1:{self.port}/{script}",
             "agi_channel": "PJSIP/trunk-00000001",
             "agi_callerid": "+12125550150",
             "agi_uniqueid": "1700000000.1",

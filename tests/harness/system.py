@@ -23,6 +23,7 @@ from .cli import invoke
 from .ports import free_tcp_port, free_udp_port
 
 TRUNK_ADDRESS = "127.0.0.2"
+WATCHER = ("test-watcher", "watcher-secret-for-tests-only")
 
 
 @dataclass
@@ -70,18 +71,41 @@ class System:
         return await asyncio.to_thread(invoke, self.db, *args, ok=ok)
 
     def start_asterisk(self) -> None:
+        # A test-only AMI user that reads every event class (smartnumber's own users read
+        # only what they need), through the manager-local.conf admins use for their own.
+        etc = self.instance.dirs.etc
+        etc.mkdir(parents=True, exist_ok=True)
+        (etc / "manager-local.conf").write_text(
+            f"[{WATCHER[0]}]\nsecret={WATCHER[1]}\ndeny=0.0.0.0/0.0.0.0\n"
+            "permit=127.0.0.0/8\nread=all\nwrite=\n"
+        )
         self.cli("asterisk", "start", "--dir", str(self.root / "ast"))
+
+    def watcher_credentials(self) -> dict[str, Any]:
+        """The test watcher's AMI login: every event, no actions."""
+        return {
+            "host": "127.0.0.1",
+            "port": int(self.settings["ami.port"]),
+            "username": WATCHER[0],
+            "secret": WATCHER[1],
+        }
 
     def rx(self, command: str) -> str:
         return self.instance.rx(command)
 
-    def ami_credentials(self) -> dict[str, Any]:
-        values = json.loads(self.cli("settings", "show", "--json").output)
+    def reveal(self, key: str) -> str:
+        """A setting's real value, secrets included (`settings show --reveal KEY`)."""
+        return self.cli("settings", "show", "--reveal", key).output.strip()
+
+    def ami_credentials(self, user: str = "cli") -> dict[str, Any]:
+        """The AMI login of the CLI (`cli`: call events, Originate) or the routing service
+        (`service`: user events only)."""
+        prefix = "ami.cli_" if user == "cli" else "ami."
         return {
             "host": "127.0.0.1",
-            "port": int(values["ami.port"]),
-            "username": values["ami.username"],
-            "secret": values["ami.secret"],
+            "port": int(self.reveal("ami.port")),
+            "username": self.reveal(f"{prefix}username"),
+            "secret": self.reveal(f"{prefix}secret"),
         }
 
     def caller(

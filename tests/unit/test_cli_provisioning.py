@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,8 +55,12 @@ def test_agents(provisioned: Run) -> None:
     assert "sip_password" not in agents["Alice"]  # never in lists
 
     shown = as_json(provisioned("agent", "show", "Alice", "--json"))
-    assert len(shown["sip_password"]) >= 20  # registering phones get a generated password
-    assert as_json(provisioned("agent", "show", "Bob", "--json"))["sip_password"] is None
+    assert shown["sip_password"] == "********"  # masked, --json too
+    for name in ("Alice", "Bob"):  # a phone at a fixed address authenticates too
+        revealed = as_json(provisioned("agent", "show", name, "--json", "--reveal"))
+        assert re.fullmatch(r"[0-9a-f]{32}", revealed["sip_password"])
+        assert revealed["sip_password"] not in provisioned("agent", "show", name).output
+    assert "sip_password" not in as_json(provisioned("agent", "show", "Carol", "--json"))
 
     provisioned("agent", "deactivate", "Bob")
     assert as_json(provisioned("agent", "show", "Bob", "--json"))["active"] is False
@@ -194,8 +199,23 @@ def test_outbound_number_errors(provisioned: Run) -> None:
 def test_settings(run: Run) -> None:
     values = as_json(run("settings", "show", "--json"))
     assert values["agi.port"] == "4573"
-    assert len(values["ami.secret"]) == 32
-    assert values["ami.secret"] not in run("settings", "show").output  # masked for people
+    secrets = ("ami.secret", "ami.cli_secret", "agi.token")
+    for key in secrets:
+        assert values[key] == "********"  # masked for people and machines alike
+        revealed = run("settings", "show", "--reveal", key).output.strip()
+        assert re.fullmatch(r"[0-9a-f]{32}", revealed)  # generated once, kept
+        assert revealed == run("settings", "show", "--reveal", key).output.strip()
+        assert revealed not in run("settings", "show").output
+    said = run("settings", "set", "ami.secret", "a-new-secret-of-24-chars")
+    assert said.output.strip() == "ami.secret = ********"  # never echoed
+    assert run("settings", "show", "--reveal", "ami.secret").output.strip() == (
+        "a-new-secret-of-24-chars"
+    )
+    assert_user_error(run("settings", "set", "ami.secret", "a", ok=False), "ami.secret", "16")
+    assert_user_error(
+        run("settings", "set", "smtp.password", "short", ok=False), "smtp.password", "16"
+    )
+    assert_user_error(run("settings", "show", "--reveal", "nope", ok=False), "unknown setting")
     run("settings", "set", "trunk.host", "10.1.2.3")
     assert as_json(run("settings", "show", "--json"))["trunk.host"] == "10.1.2.3"
     assert_user_error(run("settings", "set", "sip.port", "99999", ok=False), "sip.port")

@@ -27,7 +27,7 @@ def test_busy_port(run: Run, tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         done = serve(tmp_path / "sn.db", "--agi-port", str(port))
     assert done.returncode == 1
-    assert f"cannot serve on 127.0.0.1:{port}" in done.stderr
+    assert f"cannot serve FastAGI on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
 
 

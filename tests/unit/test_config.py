@@ -15,7 +15,9 @@ SETTINGS = {
     "ami.bind": "127.0.0.1",
     "ami.port": "5038",
     "ami.username": "sn",
-    "ami.secret": "s3",
+    "ami.secret": "s3cret-s3cret-s3cret",
+    "agi.token": "0123456789abcdef0123456789abcdef",
+    "agi.allow_remote": "no",
 }
 
 
@@ -23,7 +25,7 @@ def test_the_shipped_example_file_loads() -> None:
     example = Path(__file__).parents[2] / "contrib" / "serve.toml"
     config = ServiceConfig.from_settings(SETTINGS).with_file(example)
     assert config.routing_budget_ms == 300
-    assert config.ami_secret == "s3"  # commented out in the file: the database's value
+    assert config.ami_secret == "s3cret-s3cret-s3cret"  # not in the file: the database's
 
 
 def test_file_then_flags(tmp_path: Path) -> None:

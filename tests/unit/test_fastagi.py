@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,10 +12,10 @@ import pytest
 
 from smartnumber.agi import channelvars as var
 from smartnumber.agi.context import HandlerContext
-from smartnumber.agi.routes import ROUTES
+from smartnumber.agi.routes import ROUTES, overloaded
 from smartnumber.agi.server import AgiSession, FastAgiServer, quote
 from smartnumber.storage.sqlite import SqliteStore
-from tests.harness.fake_asterisk import FakeAsterisk
+from tests.harness.fake_asterisk import TOKEN, FakeAsterisk
 from tests.harness.ports import free_tcp_port
 from tests.unit.conftest import Run
 
@@ -36,7 +37,7 @@ async def echo_server(
     timeout = getattr(request, "param", 0.3)
     port = free_tcp_port()
     server: FastAgiServer[dict[str, object]] = FastAgiServer(
-        {"echo": echo}, {}, header_timeout=timeout, command_timeout=timeout
+        {"echo": echo}, {}, token=TOKEN, header_timeout=timeout, command_timeout=timeout
     )
     await server.start("127.0.0.1", port)
     yield server, port
@@ -134,7 +135,9 @@ def test_quote_keeps_values_on_one_line() -> None:
 async def service(provisioned: Run, tmp_path: Path) -> AsyncIterator[tuple[int, SqliteStore]]:
     store = await SqliteStore.open(tmp_path / "sn.db")
     port = free_tcp_port()
-    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW, routing_budget=2.0))
+    server = FastAgiServer(
+        ROUTES, HandlerContext(store, lambda: NOW, routing_budget=2.0), token=TOKEN
+    )
     await server.start("127.0.0.1", port)
     yield port, store
     await server.close()
@@ -197,7 +200,9 @@ async def test_a_did_that_is_not_e164_is_an_error(service) -> None:
 async def test_over_budget_falls_back(provisioned: Run, tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "sn.db")
     port = free_tcp_port()
-    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW, routing_budget=0.0001))
+    server = FastAgiServer(
+        ROUTES, HandlerContext(store, lambda: NOW, routing_budget=0.0001), token=TOKEN
+    )
     await server.start("127.0.0.1", port)
     try:
         fake = FakeAsterisk(port, variables={var.DID: "+12125550100"})
@@ -214,7 +219,7 @@ async def test_storage_error_falls_back(provisioned: Run, tmp_path: Path) -> Non
     store = await SqliteStore.open(tmp_path / "sn.db")
     await store.close()  # every query now fails
     port = free_tcp_port()
-    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW))
+    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW), token=TOKEN)
     await server.start("127.0.0.1", port)
     try:
         fake = FakeAsterisk(port, variables={var.DID: "+12125550100"})
@@ -234,7 +239,9 @@ async def test_a_locked_database_falls_back_within_the_budget(
 
     store = await SqliteStore.open(tmp_path / "sn.db")
     port = free_tcp_port()
-    server = FastAgiServer(ROUTES, HandlerContext(store, lambda: NOW, routing_budget=0.2))
+    server = FastAgiServer(
+        ROUTES, HandlerContext(store, lambda: NOW, routing_budget=0.2), token=TOKEN
+    )
     await server.start("127.0.0.1", port)
     other = sqlite3.connect(tmp_path / "sn.db", isolation_level=None)
     try:
@@ -253,3 +260,139 @@ async def test_a_locked_database_falls_back_within_the_budget(
         other.close()
         await server.close()
         await store.close()
+
+
+# -- locked down: token, session deadline, bounded replies, a cap, quiet logs ---------------
+
+
+async def test_a_request_without_the_right_token_is_refused_unanswered(
+    echo_server, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, port = echo_server
+    for token in ("", "0" * 32, TOKEN[:-1]):
+        fake = FakeAsterisk(port, script="echo", variables={"IN": "x"}, token=token)
+        await fake.call()
+        assert fake.commands == [] and fake.set_variables == {}
+    assert caplog.text.count("wrong or missing token") == 3
+    await wait_idle(server)
+
+
+async def _raw_session(port: int, replies: Callable[[int], bytes]) -> tuple[float, list[str]]:
+    """Connect with a valid header block and answer the n-th command with replies(n);
+    returns how long the server kept the connection open, and the commands it sent."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(FakeAsterisk(port, script="echo").header_block())
+    commands: list[str] = []
+    pending: asyncio.Task[None] | None = None
+
+    async def answer(n: int) -> None:
+        with contextlib.suppress(ConnectionError):
+            for chunk in replies(n).split(b"\n"):
+                writer.write(chunk + b"\n")
+                await writer.drain()
+                await asyncio.sleep(0.001)
+
+    try:
+        while line := await asyncio.wait_for(reader.readline(), 10):
+            commands.append(line.decode().rstrip("\n"))
+            pending = asyncio.create_task(answer(len(commands)))
+    except (ConnectionError, TimeoutError):
+        pass
+    finally:
+        if pending is not None:
+            pending.cancel()
+        writer.close()
+    return loop.time() - start, commands
+
+
+@pytest.fixture
+async def strict_server() -> AsyncIterator[tuple[FastAgiServer[dict[str, object]], int]]:
+    """Commands may take 0.5 s each, a whole session 1 s."""
+    port = free_tcp_port()
+    server: FastAgiServer[dict[str, object]] = FastAgiServer(
+        {"echo": echo}, {}, token=TOKEN, command_timeout=0.5, session_timeout=1.0
+    )
+    await server.start("127.0.0.1", port)
+    yield server, port
+    await server.close()
+
+
+@pytest.mark.parametrize(
+    "flood",
+    [
+        b"520-Invalid command syntax.  Proper usage follows:\n" + b"520-more\n" * 2000,
+        b"HANGUP\n" * 2000,
+    ],
+    ids=["endless-520-continuation", "hangup-storm"],
+)
+async def test_a_peer_that_never_answers_properly_is_cut_off(strict_server, flood: bytes) -> None:
+    server, port = strict_server
+    held, commands = await _raw_session(port, lambda n: flood)
+    assert commands == ["GET VARIABLE IN"]  # nothing more was asked of it
+    assert held < 1.5  # cut within the session deadline
+    await wait_idle(server)
+
+
+async def test_a_whole_session_has_a_deadline_however_slowly_the_peer_answers(
+    strict_server,
+) -> None:
+    server, port = strict_server
+
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(FakeAsterisk(port, script="echo").header_block())
+    asked = 0
+    try:
+        while line := await asyncio.wait_for(reader.readline(), 10):
+            asked += 1
+            await asyncio.sleep(0.4)  # under the 0.5 s command timeout
+            writer.write(b"200 result=0\n" if line.startswith(b"GET") else b"200 result=1\n")
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+    assert asked == 3  # echo asks three things: 1.2 s in all, past the 1 s deadline
+    assert loop.time() - start < 1.4
+    await wait_idle(server)
+
+
+async def test_past_the_session_cap_calls_are_told_fallback_at_once() -> None:
+    port = free_tcp_port()
+    seen: dict[str, object] = {}
+    server: FastAgiServer[dict[str, object]] = FastAgiServer(
+        {"echo": echo}, seen, token=TOKEN, max_sessions=2, overloaded=overloaded
+    )
+    await server.start("127.0.0.1", port)
+    try:
+        mutes = []
+        for _ in range(2):  # two sessions held open: they never answer GET VARIABLE IN
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(FakeAsterisk(port, script="echo").header_block())
+            assert await asyncio.wait_for(reader.readline(), 2) == b"GET VARIABLE IN\n"
+            mutes.append(writer)
+        third = FakeAsterisk(port, script="echo", variables={"IN": "x"})
+        await asyncio.wait_for(third.call(), 2)
+        assert third.set_variables == {
+            var.STATUS: "FALLBACK",
+            var.REASON: "the routing service is at its session limit",
+        }
+        assert server.refused == 1 and "OUT" not in third.set_variables
+        for writer in mutes:
+            writer.close()
+    finally:
+        await server.close()
+
+
+async def test_warnings_about_bad_peers_are_rate_limited(
+    echo_server, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, port = echo_server
+    for _ in range(40):
+        await FakeAsterisk(port, script="nope", token=TOKEN).call()
+    await wait_idle(server)
+    lines = [r for r in caplog.records if "unknown script" in r.getMessage()]
+    assert len(lines) == 10  # the first ten in the minute; the rest counted, not logged

@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from smartnumber import mail, service, settings, texts
 from smartnumber.config import ServiceConfig
 from smartnumber.storage.sqlite import SqliteStore
+from tests.harness.fake_asterisk import TOKEN
 from tests.harness.ports import free_tcp_port
 from tests.unit.conftest import Run, register_for_texting
 
@@ -116,7 +117,9 @@ async def test_the_routing_service_sends_what_is_queued(
     await suspend_bob(store)
     controller, inbox = smtp_server(port)
     stop = asyncio.Event()
-    config = ServiceConfig(agi_port=free_tcp_port(), ami_port=free_tcp_port())  # no Asterisk
+    config = ServiceConfig(  # no Asterisk
+        agi_port=free_tcp_port(), ami_port=free_tcp_port(), agi_token=TOKEN
+    )
     serving = asyncio.create_task(service.run(config, tmp_path / "sn.db", stop))
     try:
         await asyncio.to_thread(inbox.arrived.wait, 10)

@@ -17,7 +17,7 @@ from smartnumber.agi.context import HandlerContext
 from smartnumber.agi.routes import ROUTES
 from smartnumber.agi.server import FastAgiServer
 from smartnumber.storage.sqlite import SqliteStore
-from tests.harness.fake_asterisk import FakeAsterisk
+from tests.harness.fake_asterisk import TOKEN, FakeAsterisk
 from tests.harness.ports import free_tcp_port
 from tests.unit.conftest import Run, assert_user_error
 
@@ -61,7 +61,7 @@ async def route_a_call(ctx: HandlerContext) -> dict[str, str]:
     """A call to +12125550100 from Ann's number through our FastAGI server: the channel
     variables it set."""
     port = free_tcp_port()
-    server = FastAgiServer(ROUTES, ctx)
+    server = FastAgiServer(ROUTES, ctx, token=TOKEN)
     await server.start("127.0.0.1", port)
     ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
     await ringing.call()

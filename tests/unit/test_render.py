@@ -24,7 +24,9 @@ async def golden_context(tmp_path: Path) -> dict:
     try:
         async with store.transaction() as repo:
             await settings.ensure_defaults(repo)
-            await settings.set_value(repo, "ami.secret", "goldensecret")
+            await settings.set_value(repo, "ami.secret", "golden-ami-secret-0001")
+            await settings.set_value(repo, "ami.cli_secret", "golden-ami-secret-0002")
+            await settings.set_value(repo, "agi.token", "golden-agi-token-00003")
             await settings.set_value(repo, "trunk.host", "198.51.100.7")
             await settings.set_value(repo, "media.dir", "/var/spool/asterisk/smartnumber")
             await provision.add_office(repo, "Main")
@@ -40,13 +42,15 @@ async def golden_context(tmp_path: Path) -> dict:
                     sip_secret="alice-pass",
                 )
             )
-            await provision.add_agent(
-                repo,
-                "Bob",
-                "+12125550102",
-                endpoint="PJSIP/bob",
-                office_name="Main",
-                sip_contact="sip:127.0.0.4:5060",
+            await repo.add_agent(
+                NewAgent(
+                    "Bob",
+                    "+12125550102",
+                    "PJSIP/bob",
+                    1,
+                    sip_contact="sip:127.0.0.4:5060",
+                    sip_secret="bob-pass",
+                )
             )
             await provision.add_agent(repo, "Carol", "+12125550103", office_name="Main")
             await provision.add_number(repo, "+12125550100", "office", "Main")

@@ -30,7 +30,7 @@ async def test_recorded_call_lands_on_the_timeline_with_its_audio(
     caller = office.system.caller(
         OFFICE_NUMBER, caller_id=CALLER, scenario_name="caller-speaks", hold_ms=6000, timeout_s=60
     )
-    async with watch(**office.system.ami_credentials()) as ami:
+    async with watch(**office.system.watcher_credentials()) as ami:
         result = await place_call(caller, {"Alice": office.phone("Alice")})
 
     assert result.caller.succeeded, result.caller.output

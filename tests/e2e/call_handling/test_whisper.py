@@ -54,7 +54,7 @@ async def test_whisper_plays_on_the_answering_leg_before_the_bridge(
     prompt = media.prompt_path(office.system.db.parent / "media", key)
     assert loudest_sample(prompt) > 1000  # spoken by espeak-ng, or the admin's tone
 
-    async with watch(**office.system.ami_credentials()) as ami:
+    async with watch(**office.system.watcher_credentials()) as ami:
         result = await office.call(CALLER)
         await ami.wait_for(
             lambda e: e.get("Event") == "Hangup" and e.get("Channel", "").startswith("PJSIP/trunk-")
@@ -75,7 +75,7 @@ async def test_whisper_plays_on_the_answering_leg_before_the_bridge(
 
 async def test_without_whisper_nothing_is_played(office: Office, stop_parties: None) -> None:
     configure(office, "--no-whisper")
-    async with watch(**office.system.ami_credentials()) as ami:
+    async with watch(**office.system.watcher_credentials()) as ami:
         result = await office.call(CALLER)
         await ami.wait_for(
             lambda e: e.get("Event") == "Hangup" and e.get("Channel", "").startswith("PJSIP/trunk-")

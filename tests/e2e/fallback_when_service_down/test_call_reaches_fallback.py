@@ -58,7 +58,7 @@ async def test_call_to_did_is_answered_by_fallback_agent(
     bob = system.phone(BOB, bob_port)
     await bob.start()
     await bob.listening()
-    async with watch(**system.ami_credentials()) as ami:
+    async with watch(**system.watcher_credentials()) as ami:
         caller = system.caller("+12125550100", caller_id="+12125550123")
         await caller.start()
         caller_result, bob_result = await caller.wait(), await bob.wait()

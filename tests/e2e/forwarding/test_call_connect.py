@@ -90,7 +90,7 @@ async def test_the_external_leg_hears_the_whisper_before_press_1(
         "call_handling"
     ]["whisper_prompt"]
     caller = office.system.caller(OFFICE_NUMBER, caller_id="+12125550177", hold_ms=500)
-    async with watch(**office.system.ami_credentials()) as ami:
+    async with watch(**office.system.watcher_credentials()) as ami:
         result = await place_call(
             caller, {"cell": office.system.carrier(scenario_name="cell-accepts")}
         )

@@ -20,7 +20,7 @@ async def test_hostile_caller_id_rings_only_the_routed_agent(
 ) -> None:
     office.system.start_asterisk()
     office.system.start_service()
-    async with watch(**office.system.ami_credentials()) as ami:
+    async with watch(**office.system.watcher_credentials()) as ami:
         result = await office.call(caller_id)
         await ami.wait_for(
             lambda e: e.get("Event") == "Hangup" and e.get("Channel", "").startswith("PJSIP/trunk-")
