@@ -51,6 +51,7 @@ from .errors import StorageError, UserError
 from .instance import PrivateAsterisk
 from .messaging import deliver_all
 from .model import ActivityKind, Direction, ForwardWhen, LineType, RoutingMode
+from .ownership import Owner
 from .storage.repository import Repository, Store
 from .storage.sqlite import SqliteStore
 
@@ -71,9 +72,9 @@ class SmartGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(output.printable(str(exc))) from None
         except StorageError as exc:
-            raise click.ClickException(f"database {ctx.obj.db}: {exc}") from None
+            raise click.ClickException(output.printable(f"database {ctx.obj.db}: {exc}")) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -132,13 +133,21 @@ def cli(ctx: click.Context, db: str) -> None:
 
 @cli.command()
 def init() -> None:
-    """Create the database (or bring its schema up to date)."""
+    """Create the database (or bring its schema up to date), and make it and the media
+    directory private (files an earlier version left readable by others are tightened)."""
 
-    async def work(repo: Repository) -> None:
+    async def work(repo: Repository) -> dict[str, str]:
         await settings.ensure_defaults(repo)
+        return await settings.load(repo)
 
-    with_repo(work, create=True)
-    click.echo(f"database ready: {_db()}")
+    values = with_repo(work, create=True)  # opening it makes it (and its WAL) 0600
+    owner = Owner.parse(values["asterisk.owner"])
+    media_dir = media.directory(values, _db())
+    media.create_dirs(media_dir, owner)
+    tightened = media.tighten(media_dir, owner)
+    click.echo(f"database ready: {_db()} (readable by its owner only)")
+    if tightened:
+        click.echo(f"made {tightened} audio file(s) in {media_dir} private")
 
 
 # -- offices and teams ------------------------------------------------------------------------
@@ -570,7 +579,7 @@ def _import(
         output.emit_json(report.as_dict())
     else:
         for line, message in report.errors:
-            click.echo(f"line {line}: {message}", err=True)
+            output.line(f"line {line}: {message}", err=True)
         skipped = f", {report.skipped} already imported" if report.skipped else ""
         click.echo(f"{report.added} {kind} imported{skipped}, {len(report.errors)} rejected")
     if report.errors:
@@ -853,9 +862,9 @@ def text_inject(sender: str, to: str, message: str) -> None:
     the same code path as a real one, replies sent for real."""
     handled = with_repo(lambda repo: texts.receive(repo, sender, to, message, clock.now()))
     for note in handled.notes:
-        click.echo(note)
+        output.line(note)
     for out in handled.outgoing:
-        click.echo(f"-> {out.to} ({out.purpose}): {out.body}")
+        output.line(f"-> {out.to} ({out.purpose}): {out.body}")
     _deliver(handled.outgoing)
 
 
@@ -1101,16 +1110,25 @@ def asterisk_install() -> None:
     help="Directory to write extensions.conf, pjsip.conf and manager.conf into.",
 )
 @TEMPLATES_OPTION
-def asterisk_render(out_dir: Path, templates: Path | None) -> None:
-    """Render the dialplan, pjsip.conf and manager.conf from the database."""
+@click.option(
+    "--owner",
+    metavar="USER:GROUP",
+    help="Give the files to Asterisk's user and group, e.g. root:asterisk (default: the"
+    " asterisk.owner setting, else the current user).",
+)
+def asterisk_render(out_dir: Path, templates: Path | None, owner: str | None) -> None:
+    """Render the dialplan, pjsip.conf and manager.conf from the database (mode 0640:
+    they hold the AMI secrets and the SIP passwords)."""
     env = dialplan_render.environment(templates)
     data = with_repo(lambda repo: dialplan_context.build(repo, _db()))
-    media.create_dirs(Path(data["media"]["dir"]))
-    for path in dialplan_render.write_files(env, out_dir, data):
+    chosen = Owner.parse(owner if owner is not None else data["settings"]["asterisk.owner"])
+    media.create_dirs(Path(data["media"]["dir"]), chosen)
+    for path in dialplan_render.write_files(env, out_dir, data, owner=chosen):
         click.echo(f"wrote {path}")
 
 
 def _render_instance(instance: PrivateAsterisk, templates: Path | None) -> None:
+    """The private instance runs as the current user: its files stay ours, 0640/0700."""
     env = dialplan_render.environment(templates)
     data = with_repo(lambda repo: dialplan_context.build(repo, _db()))
     instance.dirs.create()
@@ -1230,10 +1248,10 @@ def _click_to_call(
     ami = _ami(with_repo(settings.load), "call")
 
     def stage(reached: clicktocall.Stage, detail: str) -> None:
-        click.echo(f"  {reached.value}" + (f": {detail}" if detail else ""))
+        output.line(f"  {reached.value}" + (f": {detail}" if detail else ""))
 
     def note(text: str) -> None:
-        click.echo(f"  note: {text}")
+        output.line(f"  note: {text}")
 
     async def run() -> clicktocall.Follow:
         async with around() if around else contextlib.nullcontext():
@@ -1461,9 +1479,9 @@ def demo_texts(sender: str, number: str, message: str) -> None:
         await deliver_all(_ami(values, "off"), values, [sent.outgoing])
 
     received = asyncio.run(demo_data.text_round_trip(values, number, contact, message, reply))
-    click.echo(f"{contact} texted {number}: {message}")
+    output.line(f"{contact} texted {number}: {message}")
     for to, sender_number, body in received:
-        click.echo(f"carrier received: to {to} from {sender_number}: {body}")
+        output.line(f"carrier received: to {to} from {sender_number}: {body}")
 
 
 @demo.command("call")

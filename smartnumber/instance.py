@@ -72,8 +72,9 @@ class InstanceDirs:
         return self.log / "console.out"
 
     def create(self) -> None:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         for d in (self.etc, self.run, self.log, self.spool, self.lib):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
         socket = self.run / "asterisk.ctl"
         if len(str(socket)) > _MAX_SOCKET_PATH:
             raise UserError(f"instance directory path is too long for a socket: {self.root}")
@@ -149,6 +150,8 @@ class PrivateAsterisk:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # Recordings, voicemail, logs and astdb: readable by this user only.
+                umask=0o077,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

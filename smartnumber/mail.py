@@ -77,7 +77,15 @@ async def queue_suspension_notices(
     return len(admins)
 
 
+class PlainTextLogin(smtplib.SMTPException):
+    """A login that would send the password in the clear: refused before connecting."""
+
+
 def _send(config: SmtpConfig, email: Email) -> None:
+    if config.username and config.tls == "none":
+        raise PlainTextLogin(
+            "not logging in to the mail server over plain text: set smtp.tls to starttls or tls"
+        )
     message = EmailMessage()
     message["From"] = config.sender
     message["To"] = email.to

@@ -8,7 +8,11 @@ database), which Asterisk must be able to read and write:
 
 Prompts are made once, when an admin configures them: espeak-ng speaks the text, sox
 turns it (or an admin's own audio file) into the WAV Asterisk plays without transcoding.
-Each is named by a hash of what made it, so the same text is made once and reused.
+Each is named by a hash of what made it, so the same text is made once and reused. An
+admin's file goes to sox as an absolute path: never read as a pipe ('|cmd') or an option.
+
+Recordings are private: the directories are 0700, or 2770 with Asterisk's group when it
+runs as another user (ownership.py), and no file in them is readable by others.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import UserError
+from .ownership import Owner, give, media_dir_mode, media_file_mode
 
 VOICE = "en-us"
 KEY_RE = re.compile(r"^[0-9a-f]{16}$")  # prompt keys and media ids alike
@@ -48,9 +53,26 @@ def recording_dir(media: Path) -> Path:
     return media / "recordings"
 
 
-def create_dirs(media: Path) -> None:
-    for path in (prompt_dir(media), recording_dir(media)):
+def create_dirs(media: Path, owner: Owner | None = None) -> None:
+    """The media directories, private to us (and Asterisk's group, with an owner)."""
+    mode = media_dir_mode(owner)
+    for path in (media, prompt_dir(media), recording_dir(media)):
         path.mkdir(parents=True, exist_ok=True)
+        give(path, owner, mode, group_only=True)
+
+
+def tighten(media: Path, owner: Owner | None = None) -> int:
+    """Take rights that are too wide away from the audio already there (written before
+    these rules, or by an Asterisk with a loose umask); how many files changed."""
+    allowed = media_file_mode(owner)
+    changed = 0
+    for folder in (prompt_dir(media), recording_dir(media)):
+        for path in folder.glob("*.wav") if folder.is_dir() else ():
+            mode = path.stat().st_mode & 0o777
+            if mode & ~allowed:
+                path.chmod(mode & allowed)
+                changed += 1
+    return changed
 
 
 def new_media_id() -> str:
@@ -79,6 +101,7 @@ def speak(media: Path, text: str) -> str:
 
 def import_audio(media: Path, source: Path) -> str:
     """The prompt key of an admin's audio file, converted to what Asterisk plays."""
+    source = source.absolute()  # '/…': sox cannot take it for a pipe or an option
     if not source.is_file():
         raise UserError(f"no audio file at {source}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,15 +120,17 @@ def _store(media: Path, source: Path, key: str, *, convert: bool = True) -> None
         if seconds > MAX_PROMPT_SECONDS:
             raise UserError(f"the prompt lasts {seconds:.0f} s; at most {MAX_PROMPT_SECONDS} s")
         shutil.copyfile(ready, Path(tmp) / "final.wav")
-        os.replace(Path(tmp) / "final.wav", target)  # appears whole or not at all
-        target.chmod(0o644)
+        final = Path(tmp) / "final.wav"
+        # Readable by Asterisk's group where the directory is shared with it, else ours only.
+        final.chmod(0o640 if target.parent.stat().st_mode & 0o070 else 0o600)
+        os.replace(final, target)  # appears whole or not at all
 
 
 def _to_asterisk_wav(source: Path, target: Path) -> Path:
     _run(
         [
             "sox",
-            str(source),
+            str(source.absolute()),
             "-r",
             "8000",
             "-c",

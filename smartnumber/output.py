@@ -1,13 +1,32 @@
-"""Output for people (aligned tables) and machines (--json)."""
+"""Output for people (aligned tables) and machines (--json).
+
+Whatever a caller or a texter wrote is stored verbatim but never reaches a terminal as
+is: control characters (C0, DEL, C1 -- escape sequences that could move the cursor,
+rewrite earlier lines or set the window title) are shown escaped, as \x1b. JSON escapes
+them by itself.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import click
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """text with every control character shown escaped (\x1b, \x9b...)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+def line(text: str, *, err: bool = False) -> None:
+    """One line of free text for a person: control characters escaped."""
+    click.echo(printable(text), err=err)
 
 
 def emit_json(data: Any) -> None:
@@ -29,7 +48,7 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return " ".join(str(value).split())  # one line per row, whatever the data holds
+    return printable(" ".join(str(value).split()))  # one line per row, whatever it holds
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], empty: str) -> None:

@@ -17,6 +17,7 @@ import jinja2
 
 from ..agi import channelvars
 from ..errors import UserError
+from ..ownership import CONFIG_DIR_MODE, CONFIG_FILE_MODE, Owner, give
 from .filters import FILTERS, UnsafeValue
 
 # Files an admin installs beside their Asterisk (templates named FILE.j2).
@@ -80,21 +81,30 @@ def write_files(
     context: Mapping[str, Any],
     *,
     instance: bool = False,
+    owner: Owner | None = None,
 ) -> list[Path]:
-    """Render every file into out_dir; each file is replaced atomically."""
+    """Render every file into out_dir; each file is replaced atomically, 0640 and given
+    to `owner` (USER:GROUP Asterisk reads them as) when there is one: they hold the AMI
+    secrets and the SIP passwords."""
     jobs = [(f"{name}.j2", name) for name in SYSTEM_FILES]
     if instance:
         jobs += [(f"instance/{name}.j2", name) for name in INSTANCE_FILES]
         jobs += [("instance/defaults.conf.j2", name) for name in INSTANCE_DEFAULTED]
     rendered = [(name, render(env, template, context)) for template, name in jobs]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not out_dir.exists():  # a directory we make: private to us and Asterisk's group
+        out_dir.mkdir(parents=True)
+        give(out_dir, owner, CONFIG_DIR_MODE, group_only=True)
     written = []
     for name, text in rendered:
         target = out_dir / name
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o640)  # holds the AMI secret and SIP passwords
-        os.replace(tmp, target)
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")  # 0600 from the start
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            give(Path(tmp), owner, CONFIG_FILE_MODE)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         written.append(target)
     return written

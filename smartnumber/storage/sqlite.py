@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -72,6 +73,17 @@ def _translated(exc: sqlite3.Error, doing: str) -> Exception:
     return StorageError(f"{doing}: {exc}")
 
 
+def _private(path: Path) -> None:
+    """Create the database file 0600 if it is new; take group and other rights away from
+    it and its WAL/SHM files if it is not (best effort on files someone else owns)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
 def to_millis(moment: datetime) -> int:
     """A timezone-aware datetime as integer milliseconds since the epoch."""
     if moment.tzinfo is None:
@@ -92,7 +104,13 @@ class SqliteStore:
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
-        """Open (creating if needed) and migrate the database at path."""
+        """Open (creating if needed) and migrate the database at path. It holds secrets, so
+        it is made readable by its owner only (SQLite gives its -wal and -shm files the
+        database's mode), and an existing one left readable by others is tightened."""
+        try:
+            _private(Path(path))
+        except OSError as exc:
+            raise StorageError(f"cannot open the database {path}: {exc.strerror}") from None
         try:
             db = await aiosqlite.connect(str(path), isolation_level=None)
         except sqlite3.Error as exc:
@@ -828,11 +846,11 @@ class SqliteRepository:
 
     async def unsent_emails(self, limit: int) -> list[Email]:
         rows = await self._all(
-            "SELECT id, to_addr, subject, body, attempts FROM outbox WHERE sent_at IS NULL"
-            " ORDER BY id LIMIT ?",
+            "SELECT id, to_addr, subject, body, attempts, last_error FROM outbox"
+            " WHERE sent_at IS NULL ORDER BY id LIMIT ?",
             (limit,),
         )
-        return [Email(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [Email(r[0], r[1], r[2], r[3], r[4], last_error=r[5]) for r in rows]
 
     async def email_sent(self, email_id: int, at: datetime) -> None:
         await self._exec(

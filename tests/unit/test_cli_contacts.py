@@ -239,3 +239,20 @@ def test_activity_import_csv_and_json_lines_without_duplicates(
     )
     kinds = [e["kind"] for e in as_json(provisioned("timeline", "2125550150", "--json"))]
     assert kinds == ["auto", "search_alert", "email"]
+
+
+def test_control_characters_in_a_text_never_reach_the_terminal(provisioned: Run) -> None:
+    """A text may carry escape sequences (clear the screen, rewrite a line, set the window
+    title): stored verbatim, shown escaped in tables, escaped by JSON."""
+    hostile = "hi\x1b[2J\x1b]0;pwned\x07 there\x9b31m\x7f"
+    provisioned("contact", "add", "Grace", "--phone", "2125550150")
+    provisioned(
+        "activity", "add", "--contact", "2125550150", "--kind", "text",
+        "--direction", "inbound", "--detail", hostile,
+    )  # fmt: skip
+    shown = provisioned("timeline", "2125550150").output
+    assert not any(c in shown for c in "\x1b\x07\x9b\x7f")
+    assert "hi\\x1b[2J\\x1b]0;pwned\\x07 there\\x9b31m\\x7f" in shown
+    as_stored = as_json(provisioned("timeline", "2125550150", "--json"))
+    assert as_stored[0]["detail"]["text"] == hostile  # verbatim underneath
+    assert "\x1b" not in provisioned("timeline", "2125550150", "--json").output

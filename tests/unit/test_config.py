@@ -52,3 +52,25 @@ def test_bad_files_are_one_line_errors(tmp_path: Path, text: str, message: str) 
     path.write_text(text)
     with pytest.raises(UserError, match=message.replace("[", r"\[")):
         ServiceConfig.from_settings(SETTINGS).with_file(path)
+
+
+def test_the_ami_secret_comes_from_a_private_file_never_a_flag(tmp_path: Path) -> None:
+    secret = tmp_path / "ami.secret"
+    secret.write_text("from-a-file-0123456789\n")
+    secret.chmod(0o600)
+    config = ServiceConfig.from_settings(SETTINGS).with_values({"ami_secret_file": str(secret)})
+    assert config.ami_secret == "from-a-file-0123456789"
+    secret.chmod(0o640)
+    with pytest.raises(UserError, match="readable by others"):
+        ServiceConfig.from_settings(SETTINGS).with_values({"ami_secret_file": str(secret)})
+    path = tmp_path / "serve.toml"
+    path.write_text('[ami]\nsecret = "in-the-config-file"\n')
+    with pytest.raises(UserError, match="secret_file"):
+        ServiceConfig.from_settings(SETTINGS).with_file(path)
+
+
+def test_a_fastagi_bind_off_loopback_must_be_allowed_explicitly() -> None:
+    with pytest.raises(UserError, match="off loopback"):
+        ServiceConfig.from_settings(SETTINGS).with_values({"agi_bind": "0.0.0.0"})
+    allowed = ServiceConfig.from_settings(SETTINGS | {"agi.allow_remote": "yes"})
+    assert allowed.with_values({"agi_bind": "0.0.0.0"}).agi_bind == "0.0.0.0"

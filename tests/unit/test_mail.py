@@ -129,3 +129,30 @@ async def test_the_routing_service_sends_what_is_queued(
         controller.stop()
     [message] = inbox.messages
     assert message["To"] == "alice@example.com"
+
+
+async def test_a_login_is_never_sent_over_plain_text(store: SqliteStore, port: int) -> None:
+    """With a username and smtp.tls none, the password would cross the network in the
+    clear: nothing is sent, the email waits, and its error says what to change."""
+    connections: list[str] = []
+
+    class Watching(Inbox):
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+            connections.append(hostname)
+            return responses
+
+    controller = Controller(Watching(), hostname="127.0.0.1", port=port, auth_require_tls=False)
+    controller.start()
+    try:
+        await suspend_bob(store)
+        values = await settings_of(store) | {
+            "smtp.username": "alerts",
+            "smtp.password": "a-password-of-20-chars",
+        }
+        assert await mail.flush(store, config(values), lambda: DAY1) == (0, 1)
+    finally:
+        controller.stop()
+    assert connections == []  # never even connected
+    async with store.transaction() as repo:
+        [waiting] = await repo.unsent_emails(10)
+    assert waiting.last_error is not None and "plain text" in waiting.last_error

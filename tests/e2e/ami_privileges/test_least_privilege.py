@@ -48,8 +48,11 @@ async def test_the_clis_login_reads_no_system_events_and_runs_no_commands(
         # the login response, before any answer to what it sends next.
         assert (await ami.send({"Action": "Ping"})).get("Response") == "Success"
         assert [e for e in ami.events if e.get("Event") == "FullyBooted"] == []
-        for action in ({"Action": "Command", "Command": "core show version"},
-                       {"Action": "Reload"}, {"Action": "GetConfig", "Filename": "manager.conf"}):  # fmt: skip
+        for action in (
+            {"Action": "Command", "Command": "core show version"},
+            {"Action": "Reload"},
+            {"Action": "GetConfig", "Filename": "manager.conf"},
+        ):
             answer = await ami.send(action)
             assert "Permission denied" in answer.get("Message", ""), (action, dict(answer))
     async with watch(**asterisk.watcher_credentials()) as control:  # read=all: it is greeted
@@ -57,7 +60,13 @@ async def test_the_clis_login_reads_no_system_events_and_runs_no_commands(
 
 
 def test_modules_nothing_uses_are_not_loaded(asterisk: System) -> None:
-    for module in ("app_chanspy", "app_system", "func_shell", "res_pjsip_endpoint_identifier_anonymous"):  # fmt: skip
+    unwanted = (
+        "app_chanspy",
+        "app_system",
+        "func_shell",
+        "res_pjsip_endpoint_identifier_anonymous",
+    )
+    for module in unwanted:
         shown = asterisk.rx(f"module show like {module}")
         assert "0 modules loaded" in shown, shown
     assert "1 modules loaded" in asterisk.rx("module show like app_dial")  # control

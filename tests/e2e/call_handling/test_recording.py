@@ -4,6 +4,7 @@ and the recording lands on the contact's timeline, listed and exportable."""
 from __future__ import annotations
 
 import filecmp
+import stat
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,16 @@ async def test_recorded_call_lands_on_the_timeline_with_its_audio(
     assert kept["id"].startswith("rec-") and Path(kept["path"]).name == f"{kept['id']}.wav"
     assert 5 <= kept["seconds"] <= 20
     assert loudest_sample(Path(kept["path"])) > 1000  # the caller's words were recorded
+    assert modes(Path(kept["path"])) == (0o600, 0o700)  # nobody else may listen
 
     out = tmp_path / "call.wav"
     office.system.cli("recording", "export", kept["id"], "--out", str(out))
     assert filecmp.cmp(out, kept["path"], shallow=False)
+
+
+def modes(recording: Path) -> tuple[int, int]:
+    """The recording's mode and its directory's."""
+    return stat.S_IMODE(recording.stat().st_mode), stat.S_IMODE(recording.parent.stat().st_mode)
 
 
 async def test_calls_are_not_recorded_unless_the_number_says_so(
