@@ -30,6 +30,7 @@ from . import (
     logs,
     mail,
     media,
+    outbox,
     output,
     phone,
     provision,
@@ -49,8 +50,15 @@ from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
 from .errors import StorageError, UserError
 from .instance import PrivateAsterisk
-from .messaging import deliver_all
-from .model import ActivityKind, Direction, ForwardWhen, LineType, RoutingMode
+from .model import (
+    ActivityKind,
+    Direction,
+    ForwardWhen,
+    LineType,
+    QueuedText,
+    RoutingMode,
+    TextStatus,
+)
 from .ownership import Owner
 from .storage.repository import Repository, Store
 from .storage.sqlite import SqliteStore
@@ -740,17 +748,10 @@ def timeline(phone_number: str, limit: int, as_json: bool) -> None:
 # -- texts ------------------------------------------------------------------------------------
 
 
-def _deliver(messages: list[texts.Outgoing]) -> None:
-    """Hand texts to Asterisk (AMI MessageSend); one line per text that did not go."""
-    if not messages:
-        return
-    values = with_repo(settings.load)
-    asyncio.run(deliver_all(_ami(values, "off"), values, messages))
-
-
 @cli.group()
 def text() -> None:
-    """Texts from and to Smart Numbers (SIP MESSAGE over the trunk)."""
+    """Texts from and to Smart Numbers (SIP MESSAGE over the trunk). Every text that
+    leaves goes through the outbox; the routing service (`serve`) delivers it."""
 
 
 @text.command("send")
@@ -761,34 +762,77 @@ def text() -> None:
     is_flag=True,
     help="Send a text that trips a spam rule, and be suspended from starting texts.",
 )
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=1.5,
+    show_default=True,
+    type=click.FloatRange(0, 300),
+    help="Seconds to wait for the routing service to hand it to Asterisk (0: not at all).",
+)
 @click.argument("message")
-def text_send(agent_name: str, to: str, message: str, anyway: bool) -> None:
+def text_send(agent_name: str, to: str, message: str, anyway: bool, wait_seconds: float) -> None:
     """Text a contact from the agent's Smart Number (personal > team > office). Refused,
     with a note on the timeline, to numbers that opted out, landlines, from numbers not
     registered to text, and while the agent is suspended (unless the lead texted first).
-    A text that would trip a spam rule is held back with a warning."""
-    sent = with_repo(
-        lambda repo: texts.send(repo, agent_name, to, message, clock.now(), anyway=anyway)
-    )
+    A text that would trip a spam rule is held back with a warning. The text is queued
+    at once; if Asterisk cannot be reached it waits in the outbox (`text queue`)."""
+
+    async def work(store: Store) -> tuple[texts.Sent, QueuedText | None, tuple[int, int]]:
+        async with store.transaction() as repo:
+            sent = await texts.send(repo, agent_name, to, message, clock.now(), anyway=anyway)
+            values = await settings.load(repo)
+        if sent.queued is None:
+            return sent, None, (0, 0)
+        [state] = await outbox.outcome(store, [sent.queued], wait_seconds)
+        mailed = (0, 0)
+        if sent.suspended:
+            mailed = await mail.flush(store, mail.SmtpConfig.from_settings(values), clock.now)
+        return sent, state, mailed
+
+    sent, state, (delivered, waiting) = with_store(work)
     if sent.warning:
         raise UserError(
             f"not sent: {sent.warning}. Change the message, or send it with --anyway and be"
             " suspended from starting texts for 30 days"
         )
-    if sent.outgoing is None:
+    if sent.outgoing is None or state is None:
         raise UserError(sent.refused or "not sent")
-    _deliver([sent.outgoing])
-    click.echo(f"sent to {sent.outgoing.to} from {sent.outgoing.sender}")
     if sent.suspended:
         click.echo(
             f"{agent_name} is now suspended from starting texts until"
             f" {sent.suspended.ends_at:%Y-%m-%d %H:%M} UTC: {sent.suspended.summary}"
         )
-        delivered, waiting = _flush_mail()
         click.echo(
             f"admins emailed: {delivered}"
             + (f"; {waiting} queued, retried by the routing service" if waiting else "")
         )
+    if state.status in (TextStatus.CANCELLED, TextStatus.FAILED):
+        raise UserError(f"not sent to {state.recipient}: {state.last_error}")
+    if state.status is TextStatus.SENT:
+        click.echo(f"sent to {state.recipient} from {state.sender}")
+    else:
+        click.echo(
+            f"queued for {state.recipient} from {state.sender} (text {state.id}): the routing"
+            " service sends it once Asterisk is reachable; see `smartnumber text queue`"
+        )
+
+
+@text.command("queue")
+@click.option("--all", "everything", is_flag=True, help="Also the latest sent, failed, etc.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@JSON_OPTION
+def text_queue(everything: bool, limit: int, as_json: bool) -> None:
+    """Texts waiting in the outbox for the routing service to deliver, newest first
+    (--all: with what became of the latest others)."""
+    rows = [views.queued_text(t) for t in with_repo(lambda r: outbox.listing(r, everything, limit))]
+    if as_json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        row["queued_at"] = output.when(row["queued_at"])
+    columns = ["id", "queued_at", "status", "to", "from", "purpose", "attempts", "reason", "text"]
+    output.table(rows, columns, "nothing waits in the outbox")
 
 
 def _flush_mail() -> tuple[int, int]:
@@ -859,13 +903,15 @@ def suspension_lift(agent_name: str, reason: str) -> None:
 @click.argument("message")
 def text_inject(sender: str, to: str, message: str) -> None:
     """Handle a text as if it had arrived on the trunk (text codes, opt-outs, forwards):
-    the same code path as a real one, replies sent for real."""
+    the same code path as a real one; its replies go to the outbox and the routing
+    service sends them for real."""
     handled = with_repo(lambda repo: texts.receive(repo, sender, to, message, clock.now()))
     for note in handled.notes:
         output.line(note)
-    for out in handled.outgoing:
-        output.line(f"-> {out.to} ({out.purpose}): {out.body}")
-    _deliver(handled.outgoing)
+    for queued in handled.queued:
+        out = queued.message
+        state = f"refused: {queued.refused}" if queued.refused else "queued"
+        output.line(f"-> {out.to} ({out.purpose}, {state}): {out.body}")
 
 
 @cli.group()
@@ -1472,11 +1518,13 @@ def demo_texts(sender: str, number: str, message: str) -> None:
         try:
             async with store.transaction() as repo:
                 sent = await texts.send(repo, agent_name, contact, "Yes! See it at 5?", clock.now())
+            if sent.queued is None:
+                raise UserError(sent.refused or "not sent")
+            [state] = await outbox.outcome(store, [sent.queued], 15)
         finally:
             await store.close()
-        if sent.outgoing is None:
-            raise UserError(sent.refused or "not sent")
-        await deliver_all(_ami(values, "off"), values, [sent.outgoing])
+        if state.status is not TextStatus.SENT:
+            raise UserError(f"the reply was not sent ({state.status.value}): is `serve` running?")
 
     received = asyncio.run(demo_data.text_round_trip(values, number, contact, message, reply))
     output.line(f"{contact} texted {number}: {message}")

@@ -1,24 +1,16 @@
-"""How texts leave: a small interface, and SIP MESSAGE through Asterisk behind it.
+"""How texts leave through Asterisk: SIP MESSAGE over the trunk, by the AMI.
 
-An HTTP SMS provider would be another Transport; the rules in texts.py do not change.
+This is the outbox's transport (outbox.Transport) in the routing service. An HTTP SMS
+provider would be another; the rules in texts.py and outbox.py do not change.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
-from typing import Protocol
 
-from .ami import AmiConfig, AmiLink, command_session
+from .ami import AmiLink
 from .errors import UserError
-from .texts import Outgoing
-
-
-class Transport(Protocol):
-    async def deliver(self, message: Outgoing) -> None:
-        """Hand one text to the carrier; raises UserError if it was not accepted."""
-        ...
-
+from .model import Outgoing
 
 PART_BYTES = 700  # base64 of 700 bytes fits the AMI's 1024-byte line with room to spare
 
@@ -62,23 +54,3 @@ class AsteriskMessages:
             answer = await self._link.send(self.action(message, part), as_list=False)
             if not answer.success:
                 raise UserError(f"Asterisk did not send the text: {answer.get('Message', '')}")
-
-
-async def deliver_all(ami: AmiConfig, values: Mapping[str, str], messages: list[Outgoing]) -> None:
-    """Send texts over a connection of their own (for the CLI); a UserError naming every
-    text that did not go."""
-    failed = []
-    try:
-        async with command_session(ami, within=10) as link:
-            out = AsteriskMessages(
-                link, values["trunk.host"], values["trunk.port"], values["sip.bind"]
-            )
-            for message in messages:
-                try:
-                    await out.deliver(message)
-                except (UserError, ConnectionError, TimeoutError) as exc:
-                    failed.append(f"to {message.to} ({message.purpose}): {exc}")
-    except UserError as exc:  # Asterisk's AMI could not be reached
-        failed.append(str(exc))
-    if failed:
-        raise UserError("not sent " + "; ".join(failed))

@@ -266,3 +266,39 @@ class Email:
     attempts: int = 0
     sent_at: datetime | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A text to send from a Smart Number."""
+
+    sender: str  # the Smart Number (E.164)
+    to: str  # E.164
+    body: str
+    purpose: str  # sent, forward, confirmation, help, auto-reply, lead-alert, not-delivered
+
+
+class TextStatus(StrEnum):
+    QUEUED = "queued"  # waiting in the outbox (Asterisk down, or not yet due)
+    SENT = "sent"  # the carrier side (Asterisk's MessageSend) accepted it
+    FAILED = "failed"  # given up: refused too often, or never deliverable in time
+    CANCELLED = "cancelled"  # withdrawn before it went: the number opted out meanwhile
+    REFUSED = "refused"  # never queued: an automatic text policy forbids it
+
+
+@dataclass(frozen=True)
+class QueuedText:
+    """A text in the outbox."""
+
+    id: int
+    sender: str
+    recipient: str
+    body: str
+    purpose: str
+    status: TextStatus
+    created_at: datetime
+    not_before: datetime
+    attempts: int = 0
+    activity_id: int | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None

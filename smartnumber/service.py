@@ -10,7 +10,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from . import clock, logs, mail, media, outcomes, settings
+from . import clock, logs, mail, media, outbox, outcomes, settings
 from .agi.context import HandlerContext
 from .agi.routes import ROUTES, overloaded
 from .agi.server import FastAgiServer
@@ -18,9 +18,11 @@ from .ami import AmiConfig, AmiLink
 from .config import ServiceConfig
 from .errors import StorageError, UserError
 from .messaging import AsteriskMessages
+from .model import QueuedText, TextStatus
 from .storage.sqlite import SqliteStore
 
 log = logging.getLogger("smartnumber.service")
+OUTBOX_POLL_SECONDS = 1.0  # texts queued by the CLI wait at most this long
 
 
 def raise_open_files_limit() -> int:
@@ -84,9 +86,7 @@ async def _start(
     texts_out = AsteriskMessages(
         ami, values["trunk.host"], values["trunk.port"], values["sip.bind"]
     )
-    context = HandlerContext(
-        store, clock.now, config.routing_budget_ms / 1000, media_dir, messages=texts_out
-    )
+    context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000, media_dir)
     server = FastAgiServer(
         ROUTES,
         context,
@@ -117,6 +117,8 @@ async def _start(
     running.push_async_callback(ami.stop)
     mailer = asyncio.create_task(_retry_mail(store, mail.SmtpConfig.from_settings(values)))
     running.callback(mailer.cancel)
+    sender = asyncio.create_task(_deliver_texts(store, texts_out, ami, context.texts_queued))
+    running.callback(sender.cancel)
     logs.event(
         log,
         "serving",
@@ -141,6 +143,31 @@ async def _retry_mail(store: SqliteStore, config: mail.SmtpConfig) -> None:
         except Exception:  # the service must outlive a broken mail setup
             log.exception("sending queued mail failed")
         await asyncio.sleep(mail.RETRY_SECONDS)
+
+
+async def _deliver_texts(
+    store: SqliteStore, transport: AsteriskMessages, ami: AmiLink, queued: asyncio.Event
+) -> None:
+    """Deliver the outbox: at once when a handler queued texts, else every second (texts
+    the CLI queued). While the AMI is down, texts wait; they go once it is back."""
+
+    def told(text: QueuedText, status: TextStatus, reason: str | None) -> None:
+        logs.event(
+            log, f"text {status.value}", to=text.recipient, purpose=text.purpose,
+            text_id=text.id, reason=reason,
+        )  # fmt: skip
+
+    while True:
+        queued.clear()
+        await ami.connected.wait()
+        try:
+            await outbox.deliver_due(store, transport, clock.now, on_outcome=told)
+        except StorageError as exc:  # locked for a while: the texts are still queued
+            logs.event(log, "outbox not read", error=str(exc))
+        except Exception:  # the service must outlive one bad text
+            log.exception("delivering texts failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(queued.wait(), OUTBOX_POLL_SECONDS)
 
 
 def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:

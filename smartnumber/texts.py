@@ -1,8 +1,9 @@
 """Texts (SPEC 6): what happens to an inbound text, and whether an agent may send one.
 
-receive() and send() decide, write the timeline, and return the messages to deliver;
-the caller hands them to a transport (messaging.py) after the transaction commits. The
-body is data from start to end: stored, compared, forwarded, never interpreted.
+receive() and send() decide, write the timeline, and put the texts to deliver in the
+outbox (outbox.py) in the same transaction; the routing service delivers them from
+there. The body is data from start to end: stored, compared, forwarded, never
+interpreted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import calls, compliance, mail, phone, provision, settings, suspension
+from . import calls, compliance, mail, outbox, phone, provision, settings, suspension
 from .errors import UserError
 from .model import (
     ActivityKind,
@@ -21,6 +22,7 @@ from .model import (
     ContactPhone,
     Direction,
     LineType,
+    Outgoing,
     SmartNumber,
     Suspension,
     TextCode,
@@ -41,18 +43,11 @@ def lost_body(size: int) -> str:
     return f"[a text of {size} bytes whose words were lost: Asterisk 16 takes at most 1023]"
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    sender: str  # the Smart Number (E.164)
-    to: str  # E.164
-    body: str
-    purpose: str  # sent, forward, confirmation, help, auto-reply, lead-alert, not-delivered
-
-
 @dataclass
 class Handled:
     outgoing: list[Outgoing] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was done, for logs and `inject`
+    queued: list[outbox.Queued] = field(default_factory=list)  # in the outbox, or refused
 
 
 def confirmation(keyword: Keyword, company: str) -> str:
@@ -66,7 +61,21 @@ def confirmation(keyword: Keyword, company: str) -> str:
 async def receive(
     repo: Repository, sender_raw: str, to_raw: str, body: str, now: datetime
 ) -> Handled:
-    """An inbound text from sender_raw to the Smart Number to_raw."""
+    """An inbound text from sender_raw to the Smart Number to_raw; what it makes the
+    system send is queued in the outbox (automatic texts only where they may go)."""
+    handled = await _receive(repo, sender_raw, to_raw, body, now)
+    policy = outbox.AutomaticPolicy.from_settings(await settings.load(repo))
+    for message in handled.outgoing:
+        queued = await outbox.queue(repo, message, now, policy=policy)
+        handled.queued.append(queued)
+        if queued.refused:
+            handled.notes.append(f"not texted ({message.purpose}): {queued.refused}")
+    return handled
+
+
+async def _receive(
+    repo: Repository, sender_raw: str, to_raw: str, body: str, now: datetime
+) -> Handled:
     number = await provision.number_called(repo, to_raw)
     handled = Handled()
     try:
@@ -227,6 +236,7 @@ class Sent:
     contact: str
     warning: str | None = None  # it would trip a spam detector: not sent, no suspension
     suspended: Suspension | None = None  # sent anyway, and the agent is now suspended
+    queued: int | None = None  # its id in the outbox
 
 
 async def send(
@@ -261,7 +271,7 @@ async def send(
     if refused is None and gate.suspended is not None and not gate.reply:
         refused = suspension.refusal(gate.suspended)
     entry = {"text": body, "from": choice.number.e164, "to": to}
-    await repo.add_activity(
+    added = await repo.add_activity(
         NewActivity(
             contact_id=contact.id,
             kind=ActivityKind.TEXT if refused is None else ActivityKind.NOTE,
@@ -269,7 +279,7 @@ async def send(
             at=now,
             agent_id=agent.id,
             smart_number_id=choice.number.id,
-            detail=entry | ({"status": "sent"} if refused is None else {"text": refused}),
+            detail=entry | ({"status": "queued"} if refused is None else {"text": refused}),
         )
     )
     if refused is not None:
@@ -278,7 +288,11 @@ async def send(
     if gate.findings:  # sent anyway: the agent is suspended and the admins told
         made = await suspension.suspend(repo, agent, gate.findings[0], now)
         await mail.queue_suspension_notices(repo, agent, made, now)
-    return Sent(Outgoing(choice.number.e164, to, body, "sent"), None, to, suspended=made)
+    message = Outgoing(choice.number.e164, to, body, "sent")
+    queued = await outbox.queue(
+        repo, message, now, policy=outbox.AutomaticPolicy(), activity_id=added.id if added else None
+    )
+    return Sent(message, None, to, suspended=made, queued=queued.id)
 
 
 async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None:

@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .model import Activity, Agent, Contact, Email, Recording, SmartNumber, Suspension
+from .model import (
+    Activity,
+    Agent,
+    Contact,
+    Email,
+    QueuedText,
+    Recording,
+    SmartNumber,
+    Suspension,
+)
 from .routing.outbound import OutboundChoice
 from .settings import MASK
 from .storage.repository import Repository
@@ -184,4 +193,20 @@ def outbound(agent_name: str, choice: OutboundChoice) -> dict[str, Any]:
         "number": choice.caller_id,
         "level": choice.level,
         "reason": choice.reason,
+    }
+
+
+def queued_text(t: QueuedText) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "queued_at": t.created_at.isoformat(),
+        "status": t.status.value,
+        "to": t.recipient,
+        "from": t.sender,
+        "purpose": t.purpose,
+        "attempts": t.attempts,
+        "next_attempt": t.not_before.isoformat() if t.status.value == "queued" else None,
+        "sent_at": t.sent_at.isoformat() if t.sent_at else None,
+        "reason": t.last_error,
+        "text": t.body,
     }

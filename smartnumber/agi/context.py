@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..storage.repository import Store
-
-if TYPE_CHECKING:
-    from ..messaging import Transport
 
 
 @dataclass(frozen=True)
@@ -20,7 +17,8 @@ class HandlerContext:
     clock: Callable[[], datetime]
     routing_budget: float = 0.3  # seconds; past it the call takes the number's fallback
     media: Path | None = None  # prompts, recordings, voicemail (media.py); None: not used
-    messages: Transport | None = None  # how texts leave (messaging.py); None: they cannot
+    # Set when a handler has put texts in the outbox: the deliverer need not wait its turn.
+    texts_queued: asyncio.Event = field(default_factory=asyncio.Event)
     # Why calls took the fallback, by channel uniqueid, until their outcome is recorded.
     fallback_reasons: dict[str, str] = field(default_factory=dict)
 

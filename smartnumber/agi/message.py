@@ -53,17 +53,8 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     except UserError as exc:
         await _status(session, "ERROR", str(exc))
         return
-    failed = 0
-    for message in handled.outgoing:
-        try:
-            if ctx.messages is None:
-                raise UserError("no transport for texts")
-            await ctx.messages.deliver(message)
-        except (UserError, ConnectionError, TimeoutError) as exc:
-            failed += 1
-            logs.event(
-                log, "text not delivered", to=message.to, purpose=message.purpose, error=str(exc)
-            )
+    if handled.queued:
+        ctx.texts_queued.set()
     logs.event(
         log,
         "text received",
@@ -72,8 +63,8 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         sender_uri=sender_uri[:120],
         chars=len(body),
         notes=handled.notes,
-        replies=len(handled.outgoing),
-        undelivered=failed,
+        queued=sum(1 for q in handled.queued if q.refused is None),
+        refused=[q.refused for q in handled.queued if q.refused],
     )
     await _status(session, "OK", "; ".join(handled.notes)[:200])
 

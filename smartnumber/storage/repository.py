@@ -26,6 +26,7 @@ from ..model import (
     LineType,
     NumberRouting,
     Office,
+    QueuedText,
     Recording,
     Registration,
     RoutingMode,
@@ -34,6 +35,7 @@ from ..model import (
     Suspension,
     Team,
     TextCode,
+    TextStatus,
 )
 
 
@@ -81,6 +83,20 @@ class NewActivity:
     smart_number_id: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewText:
+    """A text to put in the outbox."""
+
+    sender: str
+    recipient: str
+    body: str
+    purpose: str
+    created_at: datetime
+    activity_id: int | None = None
+    status: TextStatus = TextStatus.QUEUED
+    reason: str | None = None  # why it is refused, for a refused one
 
 
 @dataclass(frozen=True)
@@ -236,6 +252,38 @@ class Repository(Protocol):
     async def unsent_emails(self, limit: int) -> list[Email]: ...
     async def email_sent(self, email_id: int, at: datetime) -> None: ...
     async def email_failed(self, email_id: int, error: str) -> None: ...
+
+    # the text outbox
+    async def queue_text(self, text: NewText) -> int: ...
+    async def queued_text(self, text_id: int) -> QueuedText | None: ...
+    async def due_texts(self, now: datetime, limit: int) -> list[QueuedText]:
+        """Queued texts whose time has come, oldest first."""
+        ...
+
+    async def texts_by_status(
+        self, statuses: Sequence[TextStatus], limit: int, after_id: int = 0
+    ) -> list[QueuedText]:
+        """Newest first."""
+        ...
+
+    async def text_attempted(
+        self, text_id: int, error: str, retry_at: datetime | None, *, counts: bool = True
+    ) -> None:
+        """A failed attempt: try again at retry_at, or (None) it has failed for good.
+        `counts`: it was the carrier side refusing (not just unreachable)."""
+        ...
+
+    async def text_done(
+        self, text_id: int, status: TextStatus, at: datetime, reason: str | None = None
+    ) -> None:
+        """Sent (at), or cancelled/failed for `reason`."""
+        ...
+
+    async def automatic_texts_to(
+        self, recipient: str, purposes: Sequence[str], since: datetime
+    ) -> int:
+        """Automatic texts to this number queued or sent since then (the per-sender limit)."""
+        ...
 
     # recordings and voicemail
     async def add_recording(self, recording: Recording) -> None: ...

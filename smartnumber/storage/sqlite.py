@@ -29,6 +29,7 @@ from ..model import (
     LineType,
     NumberRouting,
     Office,
+    QueuedText,
     Recording,
     RecordingKind,
     Registration,
@@ -39,6 +40,7 @@ from ..model import (
     Suspension,
     Team,
     TextCode,
+    TextStatus,
 )
 from .migrations import apply_migrations
 from .repository import (
@@ -47,6 +49,7 @@ from .repository import (
     NewAgent,
     NewContact,
     NewSmartNumber,
+    NewText,
 )
 
 _AGENT_COLUMNS = (
@@ -865,6 +868,92 @@ class SqliteRepository:
             (error[:500], email_id),
         )
 
+    # -- the text outbox ----------------------------------------------------
+
+    async def queue_text(self, text: NewText) -> int:
+        at = to_millis(text.created_at)
+        return await self._insert(
+            "INSERT INTO text_outbox (sender, recipient, body, purpose, activity_id, status,"
+            " created_at, not_before, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                text.sender,
+                text.recipient,
+                text.body,
+                text.purpose,
+                text.activity_id,
+                text.status.value,
+                at,
+                at,
+                text.reason,
+            ),
+            "text",
+        )
+
+    async def queued_text(self, text_id: int) -> QueuedText | None:
+        row = await self._one(f"SELECT {_TEXT_COLUMNS} FROM text_outbox WHERE id = ?", (text_id,))
+        return _queued_text(row) if row else None
+
+    async def due_texts(self, now: datetime, limit: int) -> list[QueuedText]:
+        rows = await self._all(
+            f"SELECT {_TEXT_COLUMNS} FROM text_outbox WHERE status = 'queued'"
+            " AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            (to_millis(now), limit),
+        )
+        return [_queued_text(r) for r in rows]
+
+    async def texts_by_status(
+        self, statuses: Sequence[TextStatus], limit: int, after_id: int = 0
+    ) -> list[QueuedText]:
+        marks = ",".join("?" * len(statuses)) or "NULL"
+        rows = await self._all(
+            f"SELECT {_TEXT_COLUMNS} FROM text_outbox WHERE status IN ({marks}) AND id > ?"
+            " ORDER BY id DESC LIMIT ?",
+            [*(s.value for s in statuses), after_id, limit],
+        )
+        return [_queued_text(r) for r in rows]
+
+    async def text_attempted(
+        self, text_id: int, error: str, retry_at: datetime | None, *, counts: bool = True
+    ) -> None:
+        if retry_at is None:
+            await self._exec(
+                "UPDATE text_outbox SET status = 'failed', attempts = attempts + 1,"
+                " last_error = ? WHERE id = ?",
+                (error[:500], text_id),
+            )
+            return
+        await self._exec(
+            "UPDATE text_outbox SET attempts = attempts + ?, last_error = ?, not_before = ?"
+            " WHERE id = ?",
+            (int(counts), error[:500], to_millis(retry_at), text_id),
+        )
+
+    async def text_done(
+        self, text_id: int, status: TextStatus, at: datetime, reason: str | None = None
+    ) -> None:
+        await self._exec(
+            "UPDATE text_outbox SET status = ?, sent_at = ?, last_error = ?,"
+            " attempts = attempts + ? WHERE id = ?",
+            (
+                status.value,
+                to_millis(at) if status is TextStatus.SENT else None,
+                reason,
+                int(status is TextStatus.SENT),
+                text_id,
+            ),
+        )
+
+    async def automatic_texts_to(
+        self, recipient: str, purposes: Sequence[str], since: datetime
+    ) -> int:
+        marks = ",".join("?" * len(purposes)) or "NULL"
+        row = await self._one(
+            "SELECT count(*) FROM text_outbox WHERE recipient = ? AND created_at >= ?"
+            f" AND purpose IN ({marks}) AND status IN ('queued', 'sent')",
+            [recipient, to_millis(since), *purposes],
+        )
+        return int(row[0]) if row else 0
+
     # -- recordings ----------------------------------------------------------
 
     async def add_recording(self, recording: Recording) -> None:
@@ -919,6 +1008,27 @@ class SqliteRepository:
 
 
 _CODE_COLUMNS = "code, reply, agent_id, number_id, created_at"
+_TEXT_COLUMNS = (
+    "id, sender, recipient, body, purpose, status, created_at, not_before, attempts,"
+    " activity_id, last_error, sent_at"
+)
+
+
+def _queued_text(r: sqlite3.Row) -> QueuedText:
+    return QueuedText(
+        id=r[0],
+        sender=r[1],
+        recipient=r[2],
+        body=r[3],
+        purpose=r[4],
+        status=TextStatus(r[5]),
+        created_at=from_millis(r[6]),
+        not_before=from_millis(r[7]),
+        attempts=r[8],
+        activity_id=r[9],
+        last_error=r[10],
+        sent_at=from_millis(r[11]) if r[11] is not None else None,
+    )
 
 
 def _text_code(r: sqlite3.Row) -> TextCode:

@@ -4,11 +4,14 @@ the carrier's side of the trunk receives what smartnumber sends (SIP MESSAGE).""
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from smartnumber.sipp import SippParty, SippResult, scenario
+from smartnumber.messaging import parts
+from smartnumber.sipp import SippParty, SippResult, parse_trace, scenario
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.harness.ports import free_udp_port
 from tests.harness.system import TRUNK_ADDRESS, System
@@ -41,8 +44,27 @@ def texting(office: Office) -> Office:
     return office
 
 
-async def send_text(system: System, number: str, sender: str, body: str) -> SippResult:
-    """A phone on the carrier side texts `number` from `sender`; waits for Asterisk's 202."""
+def texts_handled(system: System) -> int:
+    """How many inbound texts the routing service has handled so far."""
+    return sum(1 for e in system.service_log() if e.get("message") == "text received")
+
+
+async def wait_handled(system: System, count: int, timeout: float = 20.0) -> None:
+    """Until the service has handled `count` inbound texts in all."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while texts_handled(system) < count:
+        assert loop.time() < deadline, f"the service handled {texts_handled(system)} of {count}"
+        await asyncio.sleep(0.05)
+
+
+async def send_text(
+    system: System, number: str, sender: str, body: str, *, handled: bool = True
+) -> SippResult:
+    """A phone on the carrier side texts `number` from `sender`: waits for Asterisk's 202
+    and then (unless handled=False) until the routing service has handled the text --
+    Asterisk answers the carrier before the service has done anything."""
+    before = texts_handled(system)
     party = SippParty(
         name=f"texter{len(system.parties)}",
         scenario=scenario("text-sender"),
@@ -58,7 +80,16 @@ async def send_text(system: System, number: str, sender: str, body: str) -> Sipp
     await party.start()
     result = await party.wait()
     assert result.succeeded, result.output
+    if handled:
+        await wait_handled(system, before + 1)
     return result
+
+
+def outbox(system: System) -> list[dict[str, Any]]:
+    """Every text in the outbox, newest first (`text queue --all --json`)."""
+    return list(
+        json.loads(system.cli("text", "queue", "--all", "--limit", "10000", "--json").output)
+    )
 
 
 class Inbox:
@@ -78,6 +109,8 @@ class Inbox:
         system.parties.append(self.party)
 
     async def __aenter__(self) -> Inbox:
+        self.after_id = max((t["id"] for t in outbox(self.system)), default=0)
+        self.handled_before = texts_handled(self.system)
         await self.party.start()
         await self.party.listening()
         return self
@@ -85,17 +118,23 @@ class Inbox:
     async def __aexit__(self, *_: object) -> None:
         await self.party.stop()
 
-    async def texts(self, handled: int, settle: float = 1.0) -> list[Text]:
-        """Once the service has handled `handled` inbound texts (or at once, for 0), what
-        reached the carrier."""
+    async def texts(self, handled: int, timeout: float = 20.0) -> list[Text]:
+        """What reached the carrier, once the service has handled `handled` more inbound
+        texts, the outbox holds nothing queued, and every MESSAGE part of the texts it
+        sent since this inbox opened has arrived here."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while handled and loop.time() < deadline:
-            seen = [e for e in self.system.service_log() if e.get("message") == "text received"]
-            if len(seen) >= handled:
+        deadline = loop.time() + timeout
+        await wait_handled(self.system, self.handled_before + handled, timeout)
+        while True:
+            mine = [t for t in outbox(self.system) if t["id"] > self.after_id]
+            if not [t for t in mine if t["status"] == "queued"]:
                 break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(settle)  # MessageSend has gone out; let the carrier log it
+            assert loop.time() < deadline, f"texts still queued: {mine}"
+            await asyncio.sleep(0.05)
+        expected = sum(len(parts(t["text"])) for t in mine if t["status"] == "sent")
+        while self._received() < expected:
+            assert loop.time() < deadline, f"{self._received()} of {expected} MESSAGEs arrived"
+            await asyncio.sleep(0.05)
         await self.party.stop()
         result = await self.party.wait(timeout=5)
         texts: list[Text] = []
@@ -107,6 +146,13 @@ class Inbox:
             else:
                 texts.append(text)
         return texts
+
+    def _received(self) -> int:
+        """MESSAGE requests the carrier has received so far (sipp flushes its trace per
+        message)."""
+        trace = self.party.trace_file
+        text = trace.read_text(errors="replace") if trace.exists() else ""
+        return sum(1 for m in parse_trace(text) if not m.sent and m.method == "MESSAGE")
 
 
 def _cut(body: str) -> bool:

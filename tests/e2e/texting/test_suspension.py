@@ -59,7 +59,7 @@ async def test_bulk_opt_outs_suspend_the_agent_who_can_still_reply(
             )
             assert "suspended from starting texts until" in refused.output
             teammate = system.cli(
-                "text", "send", "--agent", "Carol", "--to", LEADS[7], "Carol here"
+                "text", "send", "--agent", "Carol", "--to", LEADS[7], "Carol here", "--wait", "15"
             )
             assert "sent to" in teammate.output
             await send_text(system, OFFICE_NUMBER, LEADS[6], "Is the flat still free?")
