@@ -27,6 +27,7 @@ from . import (
     clock,
     compliance,
     imports,
+    inbox,
     logs,
     mail,
     media,
@@ -905,7 +906,20 @@ def text_inject(sender: str, to: str, message: str) -> None:
     """Handle a text as if it had arrived on the trunk (text codes, opt-outs, forwards):
     the same code path as a real one; its replies go to the outbox and the routing
     service sends them for real."""
-    handled = with_repo(lambda repo: texts.receive(repo, sender, to, message, clock.now()))
+    arrived = inbox.Arrived(
+        smart_number=phone.to_e164(to),
+        sender=sender,
+        from_header=f"<sip:{sender}@smartnumber-inject>",
+        body=message,
+    )
+
+    async def work(store: Store) -> texts.Handled:
+        text_id = await inbox.keep(store, arrived, "inject", clock.now(), within=10)
+        assert text_id is not None  # a new message key each time
+        handled = await inbox.handle_one(store, text_id, clock.now())
+        return handled or texts.Handled(notes=["handled already by the routing service"])
+
+    handled = with_store(work)
     for note in handled.notes:
         output.line(note)
     for queued in handled.queued:

@@ -302,3 +302,21 @@ class QueuedText:
     activity_id: int | None = None
     last_error: str | None = None
     sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """A text as it arrived, kept in the inbox until (and after) it is handled."""
+
+    id: int
+    message_key: str
+    smart_number: str
+    sender: str  # the From URI's user part, unchecked ('' when there was none)
+    from_header: str
+    body: str
+    content_length: int | None
+    via: str  # agi | spool | inject
+    received_at: datetime
+    attempts: int = 0
+    processed_at: datetime | None = None
+    outcome: str | None = None

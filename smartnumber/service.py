@@ -10,7 +10,8 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from . import clock, logs, mail, media, outbox, outcomes, settings
+from . import clock, inbox, logs, mail, media, outbox, outcomes, settings, texts
+from .agi import text_spool
 from .agi.context import HandlerContext
 from .agi.routes import ROUTES, overloaded
 from .agi.server import FastAgiServer
@@ -18,11 +19,12 @@ from .ami import AmiConfig, AmiLink
 from .config import ServiceConfig
 from .errors import StorageError, UserError
 from .messaging import AsteriskMessages
-from .model import QueuedText, TextStatus
+from .model import InboundText, QueuedText, TextStatus
 from .storage.sqlite import SqliteStore
 
 log = logging.getLogger("smartnumber.service")
 OUTBOX_POLL_SECONDS = 1.0  # texts queued by the CLI wait at most this long
+INBOX_POLL_SECONDS = 2.0  # the dialplan's spool is looked at this often
 
 
 def raise_open_files_limit() -> int:
@@ -119,6 +121,8 @@ async def _start(
     running.callback(mailer.cancel)
     sender = asyncio.create_task(_deliver_texts(store, texts_out, ami, context.texts_queued))
     running.callback(sender.cancel)
+    handler = asyncio.create_task(_handle_texts(store, media.inbox_dir(media_dir), context))
+    running.callback(handler.cancel)
     logs.event(
         log,
         "serving",
@@ -168,6 +172,37 @@ async def _deliver_texts(
             log.exception("delivering texts failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(queued.wait(), OUTBOX_POLL_SECONDS)
+
+
+async def _handle_texts(store: SqliteStore, spool: Path, ctx: HandlerContext) -> None:
+    """Handle the inbox: at once when a text was kept, else every few seconds -- and
+    fetch what the dialplan spooled while we were away or the database was locked."""
+
+    def told(text: InboundText, handled: texts.Handled | None, notes: str) -> None:
+        logs.event(
+            log,
+            "text received",
+            did=text.smart_number,
+            sender=text.sender,
+            via=text.via,
+            text_id=text.id,
+            chars=len(text.body),
+            notes=notes,
+        )
+
+    while True:
+        ctx.texts_arrived.clear()
+        try:
+            await text_spool.drain(store, spool, clock.now())
+            done = await inbox.handle_pending(store, clock.now, on_handled=told)
+            if done.queued_replies:
+                ctx.texts_queued.set()
+        except StorageError as exc:
+            logs.event(log, "inbox not read", error=str(exc))
+        except Exception:  # the service must outlive one bad text
+            log.exception("handling inbound texts failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.texts_arrived.wait(), INBOX_POLL_SECONDS)
 
 
 def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:

@@ -18,6 +18,7 @@ CONSENT: Final = "SMARTNUMBER_CONSENT"  # prompt key played to the caller before
 TEXT_FROM: Final = "SMARTNUMBER_TEXT_FROM"  # an inbound text's From header, base64
 TEXT_BODY: Final = "SMARTNUMBER_TEXT_BODY"  # an inbound text's body, base64
 TEXT_BYTES: Final = "SMARTNUMBER_TEXT_BYTES"  # its Content-Length, as the carrier sent it
+TEXT_KEY: Final = "SMARTNUMBER_TEXT_KEY"  # SHA-1 of its Call-ID and CSeq: one text, once
 VERIFY: Final = "SMARTNUMBER_VERIFY"  # id of a caller-ID verification call (hex)
 PROMPT: Final = "SMARTNUMBER_PROMPT"  # prompt key the verification call plays
 
@@ -51,6 +52,7 @@ ALL: Final = {
     "TEXT_FROM": TEXT_FROM,
     "TEXT_BODY": TEXT_BODY,
     "TEXT_BYTES": TEXT_BYTES,
+    "TEXT_KEY": TEXT_KEY,
     "VERIFY": VERIFY,
     "PROMPT": PROMPT,
 }

@@ -19,6 +19,9 @@ class HandlerContext:
     media: Path | None = None  # prompts, recordings, voicemail (media.py); None: not used
     # Set when a handler has put texts in the outbox: the deliverer need not wait its turn.
     texts_queued: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when a text was kept in the inbox: the service handles it at once.
+    texts_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox_budget: float = 2.0  # seconds to keep a text before the dialplan spools it
     # Why calls took the fallback, by channel uniqueid, until their outcome is recorded.
     fallback_reasons: dict[str, str] = field(default_factory=dict)
 

@@ -1,11 +1,17 @@
 """AGI(agi://host/message) in the trunk's message_context: an inbound SIP MESSAGE.
 
-The Smart Number is the extension; the dialplan hands over the From header and the body
-base64-encoded (SMARTNUMBER_TEXT_FROM, SMARTNUMBER_TEXT_BODY), so newlines and any other
-bytes travel through the one-line AGI answer intact and are never evaluated. (Asterisk
-16's GET FULL VARIABLE cuts a function's result short, and its MESSAGE(from) loses a
-'+' user part, hence the dialplan Set and MESSAGE_DATA(From).) texts.receive decides
-(and writes the timeline); the replies and forwards go out once that is committed.
+The dialplan hands over the From header and the body base64-encoded
+(SMARTNUMBER_TEXT_FROM, SMARTNUMBER_TEXT_BODY), so newlines and any other bytes travel
+through the one-line AGI answer intact and are never evaluated, with the carrier's
+message key (SMARTNUMBER_TEXT_KEY, a SHA-1 of its Call-ID and CSeq) and the Smart
+Number as argument 1. (Asterisk 16's GET FULL VARIABLE cuts a function's result short,
+and its MESSAGE(from) loses a '+' user part, hence the dialplan Set and
+MESSAGE_DATA(From).)
+
+This handler only keeps the text (inbox.keep) and says OK; the service handles it from
+the inbox moments later. When it cannot keep it in time (the database locked) it says
+ERROR, and the dialplan writes the text to its spool for the service to fetch
+(text_spool.py) -- as it does when the service cannot be reached at all.
 """
 
 from __future__ import annotations
@@ -13,60 +19,46 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 
-from .. import logs, phone, texts
-from ..errors import UserError
+from .. import inbox, logs
+from ..errors import StorageError
 from . import channelvars as var
 from .context import HandlerContext
 from .server import AgiSession
 from .sip_from import user_of
 
 log = logging.getLogger("smartnumber.texts")
+KEY = re.compile(r"^[0-9a-f]{40}$")
 
 
 async def handle(session: AgiSession, ctx: HandlerContext) -> None:
-    did = session.headers.get("agi_extension", "")
+    did = await session.arg_or_variable(1, var.DID) or session.headers.get("agi_extension", "")
     try:
-        sender_uri = _decoded(await session.get_variable(var.TEXT_FROM))
-        body = _decoded(await _long_variable(session, var.TEXT_BODY))
+        from_header = decoded(await session.get_variable(var.TEXT_FROM))
+        body = decoded(await _long_variable(session, var.TEXT_BODY))
     except ValueError:
         await _status(session, "ERROR", "the text's sender or body could not be read")
         return
-    user = user_of(sender_uri)
-    if user is None or not _is_phone_number(user):
-        logs.event(
-            log,
-            "text refused",
-            reason="the sender is not a phone number",
-            did=did,
-            sender_uri=sender_uri[:120],
-        )
-        await _status(session, "OK", "refused: the sender is not a phone number")
-        return
-    sent_bytes = await session.get_variable(var.TEXT_BYTES) or ""
-    if not body and sent_bytes.isdigit() and int(sent_bytes) > 0:
-        # Asterisk 16 drops a MESSAGE body of 1024 bytes or more (res_pjsip_messaging).
-        body = texts.lost_body(int(sent_bytes))
-    try:
-        async with ctx.store.transaction() as repo:
-            handled = await texts.receive(repo, user, did, body, ctx.clock())
-    except UserError as exc:
-        await _status(session, "ERROR", str(exc))
-        return
-    if handled.queued:
-        ctx.texts_queued.set()
-    logs.event(
-        log,
-        "text received",
-        did=did,
-        sender=user,
-        sender_uri=sender_uri[:120],
-        chars=len(body),
-        notes=handled.notes,
-        queued=sum(1 for q in handled.queued if q.refused is None),
-        refused=[q.refused for q in handled.queued if q.refused],
+    key = await session.get_variable(var.TEXT_KEY) or ""
+    declared = await session.get_variable(var.TEXT_BYTES) or ""
+    arrived = inbox.Arrived(
+        smart_number=did,
+        sender=user_of(from_header) or "",
+        from_header=from_header,
+        body=body,
+        content_length=int(declared) if declared.isdigit() else None,
+        message_key=key if KEY.match(key) else "",
     )
-    await _status(session, "OK", "; ".join(handled.notes)[:200])
+    try:
+        kept = await inbox.keep(ctx.store, arrived, "agi", ctx.clock(), within=ctx.inbox_budget)
+    except StorageError as exc:
+        logs.event(log, "text not kept: the dialplan spools it", did=did, error=str(exc))
+        await _status(session, "ERROR", "the text could not be kept: spool it")
+        return
+    ctx.texts_arrived.set()
+    logs.event(log, "text kept", did=did, text_id=kept, duplicate=kept is None, chars=len(body))
+    await _status(session, "OK", "kept" if kept else "kept already")
 
 
 CHUNK = 960  # base64 characters per read: GET VARIABLE copies at most 1023 at once
@@ -84,15 +76,8 @@ async def _long_variable(session: AgiSession, name: str) -> str:
     return "".join(parts)
 
 
-def _is_phone_number(user: str) -> bool:
-    try:
-        phone.to_e164(user)
-    except UserError:
-        return False
-    return True
-
-
-def _decoded(encoded: str | None) -> str:
+def decoded(encoded: str | None) -> str:
+    """Base64 (as the dialplan's BASE64_ENCODE wrote it) to text; ValueError if it is not."""
     try:
         return base64.b64decode(encoded or "", validate=True).decode("utf-8", errors="replace")
     except binascii.Error:

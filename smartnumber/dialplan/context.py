@@ -151,5 +151,6 @@ async def build(repo: Repository, db: Path) -> dict[str, Any]:
             "dir": str(media_dir),
             "prompts": str(media.prompt_dir(media_dir)),
             "recordings": str(media.recording_dir(media_dir)),
+            "inbox": str(media.inbox_dir(media_dir)),
         },
     }

@@ -23,6 +23,7 @@ from ..model import (
     ContactPhone,
     Direction,
     Email,
+    InboundText,
     LineType,
     NumberRouting,
     Office,
@@ -97,6 +98,20 @@ class NewText:
     activity_id: int | None = None
     status: TextStatus = TextStatus.QUEUED
     reason: str | None = None  # why it is refused, for a refused one
+
+
+@dataclass(frozen=True)
+class NewInboundText:
+    """An inbound text to keep in the inbox."""
+
+    message_key: str
+    smart_number: str
+    sender: str
+    from_header: str
+    body: str
+    content_length: int | None
+    via: str
+    received_at: datetime
 
 
 @dataclass(frozen=True)
@@ -252,6 +267,19 @@ class Repository(Protocol):
     async def unsent_emails(self, limit: int) -> list[Email]: ...
     async def email_sent(self, email_id: int, at: datetime) -> None: ...
     async def email_failed(self, email_id: int, error: str) -> None: ...
+
+    # the text inbox
+    async def keep_inbound_text(self, text: NewInboundText) -> int | None:
+        """Store an inbound text; None when its message key is there already."""
+        ...
+
+    async def inbound_text(self, text_id: int) -> InboundText | None: ...
+    async def pending_inbound_texts(self, limit: int) -> list[InboundText]:
+        """Texts not handled yet, oldest first."""
+        ...
+
+    async def inbound_text_handled(self, text_id: int, at: datetime, outcome: str) -> None: ...
+    async def inbound_text_attempted(self, text_id: int, error: str) -> None: ...
 
     # the text outbox
     async def queue_text(self, text: NewText) -> int: ...

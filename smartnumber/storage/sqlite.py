@@ -26,6 +26,7 @@ from ..model import (
     ContactPhone,
     Direction,
     Email,
+    InboundText,
     LineType,
     NumberRouting,
     Office,
@@ -48,6 +49,7 @@ from .repository import (
     NewActivity,
     NewAgent,
     NewContact,
+    NewInboundText,
     NewSmartNumber,
     NewText,
 )
@@ -868,6 +870,53 @@ class SqliteRepository:
             (error[:500], email_id),
         )
 
+    # -- the text inbox -----------------------------------------------------
+
+    async def keep_inbound_text(self, text: NewInboundText) -> int | None:
+        cursor = await self._exec(
+            "INSERT INTO text_inbox (message_key, smart_number, sender, from_header, body,"
+            " content_length, via, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (message_key) DO NOTHING",
+            (
+                text.message_key,
+                text.smart_number,
+                text.sender,
+                text.from_header,
+                text.body,
+                text.content_length,
+                text.via,
+                to_millis(text.received_at),
+            ),
+        )
+        inserted, rowid = cursor.rowcount, cursor.lastrowid
+        await cursor.close()
+        return rowid if inserted and rowid is not None else None
+
+    async def inbound_text(self, text_id: int) -> InboundText | None:
+        row = await self._one(f"SELECT {_INBOX_COLUMNS} FROM text_inbox WHERE id = ?", (text_id,))
+        return _inbound_text(row) if row else None
+
+    async def pending_inbound_texts(self, limit: int) -> list[InboundText]:
+        rows = await self._all(
+            f"SELECT {_INBOX_COLUMNS} FROM text_inbox WHERE processed_at IS NULL"
+            " ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [_inbound_text(r) for r in rows]
+
+    async def inbound_text_handled(self, text_id: int, at: datetime, outcome: str) -> None:
+        await self._exec(
+            "UPDATE text_inbox SET processed_at = ?, outcome = ?, attempts = attempts + 1"
+            " WHERE id = ?",
+            (to_millis(at), outcome[:2000], text_id),
+        )
+
+    async def inbound_text_attempted(self, text_id: int, error: str) -> None:
+        await self._exec(
+            "UPDATE text_inbox SET attempts = attempts + 1, outcome = ? WHERE id = ?",
+            (error[:2000], text_id),
+        )
+
     # -- the text outbox ----------------------------------------------------
 
     async def queue_text(self, text: NewText) -> int:
@@ -1012,6 +1061,29 @@ _TEXT_COLUMNS = (
     "id, sender, recipient, body, purpose, status, created_at, not_before, attempts,"
     " activity_id, last_error, sent_at"
 )
+
+
+_INBOX_COLUMNS = (
+    "id, message_key, smart_number, sender, from_header, body, content_length, via,"
+    " received_at, attempts, processed_at, outcome"
+)
+
+
+def _inbound_text(r: sqlite3.Row) -> InboundText:
+    return InboundText(
+        id=r[0],
+        message_key=r[1],
+        smart_number=r[2],
+        sender=r[3],
+        from_header=r[4],
+        body=r[5],
+        content_length=r[6],
+        via=r[7],
+        received_at=from_millis(r[8]),
+        attempts=r[9],
+        processed_at=from_millis(r[10]) if r[10] is not None else None,
+        outcome=r[11],
+    )
 
 
 def _queued_text(r: sqlite3.Row) -> QueuedText:

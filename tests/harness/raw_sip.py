@@ -67,12 +67,23 @@ async def request(
     from_header: str,
     body: str = "",
     credentials: tuple[str, str] | None = None,
+    call_id: str = "",
     timeout: float = 8.0,
 ) -> int:
     """Send one MESSAGE or INVITE from `source` (a loopback address) to `target`, with
-    the From header given verbatim (tag added); the final status code."""
+    the From header given verbatim (tag added); the final status code. The same
+    `call_id` (and CSeq 1) twice is the same request sent again."""
     return await asyncio.to_thread(
-        _request, method, source, target, to_user, from_header, body, credentials, timeout
+        _request,
+        method,
+        source,
+        target,
+        to_user,
+        from_header,
+        body,
+        credentials,
+        call_id,
+        timeout,
     )
 
 
@@ -84,6 +95,7 @@ def _request(
     from_header: str,
     body: str,
     credentials: tuple[str, str] | None,
+    call_id: str,
     timeout: float,
 ) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -91,7 +103,7 @@ def _request(
         sock.settimeout(timeout)
         port = sock.getsockname()[1]
         uri = f"sip:{to_user}@{target[0]}:{target[1]}"
-        call_id = f"{secrets.token_hex(8)}@{source}"
+        call_id = call_id or f"{secrets.token_hex(8)}@{source}"
         tag = secrets.token_hex(4)
         if method == "INVITE":
             content_type = "application/sdp"
