@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 import uvloop
 
+from . import asterisk_check as asterisk_check_rules
 from . import callerid as callerid_service
 from . import (
     calls,
@@ -50,7 +51,7 @@ from .config import ServiceConfig
 from .dialplan import context as dialplan_context
 from .dialplan import render as dialplan_render
 from .errors import StorageError, UserError
-from .instance import PrivateAsterisk
+from .instance import PrivateAsterisk, system_rx
 from .model import (
     ActivityKind,
     Direction,
@@ -1253,6 +1254,45 @@ def asterisk_status(instance_dir: Path, as_json: bool) -> None:
         click.echo(f"asterisk running (pid {pid})\n{uptime}" if pid else "asterisk is not running")
     if pid is None:
         sys.exit(3)
+
+
+@asterisk.command("check")
+@INSTANCE_DIR_OPTION
+@click.option(
+    "--conf",
+    "conf_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Files rendered for an Asterisk of your own (its `asterisk -rx` is asked too),"
+    " instead of the private instance.",
+)
+@JSON_OPTION
+def asterisk_check(instance_dir: Path, conf_dir: Path | None, as_json: bool) -> None:
+    """Report anything strangers could reach: endpoints that take a request by the name
+    it claims without a password, an anonymous endpoint, AMI users that may run commands,
+    ChanSpy/System/SHELL loaded. Exit 1 when something is open now."""
+    if conf_dir is not None:
+        files, rx = conf_dir, system_rx
+    else:
+        instance = PrivateAsterisk(instance_dir)
+        files, rx = instance.dirs.etc, instance.rx
+    findings = asterisk_check_rules.check_files(files)
+    try:
+        findings += asterisk_check_rules.check_live(rx)
+        live = True
+    except UserError:
+        live = False
+    if as_json:
+        output.emit_json({"live": live, "findings": [f.as_dict() for f in findings]})
+    else:
+        checked = f"{files}" + (" and the running Asterisk" if live else "")
+        rows = [f.as_dict() for f in findings]
+        output.table(rows, ["severity", "subject", "problem", "source"], "")
+        if not findings:
+            click.echo(f"nothing reachable by strangers in {checked}")
+        elif not live:
+            click.echo("(no running Asterisk answered: only the files were checked)")
+    if any(f.severity == asterisk_check_rules.DANGER for f in findings):
+        sys.exit(1)
 
 
 # -- calls ------------------------------------------------------------------------------------

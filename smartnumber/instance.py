@@ -95,6 +95,21 @@ class InstanceDirs:
         }
 
 
+def system_rx(command: str, timeout: float = 10.0) -> str:
+    """One Asterisk CLI command on the machine's own Asterisk (`asterisk -rx`)."""
+    return _rx([asterisk_binary(), "-rx", command], command, timeout)
+
+
+def _rx(argv: list[str], command: str, timeout: float) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"asterisk did not answer {command!r} within {timeout:.0f}s") from None
+    if done.returncode != 0:
+        raise UserError(f"asterisk CLI failed: {(done.stderr or done.stdout).strip()}")
+    return done.stdout
+
+
 class PrivateAsterisk:
     """Start, stop and talk to an Asterisk whose files all live under one directory."""
 
@@ -122,19 +137,9 @@ class PrivateAsterisk:
 
     def rx(self, command: str, timeout: float = 10.0) -> str:
         """Run one Asterisk CLI command on the instance and return its output."""
-        try:
-            done = subprocess.run(
-                [asterisk_binary(), "-C", str(self.dirs.config), "-rx", command],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise UserError(f"asterisk did not answer {command!r} within {timeout:.0f}s") from None
-        if done.returncode != 0:
-            raise UserError(f"asterisk CLI failed: {(done.stderr or done.stdout).strip()}")
-        return done.stdout
+        return _rx(
+            [asterisk_binary(), "-C", str(self.dirs.config), "-rx", command], command, timeout
+        )
 
     def start(self, timeout: float = 30.0) -> int:
         """Start Asterisk (config must already be rendered into etc/); returns its pid."""
