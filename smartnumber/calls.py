@@ -144,6 +144,7 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
                 at=now,
                 smart_number_id=number.id,
                 detail=detail | ({"media_id": media_id} if media_id else {}),
+                call_key=media_id or None,
             )
         )
         call_id = added.id if added else None
@@ -250,11 +251,20 @@ class DialOutcome:
     answered_seconds: int | None  # ANSWEREDTIME
 
 
-async def finish_call(repo: Repository, call_id: int, outcome: DialOutcome) -> dict[str, Any]:
-    """Complete a call's timeline entry with who answered (or that it was missed)."""
+FINISHED = ("answered", "missed", "agent missed")  # a call's status once its outcome is in
+
+
+async def finish_call(
+    repo: Repository, call_id: int, outcome: DialOutcome, *, source: str | None = None
+) -> dict[str, Any]:
+    """Complete a call's timeline entry with who answered (or that it was missed). Once
+    only: a call already finished keeps its outcome (the hangup handler and the CDR may
+    both report it). `source`: where the outcome came from, when not the hangup handler."""
     activity = await repo.activity_by_id(call_id)
     if activity is None or activity.kind is not ActivityKind.CALL:
         raise UserError(f"no call with id {call_id}")
+    if activity.detail.get("status") in FINISHED:
+        return dict(activity.detail)
     answered_by = await _answering_agent(repo, outcome) if outcome.dial_status == "ANSWER" else None
     detail = dict(activity.detail)
     detail.update(
@@ -266,6 +276,8 @@ async def finish_call(repo: Repository, call_id: int, outcome: DialOutcome) -> d
             "talk_seconds": outcome.answered_seconds if outcome.dial_status == "ANSWER" else 0,
         }
     )
+    if source is not None:
+        detail["outcome_from"] = source
     # An outbound call keeps its agent; an inbound one gets whoever answered.
     await repo.update_activity(
         call_id, answered_by.id if answered_by else activity.agent_id, detail

@@ -1206,11 +1206,18 @@ def asterisk_start(instance_dir: Path, templates: Path | None) -> None:
     instance = PrivateAsterisk(instance_dir)
     _render_instance(instance, templates)
     pid = instance.start()
-    values = with_repo(settings.load)
+    # The routing service reconciles calls from this instance's CDR file.
+    cdr_file = str(instance.dirs.cdr_file)
+    values = with_repo(lambda repo: _point_cdr_at(repo, cdr_file))
     click.echo(
         f"asterisk running (pid {pid}) from {instance.dirs.root}: SIP"
         f" {values['sip.bind']}:{values['sip.port']}, AMI {values['ami.bind']}:{values['ami.port']}"
     )
+
+
+async def _point_cdr_at(repo: Repository, cdr_file: str) -> dict[str, str]:
+    await settings.set_value(repo, "asterisk.cdr_file", cdr_file)
+    return await settings.load(repo)
 
 
 @asterisk.command("reload")
@@ -1340,12 +1347,12 @@ def _click_to_call(
     around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
 ) -> None:
     """Place a planned click-to-call and report it stage by stage (`around`: what must be
-    up meanwhile, e.g. the demo's sipp phones)."""
+    up meanwhile, e.g. the demo's sipp phones). The call is written down only once
+    Asterisk has taken it."""
     click.echo(
         f"calling {planned.agent} ({planned.agent_leg}), then {planned.contact_name}"
         f" ({planned.contact}) showing {planned.caller_id} ({planned.caller_id_level})"
     )
-    ami = _ami(with_repo(settings.load), "call")
 
     def stage(reached: clicktocall.Stage, detail: str) -> None:
         output.line(f"  {reached.value}" + (f": {detail}" if detail else ""))
@@ -1353,15 +1360,25 @@ def _click_to_call(
     def note(text: str) -> None:
         output.line(f"  note: {text}")
 
-    async def run() -> clicktocall.Follow:
-        async with around() if around else contextlib.nullcontext():
-            return await clicktocall.place(ami, planned, stage, note, wait=wait, ring_seconds=ring)
+    async def run(store: Store) -> clicktocall.Follow:
+        async with store.transaction() as repo:
+            ami = _ami(await settings.load(repo), "call")
 
-    follow = asyncio.run(run())
+        async def taken() -> int:
+            async with store.transaction() as repo:
+                return await clicktocall.accepted(repo, planned, clock.now())
+
+        async with around() if around else contextlib.nullcontext():
+            follow = await clicktocall.place(
+                ami, planned, stage, note, taken=taken, wait=wait, ring_seconds=ring
+            )
+        if follow.failure and follow.call_id is not None:
+            async with store.transaction() as repo:
+                await clicktocall.agent_missed(repo, follow.call_id, follow.failure)
+        return follow
+
+    follow = with_store(run)
     if follow.failure:
-        with_repo(
-            lambda repo: clicktocall.agent_missed(repo, planned.call_id, follow.failure or "")
-        )
         raise UserError(f"{follow.failure}; {planned.contact} was not called")
     if wait and clicktocall.Stage.CONNECTED not in follow.stages:
         raise UserError(

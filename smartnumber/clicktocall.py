@@ -1,14 +1,17 @@
 """`smartnumber call AGENT NUMBER`: the agent's phone rings first; once they answer, the
 contact is dialled from the agent's outbound number and the two are bridged (SPEC 5).
 
-1. plan():  in one transaction, check the agent and the number, find or create the
-   contact (a new number becomes a lead owned by the agent), choose the caller ID
-   (routing/outbound.py) and put the call on the timeline.
+1. plan(): check the agent and the number and choose the caller ID (routing/outbound.py);
+   nothing is written yet.
 2. The AMI Originate (asynchronous) rings the agent's leg: their endpoint, or their cell
    through the trunk. Once it answers, Asterisk runs [smartnumber-click-to-call] with the
    contact's E.164 number as the extension, which dials it through the trunk. Nothing a
    user typed reaches Asterisk except that validated number; the channel variables are
-   our call id and the caller ID from the database.
+   the call's key (which names it in the hangup handler's report and in the CDR) and the
+   caller ID from the database.
+3. accepted(): only once Asterisk has taken the Originate, the contact is found or made
+   (a new number becomes a lead owned by the agent) and the call goes on the timeline. A
+   call Asterisk never took leaves nothing behind, so it never steers inbound routing.
 3. follow(): the channel carries a ChannelId we generate, so its events (and the
    contact leg's, by Linkedid) are told apart from every other call's. The Originate is
    sent once: if the AMI connection drops before Asterisk answers it, we reconnect and
@@ -22,13 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from . import number_config, phone, provision
+from . import media, number_config, phone, provision
 from .ami import AmiConfig, AmiLink, command_session
 from .dialplan.context import dial_target, external_target
 from .errors import UserError
@@ -55,20 +58,31 @@ class Stage(StrEnum):
     ENDED = "ended"
 
 
+CALL_REF_PREFIX = "k"  # SMARTNUMBER_CALL=k<key>: a call whose entry is written later
+
+
 @dataclass(frozen=True)
 class Plan:
-    call_id: int  # the timeline entry
+    call_key: str  # 16 hex digits: the call's name in Asterisk's records
     agent: str
     agent_leg: str  # dial target of the agent's phone
     contact: str  # E.164
-    contact_name: str
+    contact_name: str  # the contact's, or the lead's to be
     caller_id: str  # what the contact sees
     caller_id_level: str
+    agent_id: int = 0
+    smart_number_id: int | None = None
+
+    @property
+    def call_ref(self) -> str:
+        """What the dialplan reports the call as (outcomes.py reads it back)."""
+        return f"{CALL_REF_PREFIX}{self.call_key}"
 
 
 async def plan(
     repo: Repository, agent_name: str, number_text: str, via: str | None, now: datetime
 ) -> Plan:
+    """Everything the call needs, checked; nothing written (see accepted())."""
     agent = await provision.agent_named(repo, agent_name)
     if not agent.active:
         raise UserError(f"agent {agent.name} is inactive")
@@ -90,7 +104,27 @@ async def plan(
     choice = await provision.outbound_choice(repo, agent, contact_e164)
     if choice.caller_id is None:
         raise UserError(f"agent {agent.name} has no number to call from: {choice.reason}")
-    contact = await provision.contact_or_lead(repo, contact_e164, agent, "click-to-call", now)
+    known = await repo.contacts_by_phone(contact_e164)
+    return Plan(
+        call_key=media.new_media_id(),
+        agent=agent.name,
+        agent_leg=leg,
+        contact=contact_e164,
+        contact_name=known[0].name if known else provision.lead_name(contact_e164),
+        caller_id=choice.caller_id,
+        caller_id_level=choice.level or "",
+        agent_id=agent.id,
+        smart_number_id=choice.number.id if choice.number else None,
+    )
+
+
+async def accepted(repo: Repository, plan: Plan, now: datetime) -> int:
+    """Asterisk took the Originate: the contact (or a new lead owned by the agent) and the
+    call on the timeline; the call's entry id."""
+    agent = await repo.agent_by_id(plan.agent_id)
+    if agent is None:
+        raise UserError(f"agent {plan.agent} is gone")
+    contact = await provision.contact_or_lead(repo, plan.contact, agent, "click-to-call", now)
     added = await repo.add_activity(
         NewActivity(
             contact_id=contact.id,
@@ -98,26 +132,19 @@ async def plan(
             direction=Direction.OUTBOUND,
             at=now,
             agent_id=agent.id,
-            smart_number_id=choice.number.id if choice.number else None,
+            smart_number_id=plan.smart_number_id,
             detail={
                 "status": "calling agent",
                 "click_to_call": True,
-                "number_shown": choice.caller_id,
-                "shown_as": choice.level,
-                "agent_leg": leg,
+                "number_shown": plan.caller_id,
+                "shown_as": plan.caller_id_level,
+                "agent_leg": plan.agent_leg,
             },
+            call_key=plan.call_key,
         )
     )
     assert added is not None  # no external_id, so never a duplicate
-    return Plan(
-        added.id,
-        agent.name,
-        leg,
-        contact_e164,
-        contact.name,
-        choice.caller_id,
-        choice.level or "",
-    )
+    return added.id
 
 
 def originate_action(plan: Plan, channel_id: str, ring_seconds: int) -> dict[str, Any]:
@@ -133,7 +160,12 @@ def originate_action(plan: Plan, channel_id: str, ring_seconds: int) -> dict[str
         "CallerID": f"<{plan.contact}>",  # the agent's phone shows whom they are calling
         "Timeout": str(ring_seconds * 1000),
         "Async": "true",
-        "Variable": [f"SMARTNUMBER_CALL={plan.call_id}", f"SMARTNUMBER_CALLERID={plan.caller_id}"],
+        "Variable": [
+            f"SMARTNUMBER_CALL={plan.call_ref}",
+            f"SMARTNUMBER_CALLERID={plan.caller_id}",
+            # In the CDR from the start, so it tells even when the agent never answered.
+            f"CDR(sn_call)={plan.call_ref}",
+        ],
     }
 
 
@@ -145,6 +177,7 @@ class Follow:
     action_id: str
     on_stage: Callable[[Stage, str], None]
     stages: list[Stage] = field(default_factory=list)
+    call_id: int | None = None  # its timeline entry, once Asterisk took the call
     failure: str | None = None  # why the agent leg did not answer
     contact_status: str | None = None  # DIALSTATUS of the contact leg
     done: asyncio.Event = field(default_factory=asyncio.Event)  # the call is over
@@ -216,22 +249,26 @@ def new_channel_id() -> str:
     return f"sn-c2c-{secrets.token_hex(8)}"
 
 
+CONNECT_SECONDS = 15.0  # how long a CLI command waits for the AMI to answer
+
+
 async def place(
     ami: AmiConfig,
     plan: Plan,
     on_stage: Callable[[Stage, str], None],
     on_note: Callable[[str], None],
     *,
+    taken: Callable[[], Awaitable[int]],
     wait: bool,
     ring_seconds: int = AGENT_RING_SECONDS,
-    connect_seconds: float = 15.0,
 ) -> Follow:
     """Originate once and follow the call: until the agent's leg is resolved (answered or
-    not), or with `wait` until the call is over."""
+    not), or with `wait` until the call is over. `taken` writes the call down once
+    Asterisk has taken it (accepted()), and gives its timeline entry id."""
     channel_id = new_channel_id()
     action = originate_action(plan, channel_id, ring_seconds)
     follow = Follow(channel_id, action["ActionID"], on_stage)
-    async with command_session(ami, follow.event, connect_seconds) as link:
+    async with command_session(ami, follow.event, CONNECT_SECONDS) as link:
         try:
             answer = await link.send(action, as_list=False)
             if not answer.success:
@@ -240,7 +277,8 @@ async def place(
             raise UserError("Asterisk did not answer the Originate; not sending it again") from None
         except ConnectionError:
             on_note("the AMI connection dropped before Asterisk answered; not sending it again")
-            await _reconcile(link, follow, on_note, connect_seconds)
+            await _reconcile(link, follow, on_note, CONNECT_SECONDS)
+        follow.call_id = await taken()
         try:
             await asyncio.wait_for(follow.agent_resolved.wait(), ring_seconds + 15)
         except TimeoutError:
@@ -292,9 +330,14 @@ async def _new_session(link: AmiLink, seen: int) -> None:
 
 
 async def agent_missed(repo: Repository, call_id: int, reason: str) -> None:
-    """The agent did not take the call: the timeline says so (the contact was never rung)."""
+    """The agent did not take the call: the timeline says so, and since the contact was
+    never rung the entry no longer names the agent as the one who talked to them last
+    (inbound routing follows the latest call with an agent)."""
     activity = await repo.activity_by_id(call_id)
     if activity is None:
         return
+    agent = await repo.agent_by_id(activity.agent_id) if activity.agent_id else None
     detail = dict(activity.detail) | {"status": "agent missed", "reason": reason}
-    await repo.update_activity(call_id, activity.agent_id, detail)
+    if agent is not None:
+        detail["agent"] = agent.name
+    await repo.update_activity(call_id, None, detail)

@@ -60,6 +60,11 @@ class InstanceDirs:
         return self.root / "lib"
 
     @property
+    def cdr_file(self) -> Path:
+        """Where cdr_custom writes the CDR lines the routing service reads."""
+        return self.log / "cdr-custom" / "smartnumber.csv"
+
+    @property
     def config(self) -> Path:
         return self.etc / "asterisk.conf"
 
@@ -73,7 +78,7 @@ class InstanceDirs:
 
     def create(self) -> None:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for d in (self.etc, self.run, self.log, self.spool, self.lib):
+        for d in (self.etc, self.run, self.log, self.spool, self.lib, self.cdr_file.parent):
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
         socket = self.run / "asterisk.ctl"
         if len(str(socket)) > _MAX_SOCKET_PATH:

@@ -185,6 +185,7 @@ class Activity:
     smart_number_id: int | None
     detail: dict[str, Any]
     external_id: str | None = None
+    call_key: str | None = None  # a call's name in Asterisk's records (media id, c2c id)
 
 
 class RecordingKind(StrEnum):

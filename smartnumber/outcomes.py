@@ -1,19 +1,28 @@
 """Call outcomes: the hangup handler's AMI UserEvent, recorded on the timeline.
 
 The event carries only what Asterisk reports after Dial (DIALSTATUS, DIALEDPEERNAME,
-DIALEDPEERNUMBER, ANSWEREDTIME) plus our own call id, the DID, routing status and media
-id, and the caller's number filtered to digits. A call with a media id may have left a
-recording or a voicemail (recordings.py).
+DIALEDPEERNUMBER, ANSWEREDTIME) plus our own call reference (a timeline entry id, or
+k<key> for a click-to-call), the DID, routing status and media id, and the caller's
+number filtered to digits. A call with a media id may have left a recording or a
+voicemail (recordings.py). Writes wait out a locked database; an event lost altogether
+(the AMI or the service down at hangup) is made up for from the CDR (reconcile.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Awaitable, Callable, Mapping
 
 from . import calls, logs, recordings
 from .agi.channelvars import CALL_ENDED_EVENT
 from .agi.context import HandlerContext
+from .errors import StorageBusy
+from .storage.repository import Repository
+
+RETRY_FOR = 60.0  # seconds an outcome waits for a locked database, then the CDR will do
+_KEY_REF = re.compile(r"^k([0-9a-f]{16})$")
 
 log = logging.getLogger("smartnumber.calls")
 
@@ -33,11 +42,16 @@ async def record(event: Mapping[str, str], ctx: HandlerContext) -> None:
         peer_number=get("peernumber", ""),
         answered_seconds=int(answered) if answered.isdigit() else None,
     )
-    call_id = get("call", "")
-    async with ctx.store.transaction() as repo:
-        if call_id.isdigit():
-            await calls.finish_call(repo, int(call_id), outcome)
-        else:
+    reference = get("call", "")
+
+    async def write() -> str:
+        async with ctx.store.transaction() as repo:
+            found = await call_of(repo, reference)
+            if found is not None:
+                await calls.finish_call(repo, found, outcome)
+                return str(found)
+            if reference:
+                return ""  # a click-to-call whose entry is not written (yet): the CDR tells
             recorded = await calls.record_unrouted_call(
                 repo,
                 get("did", ""),
@@ -47,7 +61,9 @@ async def record(event: Mapping[str, str], ctx: HandlerContext) -> None:
                 outcome,
                 ctx.clock(),
             )
-            call_id = str(recorded) if recorded else ""
+            return str(recorded) if recorded else ""
+
+    call_id = await _waiting_out_locks(write)
     if ctx.media is not None and get("media"):
         kept = await recordings.collect(
             ctx.store,
@@ -68,3 +84,26 @@ async def record(event: Mapping[str, str], ctx: HandlerContext) -> None:
         talk_seconds=outcome.answered_seconds,
         channel=get("channel"),
     )
+
+
+async def call_of(repo: Repository, reference: str) -> int | None:
+    """The timeline entry a call reference names: an id, or k<key> (a click-to-call)."""
+    if reference.isdigit():
+        return int(reference)
+    key = _KEY_REF.match(reference)
+    if key:
+        found = await repo.activity_by_call_key(key[1])
+        return found.id if found else None
+    return None
+
+
+async def _waiting_out_locks(write: Callable[[], Awaitable[str]]) -> str:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RETRY_FOR
+    while True:
+        try:
+            return await write()
+        except StorageBusy:
+            if loop.time() >= deadline:
+                raise
+            await asyncio.sleep(0.5)

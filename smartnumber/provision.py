@@ -257,6 +257,11 @@ async def outbound_choice(
 # -- contacts and their timeline -----------------------------------------------------------
 
 
+def lead_name(e164: str) -> str:
+    """The name a lead made from a number alone is given."""
+    return f"Lead {e164}"
+
+
 async def contact_or_lead(
     repo: Repository, e164: str, agent: Agent, source: str, now: datetime
 ) -> Contact:
@@ -267,7 +272,7 @@ async def contact_or_lead(
         return found[0]
     return await repo.add_contact(
         NewContact(
-            name=f"Lead {e164}",
+            name=lead_name(e164),
             phones=(ContactPhone(e164),),
             created_at=now,
             owner_agent_id=agent.id,

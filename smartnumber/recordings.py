@@ -40,16 +40,23 @@ async def collect(
     call_id: int | None,
     answered: bool,
     now: datetime,
+    *,
+    settled: bool = False,
 ) -> list[Recording]:
     """Keep the call's recording (if it was answered) and voicemail (if not), if their
-    files hold audio: each on the recordings list and the contact's timeline."""
+    files hold audio: each on the recordings list and the contact's timeline. `settled`:
+    the file is known to be finished (no waiting for it to stop growing)."""
     if not media.KEY_RE.match(media_id):
         return []
     if answered:
         kind, wait = RecordingKind.RECORDING, MIXMONITOR_WAIT
     else:
         kind, wait = RecordingKind.VOICEMAIL, RECORD_WAIT
-    found = await media.finished_file(file_of(media_dir, kind, media_id), wait=wait)
+    path = file_of(media_dir, kind, media_id)
+    if settled:
+        found = path if path.is_file() else None
+    else:
+        found = await media.finished_file(path, wait=wait)
     if found is None:
         return []
     seconds = round(media.recorded_seconds(found), 2)

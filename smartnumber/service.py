@@ -10,7 +10,18 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from . import clock, inbox, logs, mail, media, outbox, outcomes, settings, texts
+from . import (
+    clock,
+    inbox,
+    logs,
+    mail,
+    media,
+    outbox,
+    outcomes,
+    reconcile,
+    settings,
+    texts,
+)
 from .agi import text_spool
 from .agi.context import HandlerContext
 from .agi.routes import ROUTES, overloaded
@@ -25,6 +36,7 @@ from .storage.sqlite import SqliteStore
 log = logging.getLogger("smartnumber.service")
 OUTBOX_POLL_SECONDS = 1.0  # texts queued by the CLI wait at most this long
 INBOX_POLL_SECONDS = 2.0  # the dialplan's spool is looked at this often
+RECONCILE_SECONDS = 60.0  # calls and recordings are reconciled this often (and at start)
 
 
 def raise_open_files_limit() -> int:
@@ -123,6 +135,9 @@ async def _start(
     running.callback(sender.cancel)
     handler = asyncio.create_task(_handle_texts(store, media.inbox_dir(media_dir), context))
     running.callback(handler.cancel)
+    cdr_file = Path(values["asterisk.cdr_file"]) if values["asterisk.cdr_file"] else None
+    reconciler = asyncio.create_task(_reconcile(store, media_dir, cdr_file))
+    running.callback(reconciler.cancel)
     logs.event(
         log,
         "serving",
@@ -203,6 +218,21 @@ async def _handle_texts(store: SqliteStore, spool: Path, ctx: HandlerContext) ->
             log.exception("handling inbound texts failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ctx.texts_arrived.wait(), INBOX_POLL_SECONDS)
+
+
+async def _reconcile(store: SqliteStore, media_dir: Path, cdr_file: Path | None) -> None:
+    """At start and every minute: complete calls whose outcome never arrived, from the
+    CDR, and keep recordings nobody has put on a timeline, from the media directory."""
+    while True:
+        try:
+            if cdr_file is not None:
+                await reconcile.from_cdr(store, cdr_file, media_dir, clock.now())
+            await reconcile.from_media(store, media_dir, clock.now())
+        except (StorageError, OSError) as exc:
+            logs.event(log, "reconciling calls waits", error=str(exc))
+        except Exception:  # the service must outlive a bad record
+            log.exception("reconciling calls failed")
+        await asyncio.sleep(RECONCILE_SECONDS)
 
 
 def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:

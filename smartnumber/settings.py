@@ -299,6 +299,13 @@ SETTINGS: dict[str, Setting] = {
             "automatic texts (confirmations, HELP, auto-replies) per sender per hour",
         ),
         Setting(
+            "asterisk.cdr_file",
+            lambda: "/var/log/asterisk/cdr-custom/smartnumber.csv",
+            _directory,
+            "the CDR lines cdr_custom writes (cdr_custom.conf); the service reconciles calls"
+            " from it (`asterisk start` points it at the private instance's)",
+        ),
+        Setting(
             "asterisk.owner",
             lambda: "",
             _owner,

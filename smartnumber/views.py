@@ -134,6 +134,8 @@ def summary(kind: str, detail: dict[str, Any]) -> str:
         if status == "answered":
             who = detail.get("answered_by") or "unknown"
             head = f"answered by {who}, {detail.get('talk_seconds') or 0} s"
+        elif status == "agent missed" and detail.get("agent"):
+            head = f"agent missed: {detail['agent']}"
         else:
             head = str(status)
         decision = detail.get("decision")

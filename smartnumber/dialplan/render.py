@@ -21,7 +21,7 @@ from ..ownership import CONFIG_DIR_MODE, CONFIG_FILE_MODE, Owner, give
 from .filters import FILTERS, UnsafeValue
 
 # Files an admin installs beside their Asterisk (templates named FILE.j2).
-SYSTEM_FILES = ("extensions.conf", "pjsip.conf", "manager.conf")
+SYSTEM_FILES = ("extensions.conf", "pjsip.conf", "manager.conf", "cdr_custom.conf")
 # Extra files a private instance started by smartnumber needs (templates instance/FILE.j2).
 INSTANCE_FILES = (
     "asterisk.conf",

@@ -84,6 +84,7 @@ class NewActivity:
     smart_number_id: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     external_id: str | None = None
+    call_key: str | None = None  # how Asterisk's records name the call (calls only)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class Repository(Protocol):
 
     async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]: ...
     async def activity_by_id(self, activity_id: int) -> Activity | None: ...
+    async def activity_by_call_key(self, call_key: str) -> Activity | None: ...
     async def update_activity(
         self, activity_id: int, agent_id: int | None, detail: dict[str, Any]
     ) -> None: ...
@@ -318,6 +320,13 @@ class Repository(Protocol):
     async def recording_by_id(self, recording_id: str) -> Recording | None: ...
     async def recordings(self, contact_ids: Sequence[int] | None, limit: int) -> list[Recording]:
         """Newest first; all contacts' when contact_ids is None."""
+        ...
+
+    # the service's own bookkeeping (how far it has read Asterisk's records)
+    async def state(self, key: str) -> str | None: ...
+    async def set_state(self, key: str, value: str) -> None: ...
+    async def recording_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these recordings are kept already."""
         ...
 
     # installation settings

@@ -65,7 +65,7 @@ _CONTACT_COLUMNS = (
     " assigned_agent_id"
 )
 _ACTIVITY_COLUMNS = (
-    "id, contact_id, agent_id, kind, direction, at, smart_number_id, detail, external_id"
+    "id, contact_id, agent_id, kind, direction, at, smart_number_id, detail, external_id, call_key"
 )
 
 
@@ -513,7 +513,7 @@ class SqliteRepository:
     async def add_activity(self, activity: NewActivity) -> Activity | None:
         cursor = await self._exec(
             "INSERT INTO activities (contact_id, agent_id, kind, direction, at, smart_number_id,"
-            " detail, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " detail, external_id, call_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (external_id) DO NOTHING",
             (
                 activity.contact_id,
@@ -524,6 +524,7 @@ class SqliteRepository:
                 activity.smart_number_id,
                 json.dumps(activity.detail, sort_keys=True),
                 activity.external_id,
+                activity.call_key,
             ),
         )
         inserted, rowid = cursor.rowcount, cursor.lastrowid
@@ -540,6 +541,7 @@ class SqliteRepository:
             activity.smart_number_id,
             activity.detail,
             activity.external_id,
+            activity.call_key,
         )
 
     async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]:
@@ -556,6 +558,12 @@ class SqliteRepository:
     async def activity_by_id(self, activity_id: int) -> Activity | None:
         row = await self._one(
             f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE id = ?", (activity_id,)
+        )
+        return _activity(row) if row else None
+
+    async def activity_by_call_key(self, call_key: str) -> Activity | None:
+        row = await self._one(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE call_key = ?", (call_key,)
         )
         return _activity(row) if row else None
 
@@ -1043,6 +1051,26 @@ class SqliteRepository:
         )
         return [_recording(r) for r in rows]
 
+    async def recording_ids(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = await self._all(f"SELECT id FROM recordings WHERE id IN ({marks})", list(ids))
+        return {r[0] for r in rows}
+
+    # -- the service's bookkeeping ---------------------------------------------
+
+    async def state(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM service_state WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        await self._exec(
+            "INSERT INTO service_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     # -- settings ------------------------------------------------------------
 
     async def settings(self) -> dict[str, str]:
@@ -1164,4 +1192,5 @@ def _activity(r: sqlite3.Row) -> Activity:
         smart_number_id=r[6],
         detail=json.loads(r[7]),
         external_id=r[8],
+        call_key=r[9],
     )

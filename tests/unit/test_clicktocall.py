@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from smartnumber import clicktocall
 from smartnumber.clicktocall import Follow, Plan, Stage, originate_action
+from tests.harness.ports import free_tcp_port
 from tests.unit.conftest import Run, as_json, assert_user_error
 
 PLAN = Plan(
-    call_id=7,
+    call_key="0123456789abcdef",
     agent="Bob",
     agent_leg="PJSIP/bob",
     contact="+13105550188",
@@ -29,7 +31,11 @@ def test_the_originate_carries_only_our_own_values() -> None:
     assert action["Channel"] == "PJSIP/bob" and action["Exten"] == "+13105550188"
     assert action["Context"] == "smartnumber-click-to-call" and action["Async"] == "true"
     assert action["ChannelId"] == ID and action["Timeout"] == "20000"
-    assert action["Variable"] == ["SMARTNUMBER_CALL=7", "SMARTNUMBER_CALLERID=+12125550100"]
+    assert action["Variable"] == [
+        "SMARTNUMBER_CALL=k0123456789abcdef",
+        "SMARTNUMBER_CALLERID=+12125550100",
+        "CDR(sn_call)=k0123456789abcdef",
+    ]
     assert "Application" not in action and "Data" not in action
 
 
@@ -91,3 +97,15 @@ def test_calls_refused_before_anything_rings(
 def test_an_inactive_agent_cannot_call(provisioned: Run) -> None:
     provisioned("agent", "deactivate", "Bob")
     assert_user_error(provisioned("call", "Bob", "3105550188", ok=False), "agent Bob is inactive")
+
+
+def test_with_asterisk_unreachable_nothing_is_written(
+    provisioned: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Asterisk listens on the AMI port: the call is refused in one line, and neither a
+    lead nor a 'calling agent' entry is left to steer inbound routing."""
+    monkeypatch.setattr(clicktocall, "CONNECT_SECONDS", 1.0)
+    provisioned("settings", "set", "ami.port", str(free_tcp_port()))
+    refused = provisioned("call", "Bob", "3105550188", ok=False)
+    assert refused.exit_code == 1 and "Error: cannot reach Asterisk's AMI" in refused.output
+    assert as_json(provisioned("contact", "list", "--json")) == []

@@ -57,7 +57,16 @@ async def test_the_contact_is_never_dialled_when_the_agent_does_not_answer(
     assert "the agent did not answer; +13105550188 was not called" in outcome.cli.output
     assert outcome.invites("bob") == 1 and outcome.invites("contact") == 0
     [call] = [e for e in running.timeline(CONTACT) if e["kind"] == "call"]
-    assert call["detail"]["status"] == "agent missed" and call["agent"] == "Bob"
+    assert call["detail"]["status"] == "agent missed" and call["detail"]["agent"] == "Bob"
+    # A call that never reached the contact is no conversation with Bob: inbound calls
+    # from this number are not steered to Bob by it.
+    assert call["agent"] is None
+    explained = json.loads(
+        running.system.cli(
+            "route", "explain", "--number", OFFICE_NUMBER, "--caller", CONTACT, "--json"
+        ).output
+    )
+    assert explained["rule"] == "number-routing"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,100 @@
+"""Reconciling calls from Asterisk's records when the hangup handler's report never came:
+the CDR lines cdr_custom writes, and audio files no entry knows of."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from smartnumber import media, outcomes, reconcile
+from smartnumber.agi import channelvars as var
+from smartnumber.agi.context import HandlerContext
+from tests.unit.conftest import Run
+from tests.unit.test_media import write_wav
+from tests.unit.test_outcomes import NOW, ctx, ended, route_a_call
+
+__all__ = ["ctx"]  # the fixture, shared with test_outcomes
+
+
+def cdr(path: Path, *rows: tuple[str, str, str, str, str]) -> None:
+    """Lines as cdr_custom.conf's mapping writes them: call, media, disposition, billsec,
+    dstchannel, uniqueid, end."""
+    with path.open("a") as out:
+        for row in rows:
+            out.write(",".join(f'"{v}"' for v in (*row, "1700.1", "2026-11-20 12:01:00")) + "\n")
+
+
+def test_the_cdr_is_read_once_whole_lines_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "smartnumber.csv"
+    cdr(path, ("7", "", "NO ANSWER", "0", "PJSIP/bob-01"), ("", "", "ANSWERED", "9", "x"))
+    with path.open("a") as out:
+        out.write('"8","","ANSWERED"')  # a line still being written
+    lines, offset = reconcile.read_cdr(path, None)
+    assert [(x.call, x.disposition) for x in lines] == [("7", "NO ANSWER")]  # ours only
+    assert reconcile.read_cdr(path, offset)[0] == []  # read once
+    with path.open("a") as out:
+        out.write(',"12","PJSIP/alice-02","u","e"\n')
+    [line] = reconcile.read_cdr(path, offset)[0]
+    assert (line.call, line.billsec, line.dstchannel) == ("8", 12, "PJSIP/alice-02")
+    path.unlink()  # rotated: the new file is read from its start
+    cdr(path, ("9", "", "BUSY", "0", "PJSIP/bob-03"))
+    assert [x.call for x in reconcile.read_cdr(path, offset)[0]] == ["9"]
+
+
+def test_the_outcome_is_the_answered_leg_else_the_last() -> None:
+    def line(disposition: str, billsec: int, channel: str) -> reconcile.CdrLine:
+        return reconcile.CdrLine("7", "", disposition, billsec, channel)
+
+    answered = reconcile.outcome_of(
+        [line("NO ANSWER", 0, "PJSIP/bob-1"), line("ANSWERED", 42, "PJSIP/alice-2")]
+    )
+    assert answered is not None
+    assert (answered.dial_status, answered.peer_channel, answered.answered_seconds) == (
+        "ANSWER", "PJSIP/alice-2", 42,
+    )  # fmt: skip
+    missed = reconcile.outcome_of([line("NO ANSWER", 0, "PJSIP/bob-1")])
+    assert missed is not None and missed.dial_status == "NOANSWER"
+    assert reconcile.outcome_of([line("NO ANSWER", 0, "")]) is None  # nobody was dialled
+
+
+async def test_a_call_whose_report_was_lost_is_completed_from_the_cdr(
+    provisioned: Run, ctx: HandlerContext, tmp_path: Path
+) -> None:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    call = (await route_a_call(ctx))[var.CALL]
+    path = tmp_path / "smartnumber.csv"
+    cdr(path, (call, "", "ANSWERED", "33", "PJSIP/alice-0000002a"))
+    done = await reconcile.from_cdr(ctx.store, path, tmp_path / "media", NOW)
+    assert done.calls == 1
+    [entry] = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert (entry["agent"], entry["detail"]["status"], entry["detail"]["talk_seconds"]) == (
+        "Alice", "answered", 33,
+    )  # fmt: skip
+    assert entry["detail"]["outcome_from"] == "cdr"
+    # The hangup handler's report, late: the call keeps its outcome (once only).
+    await outcomes.record(ended(Call=call, DialStatus="NOANSWER"), ctx)
+    [entry] = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert entry["detail"]["status"] == "answered"
+    assert (await reconcile.from_cdr(ctx.store, path, tmp_path / "media", NOW)).calls == 0
+
+
+async def test_audio_nobody_kept_is_put_on_its_calls_timeline(
+    provisioned: Run, ctx: HandlerContext, tmp_path: Path
+) -> None:
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    provisioned("number", "config", "+12125550100", "--voicemail")
+    variables = await route_a_call(ctx)
+    media_dir = tmp_path / "media"
+    voicemail = media.recording_dir(media_dir) / f"vm-{variables[var.MEDIA_ID]}.wav"
+    write_wav(voicemail, 2.0, rate=8000, channels=1)
+    fresh = media.recording_dir(media_dir) / "rec-00000000000000aa.wav"
+    write_wav(fresh, 1.0, rate=8000, channels=1)
+    old = time.time() - 120
+    os.utime(voicemail, (old, old))  # finished long ago; `fresh` may still be written to
+    done = await reconcile.from_media(ctx.store, media_dir, NOW)
+    assert done.recordings == 1
+    [kept] = json.loads(provisioned("recording", "list", "--json").output)
+    assert kept["id"] == voicemail.stem and kept["contact"] == "Ann" and kept["seconds"] > 1.5
+    assert (await reconcile.from_media(ctx.store, media_dir, NOW)).recordings == 0  # once
