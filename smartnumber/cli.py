@@ -563,7 +563,7 @@ def contact_show(phone_number: str, as_json: bool) -> None:
 def _import(
     kind: str,
     path: Path,
-    run: Callable[[Repository, imports.Progress], Awaitable[imports.ImportReport]],
+    run: Callable[[Store, imports.Progress], Awaitable[imports.ImportReport]],
     as_json: bool,
 ) -> None:
     total = imports.count_rows(path)
@@ -581,7 +581,7 @@ def _import(
         seen = line
 
     try:
-        report = with_repo(lambda repo: run(repo, progress))
+        report = with_store(lambda store: run(store, progress))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -609,8 +609,8 @@ def contact_import(path: Path, as_json: bool) -> None:
     _import(
         "contacts",
         path,
-        lambda repo, progress: imports.import_contacts(
-            repo, path, now=clock.now(), progress=progress
+        lambda store, progress: imports.import_contacts(
+            store, path, now=clock.now(), progress=progress
         ),
         as_json,
     )
@@ -715,7 +715,7 @@ def activity_import(path: Path, as_json: bool) -> None:
     _import(
         "activities",
         path,
-        lambda repo, progress: imports.import_activities(repo, path, progress=progress),
+        lambda store, progress: imports.import_activities(store, path, progress=progress),
         as_json,
     )
 
