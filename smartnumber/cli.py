@@ -1582,22 +1582,21 @@ def demo_texts(sender: str, number: str, message: str) -> None:
     if agent_name is None:
         raise UserError(f"{contact} is not a demo contact with an owner")
 
-    db = _db()
-
-    async def reply() -> None:  # what `text send` does, inside this event loop
-        store = await SqliteStore.open(db)
-        try:
+    async def run(store: Store) -> list[tuple[str, str, str]]:
+        async def reply() -> None:  # what `text send` does, inside this event loop
             async with store.transaction() as repo:
                 sent = await texts.send(repo, agent_name, contact, "Yes! See it at 5?", clock.now())
             if sent.queued is None:
                 raise UserError(sent.refused or "not sent")
             [state] = await outbox.outcome(store, [sent.queued], 15)
-        finally:
-            await store.close()
-        if state.status is not TextStatus.SENT:
-            raise UserError(f"the reply was not sent ({state.status.value}): is `serve` running?")
+            if state.status is not TextStatus.SENT:
+                raise UserError(
+                    f"the reply was not sent ({state.status.value}): is `serve` running?"
+                )
 
-    received = asyncio.run(demo_data.text_round_trip(values, number, contact, message, reply))
+        return await demo_data.text_round_trip(store, values, number, contact, message, reply)
+
+    received = with_store(run)
     output.line(f"{contact} texted {number}: {message}")
     for to, sender_number, body in received:
         output.line(f"carrier received: to {to} from {sender_number}: {body}")

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from . import compliance, provision, settings
 from .errors import UserError
-from .sipp import SippParty, place_call, scenario
-from .storage.repository import Repository
+from .messaging import parts
+from .model import QueuedText, TextStatus
+from .sipp import SipMessage, SippParty, parse_trace, place_call, scenario
+from .storage.repository import Repository, Store
 
 # Demo agents' phones are sipp parties on their own loopback addresses.
 DEMO_AGENTS = (
@@ -210,15 +212,18 @@ async def phones_up(
 
 
 async def text_round_trip(
+    store: Store,
     values: dict[str, str],
     number: str,
     sender: str,
     body: str,
     reply: Callable[[], Awaitable[None]],
+    within: float = 20.0,
 ) -> list[tuple[str, str, str]]:
-    """A texter on the trunk sends `body` to `number`; then `reply()` (an agent's answer
-    through smartnumber) runs. Returns every text the carrier's side received, as
-    (to, from, body), in order."""
+    """A texter on the trunk sends `body` to `number`; once the routing service has
+    forwarded it, `reply()` (an agent's answer through smartnumber) runs. Returns every
+    text the carrier's side received, as (to, from, body), in order -- once every MESSAGE
+    the service sent since has arrived."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-text-"))
     inbox = SippParty(
         name="carrier",
@@ -240,26 +245,52 @@ async def text_round_trip(
         variables={"caller": sender, "body": body},
         timeout_s=15,
     )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
     try:
+        before = await _newest_text(store)
         await inbox.start()
         await inbox.listening()
         await texter.start()
         sent = await texter.wait()
         if not sent.succeeded:
             raise UserError(f"Asterisk did not accept the text: {sent.output.strip()[-200:]}")
-        await asyncio.sleep(1.0)  # the service forwards it
+        while not await _sent_since(store, before, purpose="forward"):  # the service forwarded it
+            if loop.time() > deadline:
+                raise UserError("the text was not forwarded: is `smartnumber serve` running?")
+            await asyncio.sleep(0.1)
         await reply()
-        await asyncio.sleep(1.0)
-        await inbox.stop()
-        received = await inbox.wait(timeout=5)
+        expected = sum(len(parts(t.body)) for t in await _sent_since(store, before))
+        while len(_messages(inbox)) < expected:  # each part on the carrier's side
+            if loop.time() > deadline:
+                raise UserError("the carrier's side did not receive every text in time")
+            await asyncio.sleep(0.05)
         return [
             (_user(m.first_line.split()[1]), _user(m.headers.get("from", "")), m.body)
-            for m in received.requests("MESSAGE")
+            for m in _messages(inbox)
         ]
     finally:
         for party in (texter, inbox):
             await party.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def _newest_text(store: Store) -> int:
+    async with store.transaction() as repo:
+        newest = await repo.texts_by_status(list(TextStatus), 1)
+    return newest[0].id if newest else 0
+
+
+async def _sent_since(store: Store, after_id: int, purpose: str | None = None) -> list[QueuedText]:
+    async with store.transaction() as repo:
+        sent = await repo.texts_by_status([TextStatus.SENT], 1000, after_id)
+    return [t for t in reversed(sent) if purpose is None or t.purpose == purpose]
+
+
+def _messages(party: SippParty) -> list[SipMessage]:
+    """The MESSAGEs a party has received so far (sipp writes its trace as it goes)."""
+    trace = party.trace_file.read_text(errors="replace") if party.trace_file.exists() else ""
+    return [m for m in parse_trace(trace) if not m.sent and m.method == "MESSAGE"]
 
 
 def _user(uri: str) -> str:

@@ -223,6 +223,11 @@ class SippParty:
             self._process.kill()
             await self._process.wait()
 
+    def was_called(self) -> bool:
+        """Has an INVITE reached this party so far (sipp writes its trace as it goes)?"""
+        trace = self.trace_file.read_text(errors="replace") if self.trace_file.exists() else ""
+        return any(not m.sent and m.method == "INVITE" for m in parse_trace(trace))
+
     def _read_output(self) -> str:
         try:
             return self.output_file.read_text(errors="replace")[-2000:]
@@ -254,11 +259,12 @@ class CallResult:
 
 
 async def place_call(
-    caller: SippParty, phones: dict[str, SippParty], settle: float = 0.5
+    caller: SippParty, phones: dict[str, SippParty], finish_within: float = 10.0
 ) -> CallResult:
     """Start the phones, place the caller's call, and collect what every party saw.
 
-    Phones that were not called (or are still up) are stopped once the caller is done.
+    Once the caller is done, a phone the call reached is given time to end its own
+    scenario (it sees the BYE or the CANCEL, then exits); the others are stopped.
     """
     try:
         for party in phones.values():
@@ -267,11 +273,13 @@ async def place_call(
             await party.listening()
         await caller.start()
         caller_result = await caller.wait()
-        await asyncio.sleep(settle)  # let the answering phone see the BYE
         results = {}
         for name, party in phones.items():
-            await party.stop()
-            results[name] = await party.wait(timeout=5)
+            if party.was_called():
+                results[name] = await party.wait(timeout=finish_within)
+            else:
+                await party.stop()
+                results[name] = await party.wait(timeout=5)
         return CallResult(caller_result, results)
     finally:
         for party in (*phones.values(), caller):
