@@ -151,3 +151,13 @@ async def test_instance_files_point_into_the_instance(tmp_path: Path) -> None:
     assert f"astspooldir => {dirs.spool}" in conf
     modules = (dirs.etc / "modules.conf").read_text()
     assert "autoload = no" in modules and "load => chan_pjsip.so" in modules
+
+
+async def test_ipv6_addresses_are_bracketed_where_a_port_follows(tmp_path: Path) -> None:
+    data = await golden_context(tmp_path)
+    data["settings"] = dict(data["settings"]) | {"sip.bind": "::1", "trunk.host": "2001:db8::7"}
+    pjsip = render.render(render.environment(), "pjsip.conf.j2", data)
+    assert "bind=[::1]:5060" in pjsip
+    assert "contact=sip:[2001:db8::7]:5060" in pjsip
+    assert filters.hostport("127.0.0.1", "5060") == "127.0.0.1:5060"
+    assert filters.uri_host("::1") == "[::1]"
