@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from smartnumber.storage.bulk import ActivityRow, BulkLoader, ContactRow, PhoneRow
+from bench.bulk import ActivityRow, BulkLoader, ContactRow, PhoneRow
 from smartnumber.storage.sqlite import SqliteStore, to_millis
 
 AREA_CODES = ("212", "312", "415", "617", "646", "718", "917", "213", "310", "404")

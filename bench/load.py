@@ -29,11 +29,11 @@ from typing import Any
 import click
 
 from bench import agi_sessions, dataset
+from bench.bulk import BulkLoader
 from bench.routing import NOW, machine, percentiles
-from smartnumber.dialplan import render
-from smartnumber.sipp import SippParty, post_dial_delays, scenario
-from smartnumber.storage.bulk import BulkLoader
-from tests.harness.system import TRUNK_ADDRESS, System
+from lab.system import TRUNK_ADDRESS, System
+from smartnumber.asterisk.dialplan import render
+from smartnumber.demo.sipp import SippParty, post_dial_delays, scenario
 
 BENCH = Path(__file__).parent
 BARE_NUMBER = "+12129990000"

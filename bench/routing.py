@@ -27,7 +27,7 @@ from pathlib import Path
 import click
 
 from bench import dataset
-from smartnumber import calls
+from smartnumber.calls import inbound as calls
 from smartnumber.storage.sqlite import SqliteStore
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -30,8 +30,8 @@ import wave
 from collections.abc import Mapping
 from pathlib import Path
 
+from .asterisk.ownership import Owner, give, media_dir_mode, media_file_mode
 from .errors import UserError
-from .ownership import Owner, give, media_dir_mode, media_file_mode
 
 VOICE = "en-us"
 KEY_RE = re.compile(r"^[0-9a-f]{16}$")  # prompt keys and media ids alike

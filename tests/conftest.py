@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.system import System
+from lab.system import System
 
 
 def _missing_tools() -> list[str]:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from smartnumber.sipp import CallResult, SippParty, place_call
-from tests.harness.ports import free_udp_port
-from tests.harness.system import System
+from lab.ports import free_udp_port
+from lab.system import System
+from smartnumber.demo.sipp import CallResult, SippParty, place_call
 
 OFFICE_NUMBER = "+12125550100"
 ADDRESSES = {"Alice": "127.0.0.3", "Bob": "127.0.0.4", "Carol": "127.0.0.5"}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.harness.cli import invoke
+from lab.cli import invoke
 
 Run = Callable[..., Result]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartnumber.asterisk_check import (
+from smartnumber.asterisk.check import (
     DANGER,
     WARNING,
     Endpoint,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import calls
+from smartnumber.calls import inbound as calls
 from smartnumber.storage.sqlite import SqliteStore
 from tests.unit.conftest import Run, as_json, assert_user_error
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from smartnumber import clicktocall
-from smartnumber.clicktocall import Follow, Plan, Stage, originate_action
-from tests.harness.ports import free_tcp_port
+from lab.ports import free_tcp_port
+from smartnumber.calls import click_to_call as clicktocall
+from smartnumber.calls.click_to_call import Follow, Plan, Stage, originate_action
 from tests.unit.conftest import Run, as_json, assert_user_error
 
 PLAN = Plan(

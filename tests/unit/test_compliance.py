@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber.compliance import kind, missing
 from smartnumber.model import Campaign, Registration
+from smartnumber.texting.compliance import kind, missing
 from tests.unit.conftest import Run, as_json, assert_user_error
 
 APPROVED = Campaign(1, "Acme", "care", ("a", "b"), "approved")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber.config import ServiceConfig
 from smartnumber.errors import UserError
+from smartnumber.service.config import ServiceConfig
 
 SETTINGS = {
     "agi.host": "127.0.0.1",

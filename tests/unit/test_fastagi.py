@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber.agi import channelvars as var
-from smartnumber.agi.context import HandlerContext
-from smartnumber.agi.routes import ROUTES, overloaded
-from smartnumber.agi.server import AgiSession, FastAgiServer, quote
+from lab.fake_asterisk import TOKEN, FakeAsterisk
+from lab.ports import free_tcp_port
+from smartnumber.asterisk import names as var
+from smartnumber.asterisk.agi.context import HandlerContext
+from smartnumber.asterisk.agi.routes import ROUTES, overloaded
+from smartnumber.asterisk.agi.server import AgiSession, FastAgiServer, quote
 from smartnumber.storage.sqlite import SqliteStore
-from tests.harness.fake_asterisk import TOKEN, FakeAsterisk
-from tests.harness.ports import free_tcp_port
 from tests.unit.conftest import Run
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from lab.cli import invoke
 from smartnumber import media
 from smartnumber.storage.sqlite import SqliteStore
-from tests.harness.cli import invoke
 from tests.unit.conftest import Run, assert_user_error
 from tests.unit.test_media import write_wav
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import inbox
-from smartnumber.agi import text_spool
+from smartnumber.asterisk.agi import text_spool
 from smartnumber.errors import StorageBusy
 from smartnumber.storage.sqlite import SqliteStore
+from smartnumber.texting import inbox
 from tests.unit.conftest import Run, as_json, register_for_texting
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

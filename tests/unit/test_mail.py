@@ -15,11 +15,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from smartnumber import mail, service, settings, texts
-from smartnumber.config import ServiceConfig
+from lab.fake_asterisk import TOKEN
+from lab.ports import free_tcp_port
+from smartnumber import settings
+from smartnumber.service import run as service
+from smartnumber.service.config import ServiceConfig
 from smartnumber.storage.sqlite import SqliteStore
-from tests.harness.fake_asterisk import TOKEN
-from tests.harness.ports import free_tcp_port
+from smartnumber.texting import inbound as texts
+from smartnumber.texting import notices as mail
 from tests.unit.conftest import Run, register_for_texting
 
 DAY1 = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from smartnumber.messaging import PART_BYTES, parts
+from smartnumber.asterisk.messaging import PART_BYTES, parts
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import outbox, texts
 from smartnumber.errors import UserError
 from smartnumber.model import Outgoing, TextStatus
 from smartnumber.storage.sqlite import SqliteStore
+from smartnumber.texting import inbound as texts
+from smartnumber.texting import outbox
 from tests.unit.conftest import Run, as_json, register_for_texting
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import outcomes
-from smartnumber.agi import channelvars as var
-from smartnumber.agi.context import HandlerContext
-from smartnumber.agi.routes import ROUTES
-from smartnumber.agi.server import FastAgiServer
+from lab.fake_asterisk import TOKEN, FakeAsterisk
+from lab.ports import free_tcp_port
+from smartnumber.asterisk import names as var
+from smartnumber.asterisk.agi.context import HandlerContext
+from smartnumber.asterisk.agi.routes import ROUTES
+from smartnumber.asterisk.agi.server import FastAgiServer
+from smartnumber.calls import outcomes
 from smartnumber.storage.sqlite import SqliteStore
-from tests.harness.fake_asterisk import TOKEN, FakeAsterisk
-from tests.harness.ports import free_tcp_port
 from tests.unit.conftest import Run, assert_user_error
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

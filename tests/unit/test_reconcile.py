@@ -8,9 +8,10 @@ import os
 import time
 from pathlib import Path
 
-from smartnumber import media, outcomes, reconcile
-from smartnumber.agi import channelvars as var
-from smartnumber.agi.context import HandlerContext
+from smartnumber import media
+from smartnumber.asterisk import names as var
+from smartnumber.asterisk.agi.context import HandlerContext
+from smartnumber.calls import outcomes, reconcile
 from tests.unit.conftest import Run
 from tests.unit.test_media import write_wav
 from tests.unit.test_outcomes import NOW, ctx, ended, route_a_call

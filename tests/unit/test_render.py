@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import provision, settings
-from smartnumber.dialplan import context, filters, render
+from smartnumber import settings
+from smartnumber.asterisk.dialplan import context, filters, render
+from smartnumber.directory import organisation as provision
 from smartnumber.errors import UserError
 from smartnumber.storage.repository import NewAgent
 from smartnumber.storage.sqlite import SqliteStore
@@ -140,7 +141,7 @@ def test_filters_pass_safe_values(name: str, value: str, expected: str) -> None:
 
 
 async def test_instance_files_point_into_the_instance(tmp_path: Path) -> None:
-    from smartnumber.instance import InstanceDirs
+    from smartnumber.asterisk.instance import InstanceDirs
 
     data = await golden_context(tmp_path)
     dirs = InstanceDirs(tmp_path / "inst")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smartnumber.agi.sip_from import user_of
+from smartnumber.asterisk.agi.sip_from import user_of
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartnumber.sipp import parse_trace, post_dial_delays
+from smartnumber.demo.sipp import parse_trace, post_dial_delays
 
 TRACE = """\
 ----------------------------------------------- 2026-11-24 00:52:18.949306

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import suspension, texts
 from smartnumber.storage.sqlite import SqliteStore
+from smartnumber.texting import inbound as texts
+from smartnumber.texting import suspension
 from tests.unit.conftest import Run, as_json, assert_user_error, register_for_texting
 
 DAY1 = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import texts
 from smartnumber.errors import UserError
 from smartnumber.storage.sqlite import SqliteStore
+from smartnumber.texting import inbound as texts
 from tests.unit.conftest import Run, as_json, assert_user_error
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.system import System
+from lab.system import System
 
 pytestmark = pytest.mark.asterisk
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness.ami import watch
-from tests.harness.system import System
+from lab.ami import watch
+from lab.system import System
 
 pytestmark = pytest.mark.asterisk
 

@@ -9,15 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber.sipp import place_call
-from tests.e2e.call_handling.conftest import (
-    configure,
-    loudest_sample,
-    recordings,
-    timeline_entry,
-)
+from lab.ami import watch
+from smartnumber.demo.sipp import place_call
+from tests.e2e.call_handling.conftest import configure, loudest_sample, recordings, timeline_entry
 from tests.e2e.conftest import OFFICE_NUMBER, Office
-from tests.harness.ami import watch
 
 pytestmark = pytest.mark.asterisk
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from smartnumber.sipp import place_call
+from smartnumber.demo.sipp import place_call
 from tests.e2e.call_handling.conftest import configure
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 

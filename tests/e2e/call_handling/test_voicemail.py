@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber.sipp import place_call
-from tests.e2e.call_handling.conftest import (
-    configure,
-    loudest_sample,
-    recordings,
-    timeline_entry,
-)
+from smartnumber.demo.sipp import place_call
+from tests.e2e.call_handling.conftest import configure, loudest_sample, recordings, timeline_entry
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 
 pytestmark = pytest.mark.asterisk

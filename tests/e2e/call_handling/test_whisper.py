@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from lab.ami import Event, watch
 from smartnumber import media
 from tests.e2e.call_handling.conftest import configure, loudest_sample
 from tests.e2e.conftest import Office
-from tests.harness.ami import Event, watch
 
 pytestmark = pytest.mark.asterisk
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber.sipp import place_call
+from lab.ports import free_tcp_port
+from smartnumber.demo.sipp import place_call
 from tests.e2e.call_handling.conftest import loudest_sample, recordings, timeline_entry
 from tests.e2e.conftest import OFFICE_NUMBER, Office
-from tests.harness.ports import free_tcp_port
 
 pytestmark = pytest.mark.asterisk
 

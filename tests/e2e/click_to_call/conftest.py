@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from click.testing import Result
 
-from smartnumber.sipp import SippParty, SippResult
+from smartnumber.demo.sipp import SippParty, SippResult
 from tests.e2e.conftest import Office
 
 CONTACT = "+13105550188"  # Los Angeles: reached through the trunk

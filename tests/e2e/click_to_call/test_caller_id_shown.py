@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from lab.ports import free_udp_port
 from smartnumber import clock
 from smartnumber.storage.sqlite import SqliteStore
 from tests.e2e.click_to_call.conftest import CONTACT, click_to_call
 from tests.e2e.conftest import OFFICE_NUMBER, Office
-from tests.harness.ports import free_udp_port
 
 pytestmark = pytest.mark.asterisk
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import callerid, clock, media
-from smartnumber.ami import AmiConfig
+from lab.system import TRUNK_ADDRESS
+from smartnumber import clock, media
+from smartnumber.asterisk.ami import AmiConfig
+from smartnumber.calls import caller_id as callerid
+from smartnumber.demo.sipp import SippParty
 from smartnumber.errors import UserError
-from smartnumber.sipp import SippParty
 from smartnumber.storage.sqlite import SqliteStore
 from tests.e2e.conftest import Office
-from tests.harness.system import TRUNK_ADDRESS
 
 pytestmark = pytest.mark.asterisk
 

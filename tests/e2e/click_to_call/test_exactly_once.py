@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from lab.tcp_proxy import CuttingProxy
 from tests.e2e.click_to_call.conftest import CONTACT, click_to_call
 from tests.e2e.conftest import Office
-from tests.harness.tcp_proxy import CuttingProxy
 
 pytestmark = pytest.mark.asterisk
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from smartnumber.sipp import place_call
+from lab.ports import free_udp_port
+from smartnumber.demo.sipp import place_call
 from tests.e2e.conftest import OFFICE_NUMBER, Office
-from tests.harness.ports import free_udp_port
 
 pytestmark = pytest.mark.asterisk
 

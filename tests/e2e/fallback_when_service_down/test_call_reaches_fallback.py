@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness.ami import watch
-from tests.harness.ports import free_udp_port
-from tests.harness.system import System
+from lab.ami import watch
+from lab.ports import free_udp_port
+from lab.system import System
 
 pytestmark = pytest.mark.asterisk
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from smartnumber.sipp import place_call
+from lab.ami import watch
+from smartnumber.demo.sipp import place_call
 from tests.e2e.call_handling.conftest import timeline_entry
 from tests.e2e.conftest import OFFICE_NUMBER, Office
-from tests.harness.ami import watch
 
 pytestmark = pytest.mark.asterisk
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smartnumber.sipp import place_call
+from smartnumber.demo.sipp import place_call
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 
 pytestmark = pytest.mark.asterisk

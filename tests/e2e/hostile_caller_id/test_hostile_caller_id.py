@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from lab.ami import watch
 from tests.e2e.conftest import Office
-from tests.harness.ami import watch
 
 pytestmark = pytest.mark.asterisk
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.harness.system import System
+from lab.system import System
 
 pytestmark = pytest.mark.asterisk
 

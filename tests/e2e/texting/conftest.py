@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from smartnumber.messaging import parts
-from smartnumber.sipp import SippParty, SippResult, parse_trace, scenario
+from lab.ports import free_udp_port
+from lab.system import TRUNK_ADDRESS, System
+from smartnumber.asterisk.messaging import parts
+from smartnumber.demo.sipp import SippParty, SippResult, parse_trace, scenario
 from tests.e2e.conftest import OFFICE_NUMBER, Office
-from tests.harness.ports import free_udp_port
-from tests.harness.system import TRUNK_ADDRESS, System
 
 
 @dataclass(frozen=True)

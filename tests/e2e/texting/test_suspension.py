@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from lab.ports import free_tcp_port
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import Inbox, send_text
-from tests.harness.ports import free_tcp_port
 
 pytestmark = pytest.mark.asterisk
 

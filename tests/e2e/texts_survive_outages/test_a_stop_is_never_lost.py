@@ -11,6 +11,8 @@ import sqlite3
 
 import pytest
 
+from lab.raw_sip import request
+from lab.system import TRUNK_ADDRESS
 from smartnumber import media
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import (
@@ -20,8 +22,6 @@ from tests.e2e.texting.conftest import (
     texts_handled,
     wait_handled,
 )
-from tests.harness.raw_sip import request
-from tests.harness.system import TRUNK_ADDRESS
 
 pytestmark = pytest.mark.asterisk
 

@@ -12,10 +12,10 @@ import json
 
 import pytest
 
+from lab.raw_sip import request
+from lab.system import TRUNK_ADDRESS
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import Inbox, register_for_texting, send_text
-from tests.harness.raw_sip import request
-from tests.harness.system import TRUNK_ADDRESS
 
 pytestmark = pytest.mark.asterisk
 

@@ -1,0 +1,233 @@
+"""A whole smartnumber system for one test: database, private Asterisk, SIP parties."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from click.testing import Result
+
+from lab.cli import invoke
+from lab.ports import free_tcp_port, free_udp_port
+from smartnumber.asterisk.instance import PrivateAsterisk
+from smartnumber.demo.sipp import SippParty, scenario
+
+TRUNK_ADDRESS = "127.0.0.2"
+WATCHER = ("test-watcher", "watcher-secret-for-tests-only")
+
+
+@dataclass
+class System:
+    root: Path
+    database: Path | None = None  # default: smartnumber.db in root
+    settings: dict[str, str] = field(default_factory=dict)
+    parties: list[SippParty] = field(default_factory=list)
+    _service: subprocess.Popen[bytes] | None = None
+    _service_log: IO[bytes] | None = None
+
+    @property
+    def db(self) -> Path:
+        return self.database or self.root / "smartnumber.db"
+
+    @property
+    def instance(self) -> PrivateAsterisk:
+        return PrivateAsterisk(self.root / "ast")
+
+    @classmethod
+    def create(cls, database: Path | None = None) -> System:
+        """A fresh system in a new temp dir; on `database` if given (e.g. a bench store)."""
+        root = Path(tempfile.mkdtemp(prefix="sn-", dir="/tmp"))
+        system = cls(root, database)
+        system.cli("init")
+        system.settings = {
+            "sip.port": str(free_udp_port()),
+            "ami.port": str(free_tcp_port()),
+            "agi.port": str(free_tcp_port()),  # nothing listens here unless a test says so
+            "trunk.host": TRUNK_ADDRESS,
+            "trunk.port": str(free_udp_port(TRUNK_ADDRESS)),
+            "rtp.start": "30000",
+            "rtp.end": "30999",
+        }
+        for key, value in system.settings.items():
+            system.cli("settings", "set", key, value)
+        return system
+
+    def cli(self, *args: str, ok: bool = True) -> Result:
+        """Run `smartnumber --db <this db> ARGS` in-process; asserts exit 0 unless ok=False."""
+        return invoke(self.db, *args, ok=ok)
+
+    async def acli(self, *args: str, ok: bool = True) -> Result:
+        """`cli` without blocking the test's event loop (for commands that take a while)."""
+        return await asyncio.to_thread(invoke, self.db, *args, ok=ok)
+
+    def start_asterisk(self) -> None:
+        # A test-only AMI user that reads every event class (smartnumber's own users read
+        # only what they need), through the manager-local.conf admins use for their own.
+        etc = self.instance.dirs.etc
+        etc.mkdir(parents=True, exist_ok=True)
+        (etc / "manager-local.conf").write_text(
+            f"[{WATCHER[0]}]\nsecret={WATCHER[1]}\ndeny=0.0.0.0/0.0.0.0\n"
+            "permit=127.0.0.0/8\nread=all\nwrite=\n"
+        )
+        self.cli("asterisk", "start", "--dir", str(self.root / "ast"))
+
+    def watcher_credentials(self) -> dict[str, Any]:
+        """The test watcher's AMI login: every event, no actions."""
+        return {
+            "host": "127.0.0.1",
+            "port": int(self.settings["ami.port"]),
+            "username": WATCHER[0],
+            "secret": WATCHER[1],
+        }
+
+    def rx(self, command: str) -> str:
+        return self.instance.rx(command)
+
+    def reveal(self, key: str) -> str:
+        """A setting's real value, secrets included (`settings show --reveal KEY`)."""
+        return self.cli("settings", "show", "--reveal", key).output.strip()
+
+    def ami_credentials(self, user: str = "cli") -> dict[str, Any]:
+        """The AMI login of the CLI (`cli`: call events, Originate) or the routing service
+        (`service`: user events only)."""
+        prefix = "ami.cli_" if user == "cli" else "ami."
+        return {
+            "host": "127.0.0.1",
+            "port": int(self.reveal("ami.port")),
+            "username": self.reveal(f"{prefix}username"),
+            "secret": self.reveal(f"{prefix}secret"),
+        }
+
+    def caller(
+        self,
+        number: str,
+        *,
+        calls: int = 1,
+        hold_ms: int = 200,
+        caller_id: str = "+12125550123",
+        scenario_name: str = "caller",
+        timeout_s: int = 20,
+    ) -> SippParty:
+        """A caller on the carrier trunk dialling one of our Smart Numbers (`caller-speaks`:
+        one who talks once answered)."""
+        # Its own port on the trunk's address: Asterisk matches the trunk by address, and
+        # the trunk's contact port stays free for the carrier() party.
+        party = SippParty(
+            name=f"caller{len(self.parties)}",
+            scenario=scenario(scenario_name),
+            address=TRUNK_ADDRESS,
+            port=free_udp_port(TRUNK_ADDRESS),
+            workdir=self.root / "sipp",
+            remote=f"127.0.0.1:{self.settings['sip.port']}",
+            service=number,
+            variables={"caller": caller_id},
+            calls=calls,
+            hold_ms=hold_ms,
+            timeout_s=timeout_s,
+        )
+        self.parties.append(party)
+        return party
+
+    def carrier(
+        self, *, calls: int = 1, scenario_name: str = "agent", hold_ms: int = 1000
+    ) -> SippParty:
+        """The carrier's side of the trunk: answers what Asterisk sends out (cells,
+        forwarded calls) at the trunk's contact address; `scenario_name` says how."""
+        party = SippParty(
+            name=f"carrier-{scenario_name}-{len(self.parties)}",
+            scenario=scenario(scenario_name),
+            address=TRUNK_ADDRESS,
+            port=int(self.settings["trunk.port"]),
+            workdir=self.root / "sipp",
+            calls=calls,
+            hold_ms=hold_ms,
+            timeout_s=30,
+        )
+        self.parties.append(party)
+        return party
+
+    def phone(
+        self, address: str, port: int, *, calls: int = 1, scenario_name: str = "agent"
+    ) -> SippParty:
+        """An agent's SIP phone on address:port: answers (`agent-rings`: never does)."""
+        party = SippParty(
+            name=f"phone-{address}",
+            scenario=scenario(scenario_name),
+            address=address,
+            port=port,
+            workdir=self.root / "sipp",
+            calls=calls,
+            timeout_s=60,
+        )
+        self.parties.append(party)
+        return party
+
+    def start_service(self, *flags: str, wait_for_ami: bool = True) -> None:
+        """Run `smartnumber serve` as its own process, as an admin would."""
+        assert self._service is None, "service already running"
+        self._service_log = (self.root / "serve.log").open("ab")
+        self._service = subprocess.Popen(
+            [sys.executable, "-m", "smartnumber", "--db", str(self.db), "serve", *flags],
+            stdin=subprocess.DEVNULL,
+            stdout=self._service_log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 15
+        port = int(self.settings["agi.port"])
+        while not _tcp_open("127.0.0.1", port) or (
+            wait_for_ami
+            and not any(e.get("message") == "AMI connected" for e in self.service_log())
+        ):
+            assert self._service.poll() is None, f"serve exited: {self.service_log()}"
+            assert time.monotonic() < deadline, f"serve not ready: {self.service_log()}"
+            time.sleep(0.05)
+
+    @property
+    def service_pid(self) -> int | None:
+        return self._service.pid if self._service is not None else None
+
+    def stop_service(self) -> None:
+        if self._service is None:
+            return
+        self._service.terminate()
+        try:
+            self._service.wait(10)
+        except subprocess.TimeoutExpired:
+            self._service.kill()
+            self._service.wait()
+        self._service = None
+        if self._service_log:
+            self._service_log.close()
+
+    def service_log(self) -> list[dict[str, Any]]:
+        """The service's structured log lines so far."""
+        path = self.root / "serve.log"
+        if not path.exists():
+            return []
+        entries = []
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                entries.append({"message": line})
+        return entries
+
+    def close(self) -> None:
+        self.stop_service()
+        self.instance.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _tcp_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0

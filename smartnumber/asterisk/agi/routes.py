@@ -1,0 +1,22 @@
+"""The FastAGI route table: agi://host:port/NAME -> handler. Nothing else is served."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .. import names as var
+from . import incoming, message
+from .context import HandlerContext
+from .server import AgiSession, Handler
+
+ROUTES: Mapping[str, Handler[HandlerContext]] = {
+    "incoming": incoming.handle,
+    "message": message.handle,
+}
+
+
+async def overloaded(session: AgiSession) -> None:
+    """A session past the cap: no routing, the dialplan takes its fallback at once (for a
+    text: it keeps the text in its spool for the service to fetch)."""
+    await session.set_variable(var.STATUS, "FALLBACK")
+    await session.set_variable(var.REASON, "the routing service is at its session limit")

@@ -1,0 +1,388 @@
+"""Inbound calls: gather the facts, decide (routing/), act on the decision, record it.
+
+The FastAGI handlers and `route explain` both come through here, so a real call and
+its explanation are decided by the same code from the same facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .. import media, phone
+from ..asterisk.dialplan.context import dial_target, external_target
+from ..asterisk.names import DIAL_STRING_RE
+from ..directory import organisation as provision
+from ..errors import UserError
+from ..model import (
+    ActivityKind,
+    Agent,
+    Contact,
+    ContactPhone,
+    Direction,
+    ForwardWhen,
+    RoutingMode,
+    Scope,
+    SmartNumber,
+)
+from ..routing import forwarding
+from ..routing.inbound import (
+    CONVERSATION_WINDOW,
+    AgentInfo,
+    CallFacts,
+    ContactInfo,
+    NumberInfo,
+    RecentActivity,
+    RouteDecision,
+    decide,
+)
+from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
+from . import handling as number_config
+
+_DIAL = re.compile(DIAL_STRING_RE)
+
+
+@dataclass(frozen=True)
+class RoutedCall:
+    decision: RouteDecision
+    dial: str  # '&'-joined targets; empty when no phone of an agent can be rung
+    ring_seconds: int
+    call_id: int | None  # the timeline entry to complete when the call ends
+    forward: str = ""  # E.164 to ring through the trunk after (or instead of) the agents
+    forward_target: str = ""  # how the dialplan dials it (through call connect if set)
+    show_number: str = ""  # caller ID the answering phones see; empty: the caller's
+    notes: tuple[str, ...] = ()  # targets left out, and why
+    media_id: str = ""  # names this call's recording and voicemail files, when either is on
+    record: bool = False
+    voicemail: bool = False
+    whisper_prompt: str = ""  # prompt keys (media.prompt_path)
+    consent_prompt: str = ""
+
+
+def caller_number(raw: str) -> str | None:
+    """The caller's E.164 number, or None for anything that is not a phone number."""
+    try:
+        return phone.to_e164(raw)
+    except UserError:
+        return None
+
+
+async def _facts(
+    repo: Repository, number: SmartNumber, caller: str | None, now: datetime
+) -> tuple[CallFacts, dict[int, Agent]]:
+    """The facts for decide(), and the agents they name (for building dial targets)."""
+    contacts = await repo.contacts_by_phone(caller) if caller else []
+    ids = [c.id for c in contacts]
+    latest = await repo.latest_conversation(ids, now - CONVERSATION_WINDOW) if ids else None
+    outbound = await repo.latest_outbound(ids) if ids else None
+    admins = await repo.active_admins()
+    fallback = await provision.fallback_agent(repo, number, admins)
+    routing = await repo.number_routing(number.id)
+    # Only the agents a decision can name: those the facts refer to, and the admins.
+    wanted = {number.agent_id, fallback.id if fallback else None}
+    wanted |= {a.agent_id for a in (latest, outbound) if a is not None}
+    if routing is not None:
+        wanted |= {*routing.agent_ids, routing.last_agent_id}
+    found = await repo.agents_by_ids([i for i in wanted if i is not None])
+    people = {a.id: a for a in (*found, *admins)}
+    agents = {
+        a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id) for a in people.values()
+    }
+    facts = CallFacts(
+        number=NumberInfo(
+            e164=number.e164,
+            scope=number.scope,
+            owner_agent_id=number.agent_id,
+            routing=routing,
+            default_agent_id=fallback.id if fallback else None,
+        ),
+        caller=caller,
+        contacts=tuple(ContactInfo(c.id, c.name) for c in contacts),
+        latest_conversation=_recent(latest),
+        latest_outbound=_recent(outbound),
+        agents=agents,
+    )
+    return facts, people
+
+
+def _recent(latest: LatestActivity | None) -> RecentActivity | None:
+    if latest is None:
+        return None
+    return RecentActivity(latest.contact_id, latest.agent_id, latest.kind.value, latest.at)
+
+
+async def explain(
+    repo: Repository, number_text: str, caller_text: str, now: datetime
+) -> RouteDecision:
+    """Whom a call would ring and why; changes nothing."""
+    number = await provision.number_called(repo, number_text)
+    facts, _ = await _facts(repo, number, caller_number(caller_text), now)
+    return decide(facts, now)
+
+
+async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
+    """Decide a real call and act on it: lead, assignment, round-robin turn, timeline."""
+    number = await repo.number_by_e164(did)
+    if number is None:
+        raise UserError(f"{did} is not a Smart Number here")
+    caller = caller_number(caller_raw)
+    facts, people = await _facts(repo, number, caller, now)
+    decision = decide(facts, now)
+    if decision.round_robin_agent_id is not None:
+        await repo.set_round_robin_cursor(number.id, decision.round_robin_agent_id)
+    contact_id = await _lead(repo, number, caller, decision, now)
+    handling = number.handling
+    media_id = media.new_media_id() if handling.record or handling.voicemail else ""
+    call_id = None
+    if contact_id is not None:
+        detail = {"status": "ringing", "caller": caller, "decision": decision.as_dict()}
+        added = await repo.add_activity(
+            NewActivity(
+                contact_id=contact_id,
+                kind=ActivityKind.CALL,
+                direction=Direction.INBOUND,
+                at=now,
+                smart_number_id=number.id,
+                detail=detail | ({"media_id": media_id} if media_id else {}),
+                call_key=media_id or None,
+            )
+        )
+        call_id = added.id if added else None
+    territories = await number_config.allow_territories(repo)
+    notes: list[str] = []
+    targets = []
+    for agent_id in () if handling.forward_when is ForwardWhen.ALWAYS else decision.agent_ids:
+        agent = people[agent_id]  # a decision names only agents its facts hold
+        if agent.endpoint is None:  # their cell, through the trunk: the forwarding rule holds
+            verdict = forwarding.check(agent.cell, allow_us_territories=territories)
+            if not verdict.allowed:
+                notes.append(f"{agent.name}'s cell not rung: {verdict.reason}")
+                continue
+            targets.append(external_target(agent.cell, handling.call_connect))
+            continue
+        targets.append(dial_target(agent))
+    forward = ""
+    if handling.forward_to:  # checked again now: rules may have tightened since config
+        verdict = forwarding.check(handling.forward_to, allow_us_territories=territories)
+        if verdict.allowed:
+            forward = handling.forward_to
+        else:
+            notes.append(f"not forwarded: {verdict.reason}")
+    later = external_target(forward, handling.call_connect) if forward else ""
+    if later and handling.forward_when is ForwardWhen.TOGETHER:  # one Dial rings them all
+        targets.append(later)
+        later = ""
+    dial = "&".join(dict.fromkeys(targets))  # an agent's cell may also be the forward
+    if dial and not _DIAL.match(dial):
+        raise UserError(f"refusing to dial {dial!r}: not a dial string smartnumber builds")
+    return RoutedCall(
+        decision,
+        dial,
+        handling.timeout,
+        call_id,
+        forward,
+        later,
+        number.e164 if handling.pass_called_number else "",
+        tuple(notes),
+        media_id=media_id,
+        record=handling.record,
+        voicemail=handling.voicemail,
+        whisper_prompt=handling.whisper_prompt or "",
+        consent_prompt=(handling.consent_prompt or "") if handling.record else "",
+    )
+
+
+async def _lead(
+    repo: Repository,
+    number: SmartNumber,
+    caller: str | None,
+    decision: RouteDecision,
+    now: datetime,
+) -> int | None:
+    """The contact this call is about, creating the tracked-call lead for a new caller and
+    assigning it when the call was redirected from an inactive agent."""
+    single = decision.agent_ids[0] if len(decision.agent_ids) == 1 else None
+    entity = await _entity_of(repo, decision.redirected_from_id)
+    contact_id = decision.contact_id
+    if contact_id is None:
+        if caller is None or not decision.new_lead:
+            return None  # no phone number to keep a lead by
+        created = await repo.add_contact(
+            NewContact(
+                name=f"Caller {caller}",
+                phones=(ContactPhone(caller),),
+                created_at=now,
+                owner_agent_id=None if decision.redirect else single,
+                owner_team_id=entity[0],
+                owner_office_id=entity[1],
+                source=f"phone-call:{number.e164}",
+            )
+        )
+        contact_id = created.id
+    if decision.redirect and single is not None:
+        # SPEC 3.5: assigned to the admin, ownership kept on the inactive agent's entity.
+        await repo.set_contact_ownership(
+            contact_id,
+            owner_agent_id=None,
+            owner_team_id=entity[0],
+            owner_office_id=entity[1],
+            assigned_agent_id=single,
+        )
+    return contact_id
+
+
+async def _entity_of(repo: Repository, agent_id: int | None) -> tuple[int | None, int | None]:
+    """(team id, office id) that owns an inactive agent's leads: their team, else office."""
+    if agent_id is None:
+        return None, None
+    agent = await repo.agent_by_id(agent_id)
+    if agent is None:
+        return None, None
+    return (agent.team_id, None) if agent.team_id else (None, agent.office_id)
+
+
+@dataclass(frozen=True)
+class DialOutcome:
+    """What Asterisk reports after Dial (dialplan variables), read by the call-ended handler."""
+
+    dial_status: str  # ANSWER, NOANSWER, BUSY, CANCEL, CHANUNAVAIL, CONGESTION, or ''
+    peer_channel: str  # DIALEDPEERNAME, e.g. PJSIP/bob-00000001
+    peer_number: str  # DIALEDPEERNUMBER, e.g. bob or +12125550102@trunk
+    answered_seconds: int | None  # ANSWEREDTIME
+
+
+FINISHED = ("answered", "missed", "agent missed")  # a call's status once its outcome is in
+
+
+async def finish_call(
+    repo: Repository, call_id: int, outcome: DialOutcome, *, source: str | None = None
+) -> dict[str, Any]:
+    """Complete a call's timeline entry with who answered (or that it was missed). Once
+    only: a call already finished keeps its outcome (the hangup handler and the CDR may
+    both report it). `source`: where the outcome came from, when not the hangup handler."""
+    activity = await repo.activity_by_id(call_id)
+    if activity is None or activity.kind is not ActivityKind.CALL:
+        raise UserError(f"no call with id {call_id}")
+    if activity.detail.get("status") in FINISHED:
+        return dict(activity.detail)
+    answered_by = await _answering_agent(repo, outcome) if outcome.dial_status == "ANSWER" else None
+    detail = dict(activity.detail)
+    detail.update(
+        {
+            "status": "answered" if answered_by or outcome.dial_status == "ANSWER" else "missed",
+            "dial_status": outcome.dial_status or None,
+            "answered_by": answered_by.name if answered_by else None,
+            "answered_number": _trunk_number(outcome) if outcome.dial_status == "ANSWER" else None,
+            "talk_seconds": outcome.answered_seconds if outcome.dial_status == "ANSWER" else 0,
+        }
+    )
+    if source is not None:
+        detail["outcome_from"] = source
+    # An outbound call keeps its agent; an inbound one gets whoever answered.
+    await repo.update_activity(
+        call_id, answered_by.id if answered_by else activity.agent_id, detail
+    )
+    if answered_by is not None:
+        contact = await repo.contact_by_id(activity.contact_id)
+        if contact is not None and _unowned(contact):
+            # A lead that rang a group belongs to whoever answered it.
+            await repo.set_contact_ownership(
+                contact.id,
+                owner_agent_id=answered_by.id,
+                owner_team_id=None,
+                owner_office_id=None,
+                assigned_agent_id=None,
+            )
+    return detail
+
+
+def _trunk_number(outcome: DialOutcome) -> str | None:
+    """The external number that answered through the trunk (a cell or a forward), directly
+    or through call connect (a Local/+1...@smartnumber-connect leg)."""
+    if not outcome.peer_channel.startswith(("PJSIP/trunk-", "Local/")):
+        return None
+    return outcome.peer_number.split("@", 1)[0] or None
+
+
+def _unowned(contact: Contact) -> bool:
+    return (
+        contact.owner_agent_id is None
+        and contact.owner_team_id is None
+        and contact.owner_office_id is None
+        and contact.assigned_agent_id is None
+    )
+
+
+async def _answering_agent(repo: Repository, outcome: DialOutcome) -> Agent | None:
+    """The agent behind the answering channel: their endpoint, or their cell on the trunk."""
+    if _trunk_number(outcome) is None:
+        endpoint = outcome.peer_channel.rsplit("-", 1)[0]
+        return await repo.agent_by_endpoint(endpoint) if endpoint else None
+    cell = outcome.peer_number.split("@", 1)[0]
+    for agent in await repo.list_agents():
+        if agent.cell == cell:
+            return agent
+    return None
+
+
+async def record_unrouted_call(
+    repo: Repository,
+    did: str,
+    caller_raw: str,
+    status: str,
+    reason: str,
+    outcome: DialOutcome,
+    now: datetime,
+) -> int | None:
+    """A call the service could not route in time (FALLBACK): put it on the timeline of the
+    caller's contact, if there is one, once the call is over."""
+    number = await repo.number_by_e164(did)
+    caller = caller_number(caller_raw)
+    if number is None or caller is None:
+        return None
+    contacts = await repo.contacts_by_phone(caller)
+    if not contacts:
+        return None
+    added = await repo.add_activity(
+        NewActivity(
+            contact_id=contacts[0].id,
+            kind=ActivityKind.CALL,
+            direction=Direction.INBOUND,
+            at=now,
+            smart_number_id=number.id,
+            detail={
+                "status": "ringing",
+                "caller": caller,
+                "routing_status": status,
+                "reason": reason,
+            },
+        )
+    )
+    if added is None:
+        return None
+    await finish_call(repo, added.id, outcome)
+    return added.id
+
+
+async def set_number_routing(
+    repo: Repository, number_text: str, mode: str, agent_names: list[str]
+) -> tuple[SmartNumber, RoutingMode, list[Agent]]:
+    """`number routing`: one agent, a receptionist, a ring-all group, or round-robin."""
+    number = await provision.number_called(repo, number_text)
+    try:
+        routing_mode = RoutingMode(mode)
+    except ValueError:
+        raise UserError(f"mode must be one of {', '.join(RoutingMode)}") from None
+    if number.scope is Scope.PERSONAL:
+        raise UserError(f"{number.e164} is personal: it always rings its owner")
+    if not agent_names:
+        raise UserError("name at least one agent with --agents")
+    if routing_mode in (RoutingMode.AGENT, RoutingMode.RECEPTIONIST) and len(agent_names) > 1:
+        raise UserError(f"mode {routing_mode.value} takes exactly one agent")
+    agents = [await provision.agent_named(repo, name) for name in agent_names]
+    if len({a.id for a in agents}) != len(agents):
+        raise UserError("an agent is named twice")
+    await repo.set_number_routing(number.id, routing_mode, [a.id for a in agents])
+    return number, routing_mode, agents

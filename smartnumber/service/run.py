@@ -1,0 +1,239 @@
+"""`smartnumber serve`: the FastAGI server and the AMI link in one asyncio process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import resource
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import clock, logs, media, settings
+from ..asterisk.agi import text_spool
+from ..asterisk.agi.context import HandlerContext
+from ..asterisk.agi.routes import ROUTES, overloaded
+from ..asterisk.agi.server import FastAgiServer
+from ..asterisk.ami import AmiConfig, AmiLink
+from ..asterisk.messaging import AsteriskMessages
+from ..calls import outcomes, reconcile
+from ..errors import StorageError, UserError
+from ..model import InboundText, QueuedText, TextStatus
+from ..storage.sqlite import SqliteStore
+from ..texting import inbound as texts
+from ..texting import inbox, outbox
+from ..texting import notices as mail
+from .config import ServiceConfig
+
+log = logging.getLogger("smartnumber.service")
+OUTBOX_POLL_SECONDS = 1.0  # texts queued by the CLI wait at most this long
+INBOX_POLL_SECONDS = 2.0  # the dialplan's spool is looked at this often
+RECONCILE_SECONDS = 60.0  # calls and recordings are reconciled this often (and at start)
+
+
+def raise_open_files_limit() -> int:
+    """Each AGI session is a socket: allow as many as the hard limit does (up to 65536)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return soft
+
+
+async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGTERM/SIGINT (or `stop` is set). A start-up failure (database, media
+    directory, port) closes whatever was opened and raises a UserError naming the cause,
+    so the process exits instead of lingering."""
+    open_files = raise_open_files_limit()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with contextlib.AsyncExitStack() as running:
+            await _start(config, db, running, open_files)
+            await stop.wait()
+            logs.event(log, "stopping")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def _start(
+    config: ServiceConfig, db: Path, running: contextlib.AsyncExitStack, open_files: int
+) -> None:
+    """Open everything the service holds, each registered on `running` to be closed."""
+    try:
+        store = await SqliteStore.open(db)
+    except StorageError as exc:
+        raise UserError(f"cannot start: {exc}") from None
+    running.push_async_callback(store.close)
+    async with store.transaction() as repo:
+        values = await settings.load(repo)
+    media_dir = media.directory(values, db)
+    try:
+        media.create_dirs(media_dir)  # Asterisk writes recordings there
+    except OSError as exc:
+        raise UserError(
+            f"cannot start: the media directory {media_dir}: {exc.strerror} (setting media.dir)"
+        ) from None
+    ami = AmiLink(
+        AmiConfig(
+            config.ami_host,
+            config.ami_port,
+            config.ami_username,
+            config.ami_secret,
+            ping_interval=config.ami_ping_interval,
+            ping_timeout=config.ami_ping_timeout,
+            events="user",  # only the hangup handler's UserEvents: see outcomes.py
+        )
+    )
+    texts_out = AsteriskMessages(
+        ami, values["trunk.host"], values["trunk.port"], values["sip.bind"]
+    )
+    context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000, media_dir)
+    server = FastAgiServer(
+        ROUTES,
+        context,
+        token=config.agi_token,
+        header_timeout=config.agi_header_timeout,
+        command_timeout=config.agi_command_timeout,
+        session_timeout=config.agi_session_timeout,
+        max_sessions=config.agi_max_sessions,
+        overloaded=overloaded,
+    )
+    recording: set[asyncio.Task[None]] = set()
+
+    def on_user_event(event: dict[str, str]) -> None:
+        if outcomes.is_call_ended(event):
+            task = asyncio.create_task(outcomes.record(event, context))
+            recording.add(task)
+            task.add_done_callback(_finished(recording))
+
+    ami.on_event("UserEvent", on_user_event)
+    try:
+        await server.start(config.agi_bind, config.agi_port)
+    except OSError as exc:
+        raise UserError(
+            f"cannot serve FastAGI on {config.agi_bind}:{config.agi_port}: {exc.strerror}"
+        ) from None
+    running.push_async_callback(server.close)
+    ami.start()
+    running.push_async_callback(ami.stop)
+    mailer = asyncio.create_task(_retry_mail(store, mail.SmtpConfig.from_settings(values)))
+    running.callback(mailer.cancel)
+    sender = asyncio.create_task(_deliver_texts(store, texts_out, ami, context.texts_queued))
+    running.callback(sender.cancel)
+    handler = asyncio.create_task(_handle_texts(store, media.inbox_dir(media_dir), context))
+    running.callback(handler.cancel)
+    cdr_file = Path(values["asterisk.cdr_file"]) if values["asterisk.cdr_file"] else None
+    reconciler = asyncio.create_task(_reconcile(store, media_dir, cdr_file))
+    running.callback(reconciler.cancel)
+    logs.event(
+        log,
+        "serving",
+        agi=f"{config.agi_bind}:{config.agi_port}",
+        ami=f"{config.ami_host}:{config.ami_port}",
+        db=str(db),
+        media=str(media_dir),
+        routes=sorted(ROUTES),
+        routing_budget_ms=config.routing_budget_ms,
+        agi_max_sessions=config.agi_max_sessions,
+        open_files=open_files,
+    )
+
+
+async def _retry_mail(store: SqliteStore, config: mail.SmtpConfig) -> None:
+    """Send queued email (suspension notices) every minute until it goes."""
+    while True:
+        try:
+            sent, waiting = await mail.flush(store, config, clock.now)
+            if sent or waiting:
+                logs.event(log, "mail flushed", sent=sent, queued=waiting)
+        except Exception:  # the service must outlive a broken mail setup
+            log.exception("sending queued mail failed")
+        await asyncio.sleep(mail.RETRY_SECONDS)
+
+
+async def _deliver_texts(
+    store: SqliteStore, transport: AsteriskMessages, ami: AmiLink, queued: asyncio.Event
+) -> None:
+    """Deliver the outbox: at once when a handler queued texts, else every second (texts
+    the CLI queued). While the AMI is down, texts wait; they go once it is back."""
+
+    def told(text: QueuedText, status: TextStatus, reason: str | None) -> None:
+        logs.event(
+            log, f"text {status.value}", to=text.recipient, purpose=text.purpose,
+            text_id=text.id, reason=reason,
+        )  # fmt: skip
+
+    while True:
+        queued.clear()
+        await ami.connected.wait()
+        try:
+            await outbox.deliver_due(store, transport, clock.now, on_outcome=told)
+        except StorageError as exc:  # locked for a while: the texts are still queued
+            logs.event(log, "outbox not read", error=str(exc))
+        except Exception:  # the service must outlive one bad text
+            log.exception("delivering texts failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(queued.wait(), OUTBOX_POLL_SECONDS)
+
+
+async def _handle_texts(store: SqliteStore, spool: Path, ctx: HandlerContext) -> None:
+    """Handle the inbox: at once when a text was kept, else every few seconds -- and
+    fetch what the dialplan spooled while we were away or the database was locked."""
+
+    def told(text: InboundText, handled: texts.Handled | None, notes: str) -> None:
+        logs.event(
+            log,
+            "text received",
+            did=text.smart_number,
+            sender=text.sender,
+            via=text.via,
+            text_id=text.id,
+            chars=len(text.body),
+            notes=notes,
+        )
+
+    while True:
+        ctx.texts_arrived.clear()
+        try:
+            await text_spool.drain(store, spool, clock.now())
+            done = await inbox.handle_pending(store, clock.now, on_handled=told)
+            if done.queued_replies:
+                ctx.texts_queued.set()
+        except StorageError as exc:
+            logs.event(log, "inbox not read", error=str(exc))
+        except Exception:  # the service must outlive one bad text
+            log.exception("handling inbound texts failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.texts_arrived.wait(), INBOX_POLL_SECONDS)
+
+
+async def _reconcile(store: SqliteStore, media_dir: Path, cdr_file: Path | None) -> None:
+    """At start and every minute: complete calls whose outcome never arrived, from the
+    CDR, and keep recordings nobody has put on a timeline, from the media directory."""
+    while True:
+        try:
+            if cdr_file is not None:
+                await reconcile.from_cdr(store, cdr_file, media_dir, clock.now())
+            await reconcile.from_media(store, media_dir, clock.now())
+        except (StorageError, OSError) as exc:
+            logs.event(log, "reconciling calls waits", error=str(exc))
+        except Exception:  # the service must outlive a bad record
+            log.exception("reconciling calls failed")
+        await asyncio.sleep(RECONCILE_SECONDS)
+
+
+def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+    """Forget a finished outcome task, logging it if it failed (nothing else awaits it)."""
+
+    def done(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("recording a call outcome failed", exc_info=task.exception())
+
+    return done

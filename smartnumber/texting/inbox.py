@@ -1,0 +1,175 @@
+"""The text inbox: every inbound text is kept before anything is done about it.
+
+keep() is a short transaction, retried while the database is locked, and idempotent
+by the carrier's message key: a text Asterisk hands over twice, or that was also
+spooled while the service was away, is one text. handle_pending() then handles what is
+kept, in order, each text in one transaction with everything it causes (the opt-out,
+the timeline entry, the replies in the outbox) and the mark that it was handled -- so
+after a crash or a restart the rest is handled, and nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import logs, phone
+from ..errors import StorageBusy, StorageError, UserError
+from ..model import InboundText
+from ..storage.repository import NewInboundText, Repository, Store
+from . import inbound as texts
+
+log = logging.getLogger("smartnumber.texts")
+
+MAX_ATTEMPTS = 3  # a text that keeps failing for another reason than the database is set aside
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """An inbound text as the carrier side handed it over."""
+
+    smart_number: str
+    sender: str  # the From URI's user part ('' when it had none)
+    from_header: str
+    body: str
+    content_length: int | None = None
+    message_key: str = ""  # '' : none given (an injected text): one is made up
+
+    def new(self, via: str, now: datetime) -> NewInboundText:
+        return NewInboundText(
+            message_key=self.message_key or f"local-{secrets.token_hex(16)}",
+            smart_number=self.smart_number,
+            sender=self.sender,
+            from_header=self.from_header,
+            body=self.body,
+            content_length=self.content_length,
+            via=via,
+            received_at=now,
+        )
+
+
+async def keep(
+    store: Store,
+    text: Arrived,
+    via: str,
+    now: datetime,
+    *,
+    within: float = 2.0,
+    retry_every: float = 0.1,
+) -> int | None:
+    """Store the text; its id, or None when it was there already. Retried while the
+    database is locked, for at most `within` seconds: then StorageBusy, and the caller
+    keeps the text elsewhere (the dialplan's spool)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+
+    async def attempt() -> int | None:
+        async with store.transaction() as repo:
+            return await repo.keep_inbound_text(text.new(via, now))
+
+    while True:
+        task = asyncio.ensure_future(attempt())
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
+        if not done:
+            task.cancel()  # the store rolls a cancelled BEGIN back by itself
+            raise StorageBusy("the database stayed locked; the text was not kept")
+        try:
+            return task.result()
+        except StorageBusy:
+            if loop.time() + retry_every >= deadline:
+                raise
+            await asyncio.sleep(retry_every)
+
+
+@dataclass
+class Handling:
+    handled: int = 0
+    set_aside: int = 0
+    queued_replies: int = 0
+    waiting: bool = False  # the database was busy: the rest waits for the next round
+
+
+async def handle_pending(
+    store: Store,
+    now: Callable[[], datetime],
+    *,
+    on_handled: Callable[[InboundText, texts.Handled | None, str], None] | None = None,
+) -> Handling:
+    """Handle the texts kept and not handled yet, oldest first."""
+    result = Handling()
+    try:
+        async with store.transaction() as repo:
+            pending = await repo.pending_inbound_texts(BATCH)
+    except StorageBusy:
+        result.waiting = True
+        return result
+    for text in pending:
+        try:
+            handled = await handle_one(store, text.id, now())
+        except StorageBusy:
+            result.waiting = True
+            break
+        except Exception as exc:  # one bad text must not stop the ones behind it
+            result.set_aside += await _set_aside(store, text, exc, now())
+            continue
+        if handled is None:
+            continue  # handled meanwhile by someone else (`text inject`, a second service)
+        result.handled += 1
+        result.queued_replies += sum(1 for q in handled.queued if q.refused is None)
+        if on_handled is not None:
+            on_handled(text, handled, "; ".join(handled.notes))
+    return result
+
+
+async def handle_one(store: Store, text_id: int, now: datetime) -> texts.Handled | None:
+    """Handle one kept text, in one transaction with its handled mark; None when it was
+    handled already."""
+    async with store.transaction() as repo:
+        text = await repo.inbound_text(text_id)
+        if text is None or text.processed_at is not None:
+            return None
+        handled = await _handle(repo, text, now)
+        await repo.inbound_text_handled(text.id, now, "; ".join(handled.notes) or "handled")
+    return handled
+
+
+async def _handle(repo: Repository, text: InboundText, now: datetime) -> texts.Handled:
+    try:
+        phone.to_e164(text.sender)
+    except UserError:
+        logs.event(
+            log,
+            "text refused",
+            reason="the sender is not a phone number",
+            did=text.smart_number,
+            sender_uri=text.from_header[:120],
+        )
+        return texts.Handled(notes=["refused: the sender is not a phone number"])
+    body = text.body
+    if not body and text.content_length:
+        # Asterisk 16 drops a MESSAGE body of 1024 bytes or more (res_pjsip_messaging).
+        body = texts.lost_body(text.content_length)
+    return await texts.receive(repo, text.sender, text.smart_number, body, now)
+
+
+async def _set_aside(store: Store, text: InboundText, exc: Exception, now: datetime) -> int:
+    """Count a failed attempt; after MAX_ATTEMPTS mark the text handled with the error,
+    so it no longer blocks the inbox (it stays there to be looked at)."""
+    error = f"could not be handled: {exc}"[:500]
+    if not isinstance(exc, UserError | StorageError):
+        log.exception("handling an inbound text failed", exc_info=exc)
+    try:
+        async with store.transaction() as repo:
+            if text.attempts + 1 >= MAX_ATTEMPTS or isinstance(exc, UserError):
+                await repo.inbound_text_handled(text.id, now, error)
+                logs.event(log, "text set aside", text_id=text.id, error=error)
+                return 1
+            await repo.inbound_text_attempted(text.id, error)
+    except StorageError:
+        pass
+    return 0

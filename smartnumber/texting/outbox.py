@@ -1,0 +1,239 @@
+"""The text outbox: every text that leaves is stored first, then delivered from here.
+
+queue() writes a text in the caller's transaction, so it is kept exactly when what it
+reports is (a timeline entry, an opt-out). Automatic texts -- confirmations, HELP
+answers, auto-replies, lead alerts, forwards -- are checked first: only to the United
+States and Canada (the forwarding rule), and at most `texting.auto_reply_limit` replies
+to one number per hour. What they may not send is kept as 'refused', never sent: an
+attacker cannot make the business pay for texts abroad (SMS pumping).
+
+deliver_due() is the routing service's job: it re-checks each text (an opt-out that
+arrived meanwhile cancels it), hands it to the transport, and records the outcome --
+sent, or retried with backoff, or failed with the reason -- on the outbox row and on the
+text's timeline entry. While Asterisk is unreachable texts simply wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ..errors import UserError
+from ..model import Outgoing, QueuedText, TextStatus
+from ..routing import forwarding
+from ..storage.repository import NewText, Repository, Store
+
+# Texts the system writes by itself. Those to the person who texted (REPLIES) count
+# toward the per-sender limit; forwards and alerts go to the agents' own cells.
+REPLIES = ("confirmation", "help", "auto-reply", "not-delivered")
+AUTOMATIC = (*REPLIES, "forward", "lead-alert")
+# Confirmations answer the opt-out itself: they go to a number that just opted out.
+NO_OPT_OUT_CHECK = ("confirmation", "forward", "lead-alert", "not-delivered")
+
+MAX_REFUSALS = 5  # the carrier side refused it this many times: failed
+FIRST_RETRY = timedelta(seconds=5)
+LAST_RETRY = timedelta(minutes=5)
+EXPIRES = timedelta(hours=24)  # still undelivered after this: failed, the moment has passed
+BATCH = 20
+
+
+class Transport(Protocol):
+    async def deliver(self, message: Outgoing) -> None:
+        """Hand one text to the carrier side. UserError: it refused the text; ConnectionError
+        or TimeoutError: it could not be reached (the text may be retried freely)."""
+        ...
+
+
+@dataclass(frozen=True)
+class AutomaticPolicy:
+    """Where automatic texts may go, from the settings."""
+
+    allow_us_territories: bool = False
+    replies_per_hour: int = 5
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, str]) -> AutomaticPolicy:
+        return cls(
+            allow_us_territories=values["forwarding.allow_us_territories"] == "yes",
+            replies_per_hour=int(values["texting.auto_reply_limit"]),
+        )
+
+
+@dataclass(frozen=True)
+class Queued:
+    id: int
+    message: Outgoing
+    refused: str | None = None  # why an automatic text will not go
+
+
+async def queue(
+    repo: Repository,
+    message: Outgoing,
+    now: datetime,
+    *,
+    policy: AutomaticPolicy,
+    activity_id: int | None = None,
+) -> Queued:
+    """Store a text to be delivered; an automatic one the policy forbids is stored as
+    refused, with the reason."""
+    refused = await _refusal(repo, message, now, policy) if message.purpose in AUTOMATIC else None
+    text_id = await repo.queue_text(
+        NewText(
+            sender=message.sender,
+            recipient=message.to,
+            body=message.body,
+            purpose=message.purpose,
+            created_at=now,
+            activity_id=activity_id,
+            status=TextStatus.REFUSED if refused else TextStatus.QUEUED,
+            reason=refused,
+        )
+    )
+    return Queued(text_id, message, refused)
+
+
+async def _refusal(
+    repo: Repository, message: Outgoing, now: datetime, policy: AutomaticPolicy
+) -> str | None:
+    verdict = forwarding.check(message.to, allow_us_territories=policy.allow_us_territories)
+    if not verdict.allowed:
+        return f"automatic texts go only to the United States and Canada: {verdict.reason}"
+    if message.purpose in REPLIES:
+        recent = await repo.automatic_texts_to(message.to, REPLIES, now - timedelta(hours=1))
+        if recent >= policy.replies_per_hour:
+            return f"{recent} automatic replies to {message.to} in the last hour already"
+    return None
+
+
+# -- delivery (the routing service) ----------------------------------------------------------
+
+
+@dataclass
+class Delivered:
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    unreachable: bool = False  # the transport could not be reached: the rest wait
+
+
+async def deliver_due(
+    store: Store,
+    transport: Transport,
+    now: Callable[[], datetime],
+    *,
+    on_outcome: Callable[[QueuedText, TextStatus, str | None], None] | None = None,
+) -> Delivered:
+    """Deliver what is due, one text at a time (in order: the parts of a conversation stay
+    in order). Stops early when the transport cannot be reached."""
+    done = Delivered()
+    async with store.transaction() as repo:
+        due = await repo.due_texts(now(), BATCH)
+    for text in due:
+        async with store.transaction() as repo:
+            reason = await _withdrawn(repo, text, now())
+            if reason is not None:
+                status = TextStatus.FAILED if reason.startswith("not delivered") else None
+                await _finish(repo, text, status or TextStatus.CANCELLED, now(), reason)
+        if reason is not None:
+            done.cancelled += status is None
+            done.failed += status is not None
+            _tell(on_outcome, text, status or TextStatus.CANCELLED, reason)
+            continue
+        try:
+            await transport.deliver(_message(text))
+        except (ConnectionError, TimeoutError, OSError) as exc:
+            # Not the text's fault: it keeps its place (and the ones after it theirs, so a
+            # conversation stays in order); the service tries again when the link is back.
+            error = f"the carrier side could not be reached: {exc}"
+            async with store.transaction() as repo:
+                await repo.text_attempted(text.id, error, text.not_before, counts=False)
+            done.unreachable = True
+            break
+        except UserError as exc:
+            refusals = text.attempts + 1
+            async with store.transaction() as repo:
+                if refusals >= MAX_REFUSALS:
+                    await _finish(repo, text, TextStatus.FAILED, now(), str(exc))
+                else:
+                    await repo.text_attempted(text.id, str(exc), now() + _backoff(refusals))
+            if refusals >= MAX_REFUSALS:
+                done.failed += 1
+                _tell(on_outcome, text, TextStatus.FAILED, str(exc))
+            continue
+        async with store.transaction() as repo:
+            await _finish(repo, text, TextStatus.SENT, now())
+        done.sent += 1
+        _tell(on_outcome, text, TextStatus.SENT, None)
+    return done
+
+
+async def _withdrawn(repo: Repository, text: QueuedText, now: datetime) -> str | None:
+    """Why a queued text must not go after all (checked again at delivery), or None."""
+    if now - text.created_at > EXPIRES:
+        return f"not delivered within {EXPIRES.total_seconds() / 3600:.0f} h"
+    if text.purpose not in NO_OPT_OUT_CHECK and await repo.opted_out(text.recipient):
+        return "the contact opted out before it went"
+    return None
+
+
+async def _finish(
+    repo: Repository, text: QueuedText, status: TextStatus, at: datetime, reason: str | None = None
+) -> None:
+    """The text's final status, on its outbox row and on its timeline entry."""
+    await repo.text_done(text.id, status, at, reason)
+    if text.activity_id is None:
+        return
+    entry = await repo.activity_by_id(text.activity_id)
+    if entry is not None:
+        detail = dict(entry.detail) | {"status": status.value}
+        if reason is not None:
+            detail["reason"] = reason
+        await repo.update_activity(entry.id, entry.agent_id, detail)
+
+
+def _tell(
+    on_outcome: Callable[[QueuedText, TextStatus, str | None], None] | None,
+    text: QueuedText,
+    status: TextStatus,
+    reason: str | None,
+) -> None:
+    if on_outcome is not None:
+        on_outcome(text, status, reason)
+
+
+def _message(text: QueuedText) -> Outgoing:
+    return Outgoing(text.sender, text.recipient, text.body, text.purpose)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s ... at most 5 minutes between tries."""
+    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts))
+    return min(delay, LAST_RETRY)
+
+
+# -- reading it (the CLI) ------------------------------------------------------------------
+
+
+async def listing(repo: Repository, everything: bool, limit: int) -> list[QueuedText]:
+    """What waits (everything: and what became of the rest), newest first."""
+    statuses = list(TextStatus) if everything else [TextStatus.QUEUED]
+    return await repo.texts_by_status(statuses, limit)
+
+
+# -- waiting on an outcome (the CLI) -----------------------------------------------------------
+
+
+async def outcome(store: Store, text_ids: Iterable[int], within: float) -> list[QueuedText]:
+    """The texts once none is queued any more, or as they are after `within` seconds."""
+    ids = list(text_ids)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        async with store.transaction() as repo:
+            texts = [t for t in [await repo.queued_text(i) for i in ids] if t is not None]
+        if all(t.status is not TextStatus.QUEUED for t in texts) or loop.time() >= deadline:
+            return texts
+        await asyncio.sleep(0.1)

@@ -1,0 +1,113 @@
+"""Texting suspensions (SPEC 7): the detectors run on every text an agent starts.
+
+- A reply (the lead's latest text came in after the agent's latest text to them) is
+  always allowed and never checked: the lead texted first.
+- A suspended agent may not start texts until the suspension ends (30 days from the
+  offence) or an admin lifts it.
+- Otherwise the detectors (spam/) look at the agent's last 30 days. If one fires, the
+  agent is warned and nothing is sent; sending anyway sends it and suspends the agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from ..errors import UserError
+from ..model import ActivityKind, Agent, Direction, Suspension
+from ..spam import bulk_optouts, repeated, unanswered
+from ..spam.config import SpamConfig
+from ..spam.finding import Finding
+from ..spam.history import OptOut, Reply, Sent
+from ..storage.repository import NewActivity, Repository
+
+SUSPENSION = timedelta(days=30)
+LOOKBACK = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Gate:
+    suspended: Suspension | None  # in force now
+    reply: bool  # the lead texted first: allowed, not checked
+    findings: tuple[Finding, ...]  # what this text would trip
+
+
+async def active(repo: Repository, agent_id: int, now: datetime) -> Suspension | None:
+    return next((s for s in await repo.suspensions(agent_id) if s.active(now)), None)
+
+
+async def check(
+    repo: Repository, agent: Agent, to: str, body: str, now: datetime, config: SpamConfig
+) -> Gate:
+    since = now - LOOKBACK
+    sent = [Sent(at, lead, text) for at, lead, text in await repo.agent_texts(agent.id, since)]
+    last_out = max((s.at for s in sent if s.lead == to), default=None)
+    inbound = await repo.texts_from(sorted({s.lead for s in sent} | {to}), since)
+    last_in = max((at for at, lead, _ in inbound if lead == to), default=None)
+    current = await active(repo, agent.id, now)
+    if last_in is not None and (last_out is None or last_in > last_out):
+        return Gate(current, True, ())
+    if current is not None:
+        return Gate(current, False, ())
+    new = Sent(now, to, body)
+    replies = [Reply(at, lead) for at, lead, keyword in inbound if keyword != "opt-out"]
+    opt_outs = [OptOut(at, lead) for at, lead, keyword in inbound if keyword == "opt-out"]
+    found = (
+        repeated.check(new, sent, config),
+        unanswered.check(new, sent, replies, config),
+        bulk_optouts.check(new, sent, opt_outs, config),
+    )
+    return Gate(None, False, tuple(f for f in found if f is not None))
+
+
+def refusal(suspension: Suspension) -> str:
+    return (
+        f"Text not sent - suspended from starting texts until"
+        f" {suspension.ends_at:%Y-%m-%d %H:%M} UTC ({suspension.summary})"
+    )
+
+
+async def suspend(repo: Repository, agent: Agent, finding: Finding, now: datetime) -> Suspension:
+    """Suspend the agent from starting texts for 30 days from now, the offence; the
+    evidence goes on the record and on the timelines of the leads it names."""
+    evidence = tuple(
+        {"at": e.at.isoformat(), "lead": e.lead, "what": e.what} for e in finding.evidence
+    )
+    draft = Suspension(
+        0, agent.id, finding.pattern, finding.summary, evidence, now, now + SUSPENSION
+    )
+    made = replace(draft, id=await repo.add_suspension(draft))
+    until = f"{made.ends_at:%Y-%m-%d}"
+    note = f"{agent.name} suspended from starting texts until {until}: {finding.summary}"
+    await _audit(repo, agent, {e.lead for e in finding.evidence}, now, note, made.id)
+    return made
+
+
+async def lift(repo: Repository, agent: Agent, reason: str, now: datetime) -> Suspension:
+    current = await active(repo, agent.id, now)
+    if current is None:
+        raise UserError(f"{agent.name} is not suspended")
+    if not reason.strip():
+        raise UserError("say why with --reason")
+    await repo.lift_suspension(current.id, now, reason.strip())
+    leads = {e["lead"] for e in current.evidence}
+    note = f"{agent.name}'s texting suspension lifted early: {reason.strip()}"
+    await _audit(repo, agent, leads, now, note, current.id)
+    return current
+
+
+async def _audit(
+    repo: Repository, agent: Agent, leads: set[str], now: datetime, note: str, suspension_id: int
+) -> None:
+    for lead in sorted(leads):
+        for contact in await repo.contacts_by_phone(lead):
+            await repo.add_activity(
+                NewActivity(
+                    contact_id=contact.id,
+                    kind=ActivityKind.NOTE,
+                    direction=Direction.INTERNAL,
+                    at=now,
+                    agent_id=agent.id,
+                    detail={"text": note, "suspension": suspension_id},
+                )
+            )
