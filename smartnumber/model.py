@@ -138,6 +138,43 @@ class Agent:
 
 
 @dataclass(frozen=True)
+class Ring:
+    """A phone to ring: an agent's SIP endpoint, or a number through the carrier trunk,
+    whose answerer must press 1 first when `call_connect` is on. How Asterisk dials it is
+    asterisk/dial.py's business."""
+
+    endpoint: str | None = None  # "PJSIP/bob"
+    number: str | None = None  # E.164, rung through the trunk
+    call_connect: bool = False
+
+    @classmethod
+    def agent(cls, agent: Agent, *, call_connect: bool = False) -> Ring:
+        """An agent's SIP phone if they have one, else their cell through the trunk."""
+        if agent.endpoint:
+            return cls(endpoint=agent.endpoint)
+        return cls(number=agent.cell, call_connect=call_connect)
+
+    def __str__(self) -> str:
+        if self.endpoint:
+            return self.endpoint
+        return f"{self.number} (must press 1)" if self.call_connect else f"{self.number}"
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """How a call ended, as Asterisk reported it (asterisk/events.py, asterisk/cdr.py)."""
+
+    status: str  # ANSWER, NOANSWER, BUSY, CANCEL, CHANUNAVAIL, CONGESTION, or ''
+    answered_endpoint: str | None = None  # "PJSIP/bob": the agent phone that answered
+    answered_number: str | None = None  # the external number that answered (cell, forward)
+    talk_seconds: int | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.status == "ANSWER"
+
+
+@dataclass(frozen=True)
 class SmartNumber:
     id: int
     e164: str
@@ -172,6 +209,19 @@ class Contact:
     source: str
     created_at: datetime
     assigned_agent_id: int | None = None
+
+
+class Detail:
+    """Keys of an activity's free `detail` that anything queries. storage/ reads these
+    inside the JSON (the spam detectors' history of texts); everything else in `detail`
+    is only shown. Writers and the repository use these names, never the literals."""
+
+    TEXT = "text"  # a text's words (texts, and notes)
+    FROM = "from"  # who texted: the contact's number (inbound) or the Smart Number
+    TO = "to"  # whom a text went to (outbound)
+    KEYWORD = "keyword"  # opt-out, opt-in or help, for a text that was one
+    REVOCATION = "revocation"  # a text that reads like a request to stop texting
+    STATUS = "status"  # a call's or text's state (ringing, answered, queued, sent...)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..model import Activity, Agent, Contact, Email, QueuedText, Recording, SmartNumber, Suspension
+from ..model import (
+    Activity,
+    Agent,
+    CallerId,
+    Contact,
+    Email,
+    QueuedText,
+    Recording,
+    SmartNumber,
+    Suspension,
+)
 from ..routing.outbound import OutboundChoice
 from ..settings import MASK
 from ..storage.repository import Repository
@@ -202,4 +212,13 @@ def queued_text(t: QueuedText) -> dict[str, Any]:
         "sent_at": t.sent_at.isoformat() if t.sent_at else None,
         "reason": t.last_error,
         "text": t.body,
+    }
+
+
+def caller_id(c: CallerId) -> dict[str, Any]:
+    return {
+        "number": c.e164,
+        "verified": c.verified_at.isoformat() if c.verified_at else None,
+        "in_use": c.in_use,
+        "attempts": c.attempts,
     }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from . import names
 
 MODULE_DIRS = ("/usr/lib/asterisk/modules", "/usr/lib64/asterisk/modules")
 DATA_DIRS = ("/usr/share/asterisk", "/var/lib/asterisk")
@@ -62,7 +63,7 @@ class InstanceDirs:
     @property
     def cdr_file(self) -> Path:
         """Where cdr_custom writes the CDR lines the routing service reads."""
-        return self.log / "cdr-custom" / "smartnumber.csv"
+        return self.log / "cdr-custom" / names.CDR_FILE
 
     @property
     def config(self) -> Path:

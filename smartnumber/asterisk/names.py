@@ -1,13 +1,26 @@
-"""Channel-variable names shared by the FastAGI handlers, the dialplan templates and tests."""
+"""The one contract between Python and the dialplan templates: every name that crosses.
 
+Channel variables the FastAGI handlers and the dialplan read and write, the contexts the
+templates define and the code originates into, the carrier's endpoint, the FastAGI
+route names, the statuses a handler answers, the UserEvents the dialplan sends and their
+fields, and the CDR variables the reconciler reads. Each is written here once; the
+templates get them as Jinja globals (render.environment), and a test checks that the
+rendered files and the code use exactly these and no others.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
 from typing import Final
 
-STATUS: Final = "SMARTNUMBER_STATUS"  # OK | FALLBACK | ERROR, set by every handler
+# -- channel variables: a handler's answers and what the dialplan hands over ---------------
+STATUS: Final = "SMARTNUMBER_STATUS"  # a Status, set by every handler
 REASON: Final = "SMARTNUMBER_REASON"  # one readable line, for logs and the timeline
 DID: Final = "SMARTNUMBER_DID"  # the Smart Number called, set by the dialplan (E.164)
-DIAL: Final = "SMARTNUMBER_DIAL"  # dial targets built by the handler from the database
+DIAL: Final = "SMARTNUMBER_DIAL"  # dial targets built by the handler (dial.py)
 TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
-CALL: Final = "SMARTNUMBER_CALL"  # the call's timeline entry id, read back when it ends
+CALL: Final = "SMARTNUMBER_CALL"  # the call's reference, read back when it ends
 FORWARD: Final = "SMARTNUMBER_FORWARD"  # a dial target through the trunk, after or instead
 CALLERID: Final = "SMARTNUMBER_CALLERID"  # caller ID for the answering phones, if not the caller's
 MEDIA_ID: Final = "SMARTNUMBER_MEDIA_ID"  # 16 hex digits naming the call's recording/voicemail
@@ -22,20 +35,7 @@ TEXT_KEY: Final = "SMARTNUMBER_TEXT_KEY"  # SHA-1 of its Call-ID and CSeq: one t
 VERIFY: Final = "SMARTNUMBER_VERIFY"  # id of a caller-ID verification call (hex)
 PROMPT: Final = "SMARTNUMBER_PROMPT"  # prompt key the verification call plays
 
-# The AMI UserEvent the hangup handler sends with a call's outcome.
-CALL_ENDED_EVENT: Final = "SmartnumberCallEnded"
-# The AMI UserEvent a verification call sends with the digits the answerer keyed.
-VERIFY_EVENT: Final = "SmartnumberVerify"
-VERIFY_DIGITS: Final = 6
-
-# The only shape of dial string a handler may set: PJSIP endpoints or trunk numbers joined
-# by '&'. Handlers check it; the dialplan re-checks the characters (FILTER) before Dial.
-DIAL_TARGET_RE: Final = (
-    r"PJSIP/[A-Za-z0-9_.-]+|PJSIP/\+[0-9]{7,15}@trunk|Local/\+[0-9]{7,15}@smartnumber-connect"
-)
-DIAL_STRING_RE: Final = rf"^({DIAL_TARGET_RE})(&({DIAL_TARGET_RE}))*$"
-
-ALL: Final = {
+VARIABLES: Final = {
     "STATUS": STATUS,
     "REASON": REASON,
     "DID": DID,
@@ -56,3 +56,95 @@ ALL: Final = {
     "VERIFY": VERIFY,
     "PROMPT": PROMPT,
 }
+
+
+class Context(StrEnum):
+    """The dialplan contexts smartnumber's templates define (besides one per DID)."""
+
+    FROM_TRUNK = "smartnumber-from-trunk"  # calls from the carrier, one entry per DID
+    AGENTS = "smartnumber-agents"  # the agents' own phones
+    CALL_ENDED = "smartnumber-call-ended"  # the hangup handler that reports an outcome
+    ROUTE = "smartnumber-route"  # asks the service whom to ring, and rings them
+    CONNECT = "smartnumber-connect"  # an external leg that must press 1 (call connect)
+    ACCEPT = "smartnumber-accept"  # on that leg once it answers
+    WHISPER = "smartnumber-whisper"  # played to whoever answers
+    CLICK_TO_CALL = "smartnumber-click-to-call"  # where click-to-call's Originate lands
+    VERIFY = "smartnumber-verify"  # a caller-ID verification call
+    MESSAGES = "smartnumber-messages"  # the trunk's message_context: inbound texts
+    TEXT_IN = "smartnumber-text-in"  # keeps one inbound text (service, else the spool)
+
+
+DID_CONTEXT_PREFIX: Final = "smartnumber-did-"
+
+
+def did_context(e164: str) -> str:
+    """The context of one Smart Number's calls."""
+    return f"{DID_CONTEXT_PREFIX}{e164.lstrip('+')}"
+
+
+# -- the PJSIP sections smartnumber renders itself (agents may not take these names) ---------
+TRUNK: Final = "trunk"  # the carrier's endpoint
+TRANSPORT: Final = "transport-udp"
+SECTIONS: Final = frozenset({TRUNK, TRANSPORT, "global", "system"})
+
+
+class Route(StrEnum):
+    """FastAGI script names: agi://host:port/NAME?token=..."""
+
+    INCOMING = "incoming"  # whom does this call ring?
+    MESSAGE = "message"  # keep this inbound text
+
+
+class Status(StrEnum):
+    """What a handler answers in STATUS."""
+
+    OK = "OK"
+    FALLBACK = "FALLBACK"  # the dialplan takes the number's fallback (or spools a text)
+    ERROR = "ERROR"
+
+
+# -- AMI UserEvents the dialplan sends ----------------------------------------------------
+CALL_ENDED_EVENT: Final = "SmartnumberCallEnded"  # a call's outcome, from the hangup handler
+CALL_ENDED_FIELDS: Final = (
+    "Call",  # CALL: the call's reference
+    "DialStatus",  # DIALSTATUS
+    "Peer",  # DIALEDPEERNAME
+    "PeerNumber",  # DIALEDPEERNUMBER
+    "AnsweredTime",  # ANSWEREDTIME
+    "Did",  # DID
+    "Status",  # STATUS: how the call was routed
+    "Media",  # the media id its files are named by
+    "Caller",  # the caller's number, filtered to digits and '+'
+)
+VERIFY_EVENT: Final = "SmartnumberVerify"  # the digits keyed in on a verification call
+VERIFY_FIELDS: Final = ("Id", "Code")
+VERIFY_DIGITS: Final = 6
+
+
+class Cdr(StrEnum):
+    """CDR variables the dialplan sets and cdr_custom.conf writes for the reconciler."""
+
+    CALL = "sn_call"  # the call's reference
+    MEDIA = "sn_media"  # its media id
+
+
+CDR_FILE: Final = "smartnumber.csv"  # under <astlogdir>/cdr-custom/
+
+# A call's reference, as CALL carries it: the timeline entry's id, or k<key> for a call
+# written down only once Asterisk took it (click-to-call).
+CALL_KEY_PREFIX: Final = "k"
+CALL_REFERENCE_RE: Final = re.compile(rf"^(?:\d+|{CALL_KEY_PREFIX}[0-9a-f]{{16}})$")
+
+
+def jinja_globals() -> dict[str, object]:
+    """The names as the templates see them."""
+    return {
+        "var": dict(VARIABLES),
+        "ctx": {c.name: c.value for c in Context},
+        "route": {r.name: r.value for r in Route},
+        "status": {s.name: s.value for s in Status},
+        "endpoint": {"TRUNK": TRUNK, "TRANSPORT": TRANSPORT},
+        "event": {"CALL_ENDED": CALL_ENDED_EVENT, "VERIFY": VERIFY_EVENT},
+        "cdr": {c.name: c.value for c in Cdr} | {"FILE": CDR_FILE},
+        "verify_digits": VERIFY_DIGITS,
+    }

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import media, phone, settings
-from ..directory import organisation as provision
+from ..directory import numbers
 from ..errors import UserError
 from ..model import CallHandling, ForwardWhen, SmartNumber
 from ..routing.forwarding import check
@@ -72,7 +72,7 @@ async def configure(
     repo: Repository, number_text: str, changes: dict[str, Any]
 ) -> tuple[SmartNumber, CallHandling]:
     """Apply the given changes (None = leave as is) and store the result."""
-    number = await provision.number_called(repo, number_text)
+    number = await numbers.number_called(repo, number_text)
     handling = number.handling
     updates: dict[str, Any] = {}
     if changes.get("no_forward"):

@@ -6,23 +6,22 @@ its explanation are decided by the same code from the same facts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .. import media, phone
-from ..asterisk.dialplan.context import dial_target, external_target
-from ..asterisk.names import DIAL_STRING_RE
-from ..directory import organisation as provision
+from ..directory import numbers, organisation
 from ..errors import UserError
 from ..model import (
     ActivityKind,
     Agent,
+    CallOutcome,
     Contact,
     ContactPhone,
     Direction,
     ForwardWhen,
+    Ring,
     RoutingMode,
     Scope,
     SmartNumber,
@@ -41,17 +40,15 @@ from ..routing.inbound import (
 from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
 from . import handling as number_config
 
-_DIAL = re.compile(DIAL_STRING_RE)
-
 
 @dataclass(frozen=True)
 class RoutedCall:
     decision: RouteDecision
-    dial: str  # '&'-joined targets; empty when no phone of an agent can be rung
+    rings: tuple[Ring, ...]  # the phones rung first, at once; empty when none can be
     ring_seconds: int
     call_id: int | None  # the timeline entry to complete when the call ends
     forward: str = ""  # E.164 to ring through the trunk after (or instead of) the agents
-    forward_target: str = ""  # how the dialplan dials it (through call connect if set)
+    forward_ring: Ring | None = None  # that second stage, unless it rings with the first
     show_number: str = ""  # caller ID the answering phones see; empty: the caller's
     notes: tuple[str, ...] = ()  # targets left out, and why
     media_id: str = ""  # names this call's recording and voicemail files, when either is on
@@ -78,7 +75,7 @@ async def _facts(
     latest = await repo.latest_conversation(ids, now - CONVERSATION_WINDOW) if ids else None
     outbound = await repo.latest_outbound(ids) if ids else None
     admins = await repo.active_admins()
-    fallback = await provision.fallback_agent(repo, number, admins)
+    fallback = await numbers.fallback_agent(repo, number, admins)
     routing = await repo.number_routing(number.id)
     # Only the agents a decision can name: those the facts refer to, and the admins.
     wanted = {number.agent_id, fallback.id if fallback else None}
@@ -117,7 +114,7 @@ async def explain(
     repo: Repository, number_text: str, caller_text: str, now: datetime
 ) -> RouteDecision:
     """Whom a call would ring and why; changes nothing."""
-    number = await provision.number_called(repo, number_text)
+    number = await numbers.number_called(repo, number_text)
     facts, _ = await _facts(repo, number, caller_number(caller_text), now)
     return decide(facts, now)
 
@@ -152,17 +149,16 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
         call_id = added.id if added else None
     territories = await number_config.allow_territories(repo)
     notes: list[str] = []
-    targets = []
+    rings = []
     for agent_id in () if handling.forward_when is ForwardWhen.ALWAYS else decision.agent_ids:
         agent = people[agent_id]  # a decision names only agents its facts hold
-        if agent.endpoint is None:  # their cell, through the trunk: the forwarding rule holds
-            verdict = forwarding.check(agent.cell, allow_us_territories=territories)
+        ring = Ring.agent(agent, call_connect=handling.call_connect)
+        if ring.number is not None:  # their cell, through the trunk: the forwarding rule holds
+            verdict = forwarding.check(ring.number, allow_us_territories=territories)
             if not verdict.allowed:
                 notes.append(f"{agent.name}'s cell not rung: {verdict.reason}")
                 continue
-            targets.append(external_target(agent.cell, handling.call_connect))
-            continue
-        targets.append(dial_target(agent))
+        rings.append(ring)
     forward = ""
     if handling.forward_to:  # checked again now: rules may have tightened since config
         verdict = forwarding.check(handling.forward_to, allow_us_territories=territories)
@@ -170,16 +166,13 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
             forward = handling.forward_to
         else:
             notes.append(f"not forwarded: {verdict.reason}")
-    later = external_target(forward, handling.call_connect) if forward else ""
+    later = Ring(number=forward, call_connect=handling.call_connect) if forward else None
     if later and handling.forward_when is ForwardWhen.TOGETHER:  # one Dial rings them all
-        targets.append(later)
-        later = ""
-    dial = "&".join(dict.fromkeys(targets))  # an agent's cell may also be the forward
-    if dial and not _DIAL.match(dial):
-        raise UserError(f"refusing to dial {dial!r}: not a dial string smartnumber builds")
+        rings.append(later)
+        later = None
     return RoutedCall(
         decision,
-        dial,
+        tuple(dict.fromkeys(rings)),  # an agent's cell may also be the forward
         handling.timeout,
         call_id,
         forward,
@@ -243,21 +236,11 @@ async def _entity_of(repo: Repository, agent_id: int | None) -> tuple[int | None
     return (agent.team_id, None) if agent.team_id else (None, agent.office_id)
 
 
-@dataclass(frozen=True)
-class DialOutcome:
-    """What Asterisk reports after Dial (dialplan variables), read by the call-ended handler."""
-
-    dial_status: str  # ANSWER, NOANSWER, BUSY, CANCEL, CHANUNAVAIL, CONGESTION, or ''
-    peer_channel: str  # DIALEDPEERNAME, e.g. PJSIP/bob-00000001
-    peer_number: str  # DIALEDPEERNUMBER, e.g. bob or +12125550102@trunk
-    answered_seconds: int | None  # ANSWEREDTIME
-
-
 FINISHED = ("answered", "missed", "agent missed")  # a call's status once its outcome is in
 
 
 async def finish_call(
-    repo: Repository, call_id: int, outcome: DialOutcome, *, source: str | None = None
+    repo: Repository, call_id: int, outcome: CallOutcome, *, source: str | None = None
 ) -> dict[str, Any]:
     """Complete a call's timeline entry with who answered (or that it was missed). Once
     only: a call already finished keeps its outcome (the hangup handler and the CDR may
@@ -267,15 +250,15 @@ async def finish_call(
         raise UserError(f"no call with id {call_id}")
     if activity.detail.get("status") in FINISHED:
         return dict(activity.detail)
-    answered_by = await _answering_agent(repo, outcome) if outcome.dial_status == "ANSWER" else None
+    answered_by = await _answering_agent(repo, outcome)
     detail = dict(activity.detail)
     detail.update(
         {
-            "status": "answered" if answered_by or outcome.dial_status == "ANSWER" else "missed",
-            "dial_status": outcome.dial_status or None,
+            "status": "answered" if outcome.answered else "missed",
+            "dial_status": outcome.status or None,
             "answered_by": answered_by.name if answered_by else None,
-            "answered_number": _trunk_number(outcome) if outcome.dial_status == "ANSWER" else None,
-            "talk_seconds": outcome.answered_seconds if outcome.dial_status == "ANSWER" else 0,
+            "answered_number": outcome.answered_number,
+            "talk_seconds": outcome.talk_seconds if outcome.answered else 0,
         }
     )
     if source is not None:
@@ -298,14 +281,6 @@ async def finish_call(
     return detail
 
 
-def _trunk_number(outcome: DialOutcome) -> str | None:
-    """The external number that answered through the trunk (a cell or a forward), directly
-    or through call connect (a Local/+1...@smartnumber-connect leg)."""
-    if not outcome.peer_channel.startswith(("PJSIP/trunk-", "Local/")):
-        return None
-    return outcome.peer_number.split("@", 1)[0] or None
-
-
 def _unowned(contact: Contact) -> bool:
     return (
         contact.owner_agent_id is None
@@ -315,15 +290,12 @@ def _unowned(contact: Contact) -> bool:
     )
 
 
-async def _answering_agent(repo: Repository, outcome: DialOutcome) -> Agent | None:
-    """The agent behind the answering channel: their endpoint, or their cell on the trunk."""
-    if _trunk_number(outcome) is None:
-        endpoint = outcome.peer_channel.rsplit("-", 1)[0]
-        return await repo.agent_by_endpoint(endpoint) if endpoint else None
-    cell = outcome.peer_number.split("@", 1)[0]
-    for agent in await repo.list_agents():
-        if agent.cell == cell:
-            return agent
+async def _answering_agent(repo: Repository, outcome: CallOutcome) -> Agent | None:
+    """The agent who answered: by their endpoint, or their cell through the trunk."""
+    if outcome.answered_endpoint:
+        return await repo.agent_by_endpoint(outcome.answered_endpoint)
+    if outcome.answered_number:
+        return await repo.agent_by_cell(outcome.answered_number)
     return None
 
 
@@ -333,7 +305,7 @@ async def record_unrouted_call(
     caller_raw: str,
     status: str,
     reason: str,
-    outcome: DialOutcome,
+    outcome: CallOutcome,
     now: datetime,
 ) -> int | None:
     """A call the service could not route in time (FALLBACK): put it on the timeline of the
@@ -370,7 +342,7 @@ async def set_number_routing(
     repo: Repository, number_text: str, mode: str, agent_names: list[str]
 ) -> tuple[SmartNumber, RoutingMode, list[Agent]]:
     """`number routing`: one agent, a receptionist, a ring-all group, or round-robin."""
-    number = await provision.number_called(repo, number_text)
+    number = await numbers.number_called(repo, number_text)
     try:
         routing_mode = RoutingMode(mode)
     except ValueError:
@@ -381,7 +353,7 @@ async def set_number_routing(
         raise UserError("name at least one agent with --agents")
     if routing_mode in (RoutingMode.AGENT, RoutingMode.RECEPTIONIST) and len(agent_names) > 1:
         raise UserError(f"mode {routing_mode.value} takes exactly one agent")
-    agents = [await provision.agent_named(repo, name) for name in agent_names]
+    agents = [await organisation.agent_named(repo, name) for name in agent_names]
     if len({a.id for a in agents}) != len(agents):
         raise UserError("an agent is named twice")
     await repo.set_number_routing(number.id, routing_mode, [a.id for a in agents])

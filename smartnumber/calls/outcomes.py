@@ -1,11 +1,11 @@
-"""Call outcomes: the hangup handler's AMI UserEvent, recorded on the timeline.
+"""Call outcomes: a call that ended, recorded on its timeline entry (SPEC 3, 5).
 
-The event carries only what Asterisk reports after Dial (DIALSTATUS, DIALEDPEERNAME,
-DIALEDPEERNUMBER, ANSWEREDTIME) plus our own call reference (a timeline entry id, or
-k<key> for a click-to-call), the DID, routing status and media id, and the caller's
-number filtered to digits. A call with a media id may have left a recording or a
-voicemail (recordings.py). Writes wait out a locked database; an event lost altogether
-(the AMI or the service down at hangup) is made up for from the CDR (reconcile.py).
+The routing service learns that a call ended from the dialplan's hangup handler
+(asterisk/events.py reads it); the reconciler learns it from Asterisk's CDR when that
+report was lost (reconcile.py). Either way record() completes the call's entry (or adds
+one for a call that took the fallback) and keeps its recording or voicemail. A call is
+named by its reference: its timeline entry's id, or k<key> for a call written down only
+once Asterisk took it (click-to-call). Writes wait out a locked database.
 """
 
 from __future__ import annotations
@@ -13,93 +13,107 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from .. import logs
-from ..asterisk.agi.context import HandlerContext
-from ..asterisk.names import CALL_ENDED_EVENT
 from ..errors import StorageBusy
-from ..storage.repository import Repository
-from . import inbound as calls
-from . import recordings
+from ..model import CallOutcome
+from ..storage.repository import Repository, Store
+from . import inbound, recordings
 
 RETRY_FOR = 60.0  # seconds an outcome waits for a locked database, then the CDR will do
-_KEY_REF = re.compile(r"^k([0-9a-f]{16})$")
+KEY_PREFIX = "k"  # a reference k<key>: the call's call_key, not an entry id
+_KEY_REFERENCE = re.compile(rf"^{KEY_PREFIX}([0-9a-f]{{16}})$")
 
 log = logging.getLogger("smartnumber.calls")
 
 
-def is_call_ended(event: Mapping[str, str]) -> bool:
-    return event.get("Event") == "UserEvent" and event.get("UserEvent") == CALL_ENDED_EVENT
+def reference_of_key(call_key: str) -> str:
+    """The reference a call written down later carries through Asterisk."""
+    return f"{KEY_PREFIX}{call_key}"
 
 
-async def record(event: Mapping[str, str], ctx: HandlerContext) -> None:
-    """Complete the call's timeline entry (or add one for a call that took the fallback)."""
-    get = {k.lower(): (v or "").strip() for k, v in event.items()}.get
-    reason = ctx.fallback_reasons.pop(get("uniqueid", ""), "the routing service was not reached")
-    answered = get("answeredtime", "")
-    outcome = calls.DialOutcome(
-        dial_status=get("dialstatus", ""),
-        peer_channel=get("peer", ""),
-        peer_number=get("peernumber", ""),
-        answered_seconds=int(answered) if answered.isdigit() else None,
-    )
-    reference = get("call", "")
+def is_reference(text: str) -> bool:
+    return text.isdigit() or bool(_KEY_REFERENCE.match(text))
 
-    async def write() -> str:
-        async with ctx.store.transaction() as repo:
-            found = await call_of(repo, reference)
+
+@dataclass(frozen=True)
+class CallEnded:
+    """A call that ended, as the dialplan reported it."""
+
+    reference: str  # '' when the routing service never named the call (fallback)
+    outcome: CallOutcome
+    did: str = ""
+    caller: str = ""  # the caller's number, digits and '+' only
+    routing_status: str = ""  # how the call was routed (OK, FALLBACK...), '' if never
+    media_id: str = ""  # names its recording and voicemail files
+    channel: str = ""  # for the log
+
+
+async def record(
+    store: Store,
+    ended: CallEnded,
+    media_dir: Path | None,
+    now: Callable[[], datetime],
+    *,
+    fallback_reason: str = "the routing service was not reached",
+) -> int | None:
+    """Complete the call's timeline entry (or add one for a call that took the fallback,
+    explained by `fallback_reason`), and keep its recording or voicemail; the entry id."""
+    outcome = ended.outcome
+
+    async def write() -> int | None:
+        async with store.transaction() as repo:
+            found = await call_of(repo, ended.reference)
             if found is not None:
-                await calls.finish_call(repo, found, outcome)
-                return str(found)
-            if reference:
-                return ""  # a click-to-call whose entry is not written (yet): the CDR tells
-            recorded = await calls.record_unrouted_call(
+                await inbound.finish_call(repo, found, outcome)
+                return found
+            if ended.reference:
+                return None  # a click-to-call whose entry is not written (yet): the CDR tells
+            return await inbound.record_unrouted_call(
                 repo,
-                get("did", ""),
-                get("caller", ""),
-                get("status", "") or "UNREACHED",
-                reason,
+                ended.did,
+                ended.caller,
+                ended.routing_status or "UNREACHED",
+                fallback_reason,
                 outcome,
-                ctx.clock(),
+                now(),
             )
-            return str(recorded) if recorded else ""
 
     call_id = await _waiting_out_locks(write)
-    if ctx.media is not None and get("media"):
+    if media_dir is not None and ended.media_id:
         kept = await recordings.collect(
-            ctx.store,
-            ctx.media,
-            get("media", ""),
-            int(call_id) if call_id.isdigit() else None,
-            outcome.dial_status == "ANSWER",
-            ctx.clock(),
+            store, media_dir, ended.media_id, call_id, outcome.answered, now()
         )
         for recording in kept:
             logs.event(log, "recording kept", id=recording.id, seconds=recording.seconds)
     logs.event(
         log,
         "call ended",
-        call_id=call_id or None,
-        dial_status=outcome.dial_status,
-        peer=outcome.peer_channel,
-        talk_seconds=outcome.answered_seconds,
-        channel=get("channel"),
+        call_id=call_id,
+        dial_status=outcome.status,
+        answered_by=outcome.answered_endpoint or outcome.answered_number,
+        talk_seconds=outcome.talk_seconds,
+        channel=ended.channel,
     )
+    return call_id
 
 
 async def call_of(repo: Repository, reference: str) -> int | None:
-    """The timeline entry a call reference names: an id, or k<key> (a click-to-call)."""
+    """The timeline entry a call reference names: an id, or k<key>."""
     if reference.isdigit():
         return int(reference)
-    key = _KEY_REF.match(reference)
+    key = _KEY_REFERENCE.match(reference)
     if key:
         found = await repo.activity_by_call_key(key[1])
         return found.id if found else None
     return None
 
 
-async def _waiting_out_locks(write: Callable[[], Awaitable[str]]) -> str:
+async def _waiting_out_locks(write: Callable[[], Awaitable[int | None]]) -> int | None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + RETRY_FOR
     while True:

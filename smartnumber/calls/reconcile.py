@@ -2,8 +2,8 @@
 
 A call's outcome normally arrives as the hangup handler's UserEvent (outcomes.py). When
 the AMI link or the service was down at that moment, the event is gone, but Asterisk
-still wrote its CDR (cdr_custom.conf: one CSV line per CDR, with our sn_call and
-sn_media variables) and left any recording or voicemail file in the media directory.
+still wrote its CDR (one line per CDR, naming the call by its reference: asterisk/cdr.py
+reads them) and left any recording or voicemail file in the media directory.
 At start and every minute the service reads the CDR lines it has not read yet and
 completes each call still waiting for its outcome, then looks for audio files no
 recording entry knows and puts them on their call's timeline. Both are idempotent: a
@@ -13,46 +13,38 @@ call is finished once, a recording kept once, whichever report comes first.
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from .. import logs, media
-from ..model import RecordingKind
+from ..model import CallOutcome, Detail, RecordingKind
 from ..storage.repository import Store
-from . import click_to_call as clicktocall
-from . import inbound as calls
-from . import outcomes, recordings
+from . import click_to_call, inbound, outcomes, recordings
 
 log = logging.getLogger("smartnumber.calls")
 
 CDR_OFFSET = "cdr.offset"  # service_state: "<inode>:<bytes read>" of the CDR file
 MEDIA_SCANNED = "media.scanned_until"  # service_state: files older than this were seen
 SETTLED_SECONDS = 30.0  # an audio file untouched this long is finished
-DISPOSITIONS = {  # CDR disposition -> the DIALSTATUS the hangup handler would have said
-    "ANSWERED": "ANSWER",
-    "NO ANSWER": "NOANSWER",
-    "BUSY": "BUSY",
-    "FAILED": "CHANUNAVAIL",
-    "CONGESTION": "CONGESTION",
-}
 _FILE = re.compile(r"^(rec|vm)-([0-9a-f]{16})\.wav$")
 
 
 @dataclass(frozen=True)
-class CdrLine:
-    """One CDR of a call smartnumber routed or placed (cdr_custom.conf's columns)."""
+class CallRecord:
+    """What Asterisk's records say of one call (asterisk/cdr.py reads them)."""
 
-    call: str  # sn_call: a timeline entry id, or k<key> for a click-to-call
-    media: str  # sn_media
-    disposition: str
-    billsec: int
-    dstchannel: str
+    reference: str  # a timeline entry id, or k<key> (outcomes.py)
+    media_id: str
+    outcome: CallOutcome | None  # None: nobody else was ever dialled (an agent missed it)
+
+
+# Reads the records added since an offset: (records, new offset).
+ReadRecords = Callable[[str | None], tuple[list[CallRecord], str]]
 
 
 @dataclass
@@ -63,79 +55,28 @@ class Reconciled:
     notes: list[str] = field(default_factory=list)
 
 
-def read_cdr(path: Path, offset: str | None) -> tuple[list[CdrLine], str]:
-    """The whole lines added to the CDR file since `offset` ("<inode>:<bytes>"), and the
-    new offset. A file replaced (rotated) or shorter than before is read from its start."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return [], offset or ""
-    inode, _, done = (offset or "").partition(":")
-    start = int(done) if inode == str(stat.st_ino) and done.isdigit() else 0
-    if start > stat.st_size:
-        start = 0
-    with path.open("rb") as handle:
-        handle.seek(start)
-        data = handle.read()
-    whole = data[: data.rfind(b"\n") + 1]  # a line still being written waits for next time
-    rows = csv.reader(whole.decode("utf-8", "replace").splitlines())
-    lines = [_cdr_line(row) for row in rows if len(row) >= 5 and row[0]]
-    return [line for line in lines if line is not None], f"{stat.st_ino}:{start + len(whole)}"
-
-
-def _cdr_line(row: list[str]) -> CdrLine | None:
-    call, media_id, disposition, billsec, dstchannel = (c.strip() for c in row[:5])
-    if not (call.isdigit() or call.startswith(clicktocall.CALL_REF_PREFIX)):
-        return None
-    return CdrLine(
-        call, media_id, disposition, int(billsec) if billsec.isdigit() else 0, dstchannel
-    )
-
-
-def outcome_of(lines: Iterable[CdrLine]) -> calls.DialOutcome | None:
-    """What Asterisk's records say of one call: answered (by which channel, for how long)
-    if any of its CDRs was answered, else the last one's disposition. None when no CDR
-    shows another party was ever dialled (a click-to-call the agent did not answer)."""
-    dialled = [line for line in lines if line.dstchannel]
-    if not dialled:
-        return None
-    answered = [line for line in dialled if line.disposition == "ANSWERED"]
-    chosen = answered[0] if answered else dialled[-1]
-    return calls.DialOutcome(
-        dial_status=DISPOSITIONS.get(chosen.disposition, chosen.disposition),
-        peer_channel=chosen.dstchannel,
-        peer_number="",  # the CDR does not say which number a trunk leg rang
-        answered_seconds=chosen.billsec if answered else None,
-    )
-
-
-async def from_cdr(store: Store, cdr_file: Path, media_dir: Path, now: datetime) -> Reconciled:
-    """Complete the calls the CDR lines read now tell of and that still wait, with their
+async def from_cdr(store: Store, read: ReadRecords, media_dir: Path, now: datetime) -> Reconciled:
+    """Complete the calls the CDR records read now tell of and that still wait, with their
     recording or voicemail (the CDR is written once the call is over: its files are)."""
     done = Reconciled()
     finished: list[tuple[int, str, bool]] = []  # call id, media id, answered
     async with store.transaction() as repo:
         offset = await repo.state(CDR_OFFSET)
-    lines, new_offset = await asyncio.to_thread(read_cdr, cdr_file, offset)
-    done.lines = len(lines)
-    by_call: dict[str, list[CdrLine]] = {}
-    for line in lines:
-        by_call.setdefault(line.call, []).append(line)
+    records, new_offset = await asyncio.to_thread(read, offset)
+    done.lines = len(records)
     async with store.transaction() as repo:
-        for reference, its_lines in by_call.items():
-            call_id = await outcomes.call_of(repo, reference)
+        for record in records:
+            call_id = await outcomes.call_of(repo, record.reference)
             entry = await repo.activity_by_id(call_id) if call_id is not None else None
-            if entry is None or entry.detail.get("status") in calls.FINISHED:
+            if entry is None or entry.detail.get(Detail.STATUS) in inbound.FINISHED:
                 continue
-            outcome = outcome_of(its_lines)
-            if outcome is None:
-                await clicktocall.agent_missed(
+            if record.outcome is None:
+                await click_to_call.agent_missed(
                     repo, entry.id, "the agent did not answer (from Asterisk's records)"
                 )
             else:
-                await calls.finish_call(repo, entry.id, outcome, source="cdr")
-                media_id = next((line.media for line in its_lines if line.media), "")
-                finished.append((entry.id, media_id, outcome.dial_status == "ANSWER"))
+                await inbound.finish_call(repo, entry.id, record.outcome, source="cdr")
+                finished.append((entry.id, record.media_id, record.outcome.answered))
             done.calls += 1
             logs.event(log, "call reconciled", call_id=entry.id, source="cdr")
         await repo.set_state(CDR_OFFSET, new_offset)

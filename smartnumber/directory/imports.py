@@ -23,7 +23,7 @@ from typing import Any, TextIO, TypeVar
 from .. import clock
 from ..errors import UserError
 from ..storage.repository import Repository, Store
-from . import organisation as provision
+from . import contacts
 
 Progress = Callable[[int], None]
 Row = TypeVar("Row")
@@ -123,7 +123,7 @@ async def import_contacts(
 
     async def one(repo: Repository, row: dict[str, str]) -> bool:
         phones = [p for p in row.get("phone", "").replace("|", ";").split(";") if p.strip()]
-        await provision.add_contact(
+        await contacts.add_contact(
             repo,
             row.get("name", ""),
             phones,
@@ -187,7 +187,7 @@ async def _import_activity(repo: Repository, row: dict[str, Any]) -> bool:
         detail = {"text": detail} if detail else {}
     elif detail is not None and not isinstance(detail, dict):
         raise UserError("field 'detail' must be text or an object")
-    added = await provision.add_activity(
+    added = await contacts.add_activity(
         repo,
         contact_number=str(text("contact")),
         contact_name=text("contact_name"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 
 MAX_TEXT_CHARS = 1600  # ten SMS segments: longer is refused, not split silently
@@ -86,3 +87,58 @@ def is_code(text: str) -> bool:
 def forwarded(name: str, number: str, body: str) -> str:
     """The text an agent's cell receives for a contact's message."""
     return f"{name} ({number}): {body}"
+
+
+# -- what to do with an inbound text -------------------------------------------------------
+
+
+class TextAction(StrEnum):
+    NOT_DELIVERED = "not-delivered"  # an agent's own cell: the number cannot text itself
+    KEYWORD = "keyword"  # opt-out, opt-in or help, answered with a confirmation
+    CODE_FROM_CONTACT = "code-from-contact"  # a text code from a known contact: the reply
+    CODE_NEW_LEAD = "code-new-lead"  # a text code from a new number: a lead, reply, alert
+    FORWARD_CONTACT = "forward-contact"  # a contact's text, to the agent working them
+    FORWARD_UNKNOWN = "forward-unknown"  # anyone else's, to whoever the number routes to
+
+
+@dataclass(frozen=True)
+class TextFacts:
+    """What is known about an inbound text when it is decided (texting/inbound.py)."""
+
+    body: str
+    from_agent_cell: bool  # the sender is one of our agents' own cells
+    code_exists: bool  # the body is a text code an admin created
+    known_contact: bool  # a contact has the sender's number
+    owner_agent_id: int | None = None  # the contact's assigned or owning agent, if active
+    code_agent_id: int | None = None  # the text code's own agent, if active
+    routed_agent_id: int | None = None  # whom the number's routing would pick
+
+
+@dataclass(frozen=True)
+class TextDecision:
+    action: TextAction
+    agent_id: int | None = None  # who is forwarded the text, alerted, or owns the new lead
+    keyword: Keyword | None = None
+    flagged: bool = False  # reads like a request to stop texting: the agent should see it
+
+
+def decide(facts: TextFacts) -> TextDecision:
+    """What an inbound text makes happen, in the order the rules are tried."""
+    if facts.from_agent_cell:
+        return TextDecision(TextAction.NOT_DELIVERED)
+    found = keyword(facts.body)
+    if found is not None:
+        return TextDecision(TextAction.KEYWORD, keyword=found)
+    if facts.code_exists and facts.known_contact:
+        return TextDecision(TextAction.CODE_FROM_CONTACT)
+    if facts.code_exists:
+        return TextDecision(
+            TextAction.CODE_NEW_LEAD, agent_id=facts.code_agent_id or facts.routed_agent_id
+        )
+    if facts.known_contact:
+        return TextDecision(
+            TextAction.FORWARD_CONTACT,
+            agent_id=facts.owner_agent_id or facts.routed_agent_id,
+            flagged=reads_like_revocation(facts.body),
+        )
+    return TextDecision(TextAction.FORWARD_UNKNOWN, agent_id=facts.routed_agent_id)

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import resource
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .. import clock, logs, media, settings
+from ..asterisk import cdr, events
 from ..asterisk.agi import text_spool
 from ..asterisk.agi.context import HandlerContext
 from ..asterisk.agi.routes import ROUTES, overloaded
 from ..asterisk.agi.server import FastAgiServer
 from ..asterisk.ami import AmiConfig, AmiLink
 from ..asterisk.messaging import AsteriskMessages
-from ..calls import outcomes, reconcile
+from ..calls import reconcile
 from ..errors import StorageError, UserError
 from ..model import InboundText, QueuedText, TextStatus
-from ..storage.sqlite import SqliteStore
-from ..texting import inbound as texts
-from ..texting import inbox, outbox
+from ..storage import Store, open_store
+from ..texting import inbound, inbox, outbox
 from ..texting import notices as mail
 from .config import ServiceConfig
 
@@ -42,10 +44,34 @@ def raise_open_files_limit() -> int:
     return soft
 
 
-async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None) -> None:
-    """Serve until SIGTERM/SIGINT (or `stop` is set). A start-up failure (database, media
-    directory, port) closes whatever was opened and raises a UserError naming the cause,
-    so the process exits instead of lingering."""
+async def serve(db: Path, config_file: Path | None, flags: dict[str, Any]) -> None:
+    """`smartnumber serve`: the configuration from the database settings, then the TOML
+    file, then the flags; logging set up; then run() on the same store."""
+    store = await _open(db)
+    try:
+        async with store.transaction() as repo:
+            config = ServiceConfig.from_settings(await settings.load(repo))
+        if config_file is not None:
+            config = config.with_file(config_file)
+        config = config.with_values(flags)
+        logs.setup(config.log_level)
+    except BaseException:
+        await store.close()
+        raise
+    await run(config, db, store=store)
+
+
+async def run(
+    config: ServiceConfig,
+    db: Path,
+    stop: asyncio.Event | None = None,
+    *,
+    store: Store | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT (or `stop` is set), on `store` (else the database `db`
+    is opened). A start-up failure (database, media directory, port) closes whatever was
+    opened and raises a UserError naming the cause, so the process exits instead of
+    lingering."""
     open_files = raise_open_files_limit()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -53,7 +79,9 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
         loop.add_signal_handler(sig, stop.set)
     try:
         async with contextlib.AsyncExitStack() as running:
-            await _start(config, db, running, open_files)
+            opened = store or await _open(db)
+            running.push_async_callback(opened.close)
+            await _start(config, db, opened, running, open_files)
             await stop.wait()
             logs.event(log, "stopping")
     finally:
@@ -61,15 +89,21 @@ async def run(config: ServiceConfig, db: Path, stop: asyncio.Event | None = None
             loop.remove_signal_handler(sig)
 
 
-async def _start(
-    config: ServiceConfig, db: Path, running: contextlib.AsyncExitStack, open_files: int
-) -> None:
-    """Open everything the service holds, each registered on `running` to be closed."""
+async def _open(db: Path) -> Store:
     try:
-        store = await SqliteStore.open(db)
+        return await open_store(db, create=False)
     except StorageError as exc:
         raise UserError(f"cannot start: {exc}") from None
-    running.push_async_callback(store.close)
+
+
+async def _start(
+    config: ServiceConfig,
+    db: Path,
+    store: Store,
+    running: contextlib.AsyncExitStack,
+    open_files: int,
+) -> None:
+    """Start everything the service holds, each registered on `running` to be closed."""
     async with store.transaction() as repo:
         values = await settings.load(repo)
     media_dir = media.directory(values, db)
@@ -104,11 +138,11 @@ async def _start(
         max_sessions=config.agi_max_sessions,
         overloaded=overloaded,
     )
-    recording: set[asyncio.Task[None]] = set()
+    recording: set[asyncio.Task[int | None]] = set()
 
     def on_user_event(event: dict[str, str]) -> None:
-        if outcomes.is_call_ended(event):
-            task = asyncio.create_task(outcomes.record(event, context))
+        if events.call_ended(event) is not None:
+            task = asyncio.create_task(events.report(event, context))
             recording.add(task)
             task.add_done_callback(_finished(recording))
 
@@ -145,7 +179,7 @@ async def _start(
     )
 
 
-async def _retry_mail(store: SqliteStore, config: mail.SmtpConfig) -> None:
+async def _retry_mail(store: Store, config: mail.SmtpConfig) -> None:
     """Send queued email (suspension notices) every minute until it goes."""
     while True:
         try:
@@ -158,7 +192,7 @@ async def _retry_mail(store: SqliteStore, config: mail.SmtpConfig) -> None:
 
 
 async def _deliver_texts(
-    store: SqliteStore, transport: AsteriskMessages, ami: AmiLink, queued: asyncio.Event
+    store: Store, transport: AsteriskMessages, ami: AmiLink, queued: asyncio.Event
 ) -> None:
     """Deliver the outbox: at once when a handler queued texts, else every second (texts
     the CLI queued). While the AMI is down, texts wait; they go once it is back."""
@@ -182,11 +216,11 @@ async def _deliver_texts(
             await asyncio.wait_for(queued.wait(), OUTBOX_POLL_SECONDS)
 
 
-async def _handle_texts(store: SqliteStore, spool: Path, ctx: HandlerContext) -> None:
+async def _handle_texts(store: Store, spool: Path, ctx: HandlerContext) -> None:
     """Handle the inbox: at once when a text was kept, else every few seconds -- and
     fetch what the dialplan spooled while we were away or the database was locked."""
 
-    def told(text: InboundText, handled: texts.Handled | None, notes: str) -> None:
+    def told(text: InboundText, handled: inbound.Handled | None, notes: str) -> None:
         logs.event(
             log,
             "text received",
@@ -213,13 +247,14 @@ async def _handle_texts(store: SqliteStore, spool: Path, ctx: HandlerContext) ->
             await asyncio.wait_for(ctx.texts_arrived.wait(), INBOX_POLL_SECONDS)
 
 
-async def _reconcile(store: SqliteStore, media_dir: Path, cdr_file: Path | None) -> None:
+async def _reconcile(store: Store, media_dir: Path, cdr_file: Path | None) -> None:
     """At start and every minute: complete calls whose outcome never arrived, from the
     CDR, and keep recordings nobody has put on a timeline, from the media directory."""
     while True:
         try:
             if cdr_file is not None:
-                await reconcile.from_cdr(store, cdr_file, media_dir, clock.now())
+                read = functools.partial(cdr.read, cdr_file)
+                await reconcile.from_cdr(store, read, media_dir, clock.now())
             await reconcile.from_media(store, media_dir, clock.now())
         except (StorageError, OSError) as exc:
             logs.event(log, "reconciling calls waits", error=str(exc))
@@ -228,10 +263,12 @@ async def _reconcile(store: SqliteStore, media_dir: Path, cdr_file: Path | None)
         await asyncio.sleep(RECONCILE_SECONDS)
 
 
-def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+def _finished(
+    tasks: set[asyncio.Task[int | None]],
+) -> Callable[[asyncio.Task[int | None]], None]:
     """Forget a finished outcome task, logging it if it failed (nothing else awaits it)."""
 
-    def done(task: asyncio.Task[None]) -> None:
+    def done(task: asyncio.Task[int | None]) -> None:
         tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("recording a call outcome failed", exc_info=task.exception())

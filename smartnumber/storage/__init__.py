@@ -1,0 +1,40 @@
+"""The storage boundary: the only place that knows a database.
+
+open_store(url) gives a Store (repository.py's interface) for "sqlite:///path" or a
+plain path (the embedded default); PostgreSQL will answer to postgresql:// URLs with the
+same interface and pass the same contract tests (tests/contract/). The repository raises
+its own errors (errors.py: Conflict, StorageBusy, StorageError), never a driver's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import UserError
+from .repository import Repository, Store
+
+__all__ = ["Repository", "Store", "open_store", "sqlite_path"]
+
+
+def sqlite_path(url: str | Path) -> Path | None:
+    """The database file a URL names, if it is SQLite (a plain path is)."""
+    text = str(url)
+    if text.startswith("sqlite:///"):
+        return Path(text.removeprefix("sqlite://"))
+    if "://" in text:
+        return None
+    return Path(text)
+
+
+async def open_store(url: str | Path, *, create: bool = True) -> Store:
+    """Open (and migrate) the store a URL names; with create=False, a database that is
+    not there yet is a one-line error rather than a new empty one."""
+    path = sqlite_path(url)
+    if path is None:
+        scheme = str(url).split("://", 1)[0]
+        raise UserError(f"{scheme}:// databases are not supported yet; use a file (SQLite)")
+    if not create and not path.exists():
+        raise UserError(f"no database at {path}; run `smartnumber init` first (or pass --db)")
+    from .sqlite import SqliteStore  # the driver is loaded only when it is used
+
+    return await SqliteStore.open(path)

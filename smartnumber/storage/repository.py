@@ -85,6 +85,7 @@ class NewActivity:
     detail: dict[str, Any] = field(default_factory=dict)
     external_id: str | None = None
     call_key: str | None = None  # how Asterisk's records name the call (calls only)
+    peer: str | None = None  # the number on the other side (texts only)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,24 @@ class NewInboundText:
 
 
 @dataclass(frozen=True)
+class SentText:
+    """A text an agent sent (the spam detectors' history)."""
+
+    at: datetime
+    to: str
+    body: str
+
+
+@dataclass(frozen=True)
+class ReceivedText:
+    """A text received from a number, and the keyword it was, if one."""
+
+    at: datetime
+    sender: str
+    keyword: str | None
+
+
+@dataclass(frozen=True)
 class LatestActivity:
     """The newest qualifying activity among some contacts (for inbound routing)."""
 
@@ -144,6 +163,10 @@ class Repository(Protocol):
     async def agent_by_name(self, name: str) -> Agent | None: ...
     async def agent_by_id(self, agent_id: int) -> Agent | None: ...
     async def agent_by_endpoint(self, endpoint: str) -> Agent | None: ...
+    async def agent_by_cell(self, e164: str) -> Agent | None:
+        """The agent whose cell this is (the first, should two share one)."""
+        ...
+
     async def list_agents(self) -> list[Agent]: ...
     async def agents_by_ids(self, agent_ids: Sequence[int]) -> list[Agent]: ...
     async def active_admins(self) -> list[Agent]:
@@ -155,6 +178,7 @@ class Repository(Protocol):
     # smart numbers
     async def add_number(self, number: NewSmartNumber) -> SmartNumber: ...
     async def number_by_e164(self, e164: str) -> SmartNumber | None: ...
+    async def number_by_id(self, number_id: int) -> SmartNumber | None: ...
     async def list_numbers(self) -> list[SmartNumber]: ...
     async def numbers_owned(self, scope: Scope, owner_id: int) -> list[SmartNumber]: ...
     async def set_primary_number(self, number: SmartNumber) -> None: ...
@@ -169,6 +193,7 @@ class Repository(Protocol):
     async def add_contact(self, contact: NewContact) -> Contact: ...
     async def contact_by_id(self, contact_id: int) -> Contact | None: ...
     async def contacts_by_phone(self, e164: str) -> list[Contact]: ...
+    async def contacts_by_ids(self, contact_ids: Sequence[int]) -> list[Contact]: ...
     async def list_contacts(self, limit: int, offset: int = 0) -> list[Contact]: ...
     async def set_contact_ownership(
         self,
@@ -251,14 +276,12 @@ class Repository(Protocol):
         ...
 
     async def lift_suspension(self, suspension_id: int, at: datetime, reason: str) -> None: ...
-    async def agent_texts(self, agent_id: int, since: datetime) -> list[tuple[datetime, str, str]]:
-        """(at, to, body) of the agent's sent texts since then, oldest first."""
+    async def agent_texts(self, agent_id: int, since: datetime) -> list[SentText]:
+        """The agent's sent texts since then, oldest first."""
         ...
 
-    async def texts_from(
-        self, numbers: Sequence[str], since: datetime
-    ) -> list[tuple[datetime, str, str | None]]:
-        """(at, from, keyword) of texts received from these numbers since then."""
+    async def texts_from(self, numbers: Sequence[str], since: datetime) -> list[ReceivedText]:
+        """Texts received from these numbers since then, oldest first."""
         ...
 
     # email waiting to go
@@ -266,6 +289,10 @@ class Repository(Protocol):
         self, to: str, subject: str, body: str, at: datetime, suspension_id: int | None = None
     ) -> int: ...
     async def suspension_emails(self, suspension_id: int) -> list[Email]: ...
+    async def emails_of_suspensions(self, suspension_ids: Sequence[int]) -> dict[int, list[Email]]:
+        """The notices of each of these suspensions, by suspension id."""
+        ...
+
     async def unsent_emails(self, limit: int) -> list[Email]: ...
     async def email_sent(self, email_id: int, at: datetime) -> None: ...
     async def email_failed(self, email_id: int, error: str) -> None: ...

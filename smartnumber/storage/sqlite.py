@@ -24,6 +24,7 @@ from ..model import (
     Campaign,
     Contact,
     ContactPhone,
+    Detail,
     Direction,
     Email,
     InboundText,
@@ -52,6 +53,8 @@ from .repository import (
     NewInboundText,
     NewSmartNumber,
     NewText,
+    ReceivedText,
+    SentText,
 )
 
 _AGENT_COLUMNS = (
@@ -291,6 +294,12 @@ class SqliteRepository:
         )
         return _agent(row) if row else None
 
+    async def agent_by_cell(self, e164: str) -> Agent | None:
+        row = await self._one(
+            f"SELECT {_AGENT_COLUMNS} FROM agents WHERE cell = ? ORDER BY id LIMIT 1", (e164,)
+        )
+        return _agent(row) if row else None
+
     async def list_agents(self) -> list[Agent]:
         return [
             _agent(r) for r in await self._all(f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY name")
@@ -341,6 +350,12 @@ class SqliteRepository:
     async def number_by_e164(self, e164: str) -> SmartNumber | None:
         row = await self._one(
             f"SELECT {_NUMBER_COLUMNS} FROM smart_numbers WHERE e164 = ?", (e164,)
+        )
+        return _number(row) if row else None
+
+    async def number_by_id(self, number_id: int) -> SmartNumber | None:
+        row = await self._one(
+            f"SELECT {_NUMBER_COLUMNS} FROM smart_numbers WHERE id = ?", (number_id,)
         )
         return _number(row) if row else None
 
@@ -465,6 +480,16 @@ class SqliteRepository:
         )
         return await self._with_phones(rows)
 
+    async def contacts_by_ids(self, contact_ids: Sequence[int]) -> list[Contact]:
+        if not contact_ids:
+            return []
+        marks = ",".join("?" * len(contact_ids))
+        rows = await self._all(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id IN ({marks}) ORDER BY id",
+            list(contact_ids),
+        )
+        return await self._with_phones(rows)
+
     async def list_contacts(self, limit: int, offset: int = 0) -> list[Contact]:
         rows = await self._all(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts ORDER BY id LIMIT ? OFFSET ?",
@@ -513,7 +538,7 @@ class SqliteRepository:
     async def add_activity(self, activity: NewActivity) -> Activity | None:
         cursor = await self._exec(
             "INSERT INTO activities (contact_id, agent_id, kind, direction, at, smart_number_id,"
-            " detail, external_id, call_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " detail, external_id, call_key, peer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (external_id) DO NOTHING",
             (
                 activity.contact_id,
@@ -525,6 +550,7 @@ class SqliteRepository:
                 json.dumps(activity.detail, sort_keys=True),
                 activity.external_id,
                 activity.call_key,
+                activity.peer,
             ),
         )
         inserted, rowid = cursor.rowcount, cursor.lastrowid
@@ -811,28 +837,33 @@ class SqliteRepository:
             (to_millis(at), reason, suspension_id),
         )
 
-    async def agent_texts(self, agent_id: int, since: datetime) -> list[tuple[datetime, str, str]]:
+    # The spam detectors' history: SQL filters on columns; the body and keyword come from
+    # the detail in Python (keys are model.Detail's).
+    async def agent_texts(self, agent_id: int, since: datetime) -> list[SentText]:
         rows = await self._all(
-            "SELECT at, json_extract(detail, '$.to'), json_extract(detail, '$.text')"
-            " FROM activities WHERE agent_id = ? AND at >= ?"
+            "SELECT at, peer, detail FROM activities WHERE agent_id = ? AND at >= ?"
             " AND kind = 'text' AND direction = 'outbound' ORDER BY at",
             (agent_id, to_millis(since)),
         )
-        return [(from_millis(r[0]), r[1] or "", r[2] or "") for r in rows]
+        return [
+            SentText(from_millis(r[0]), r[1] or "", json.loads(r[2]).get(Detail.TEXT) or "")
+            for r in rows
+        ]
 
-    async def texts_from(
-        self, numbers: Sequence[str], since: datetime
-    ) -> list[tuple[datetime, str, str | None]]:
+    async def texts_from(self, numbers: Sequence[str], since: datetime) -> list[ReceivedText]:
         if not numbers:
             return []
         marks = ",".join("?" * len(numbers))
         rows = await self._all(
-            "SELECT at, json_extract(detail, '$.from'), json_extract(detail, '$.keyword')"
-            " FROM activities WHERE kind = 'text' AND direction = 'inbound' AND at >= ?"
-            f" AND json_extract(detail, '$.from') IN ({marks}) ORDER BY at",
-            [to_millis(since), *numbers],
+            "SELECT at, peer, detail FROM activities"
+            f" WHERE kind = 'text' AND direction = 'inbound' AND peer IN ({marks}) AND at >= ?"
+            " ORDER BY at",
+            [*numbers, to_millis(since)],
         )
-        return [(from_millis(r[0]), r[1], r[2]) for r in rows]
+        return [
+            ReceivedText(from_millis(r[0]), r[1], json.loads(r[2]).get(Detail.KEYWORD))
+            for r in rows
+        ]
 
     # -- outbox --------------------------------------------------------------
 
@@ -856,6 +887,22 @@ class SqliteRepository:
             Email(r[0], r[1], r[2], r[3], r[4], from_millis(r[5]) if r[5] else None, r[6])
             for r in rows
         ]
+
+    async def emails_of_suspensions(self, suspension_ids: Sequence[int]) -> dict[int, list[Email]]:
+        found: dict[int, list[Email]] = {i: [] for i in suspension_ids}
+        if not suspension_ids:
+            return found
+        marks = ",".join("?" * len(suspension_ids))
+        rows = await self._all(
+            "SELECT suspension_id, id, to_addr, subject, body, attempts, sent_at, last_error"
+            f" FROM outbox WHERE suspension_id IN ({marks}) ORDER BY id",
+            list(suspension_ids),
+        )
+        for r in rows:
+            found[r[0]].append(
+                Email(r[1], r[2], r[3], r[4], r[5], from_millis(r[6]) if r[6] else None, r[7])
+            )
+        return found
 
     async def unsent_emails(self, limit: int) -> list[Email]:
         rows = await self._all(

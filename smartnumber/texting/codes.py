@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..directory import organisation as provision
+from ..directory import numbers, organisation
 from ..errors import UserError
 from ..model import TextCode
 from ..routing import texting
@@ -32,8 +32,8 @@ async def add(
     reply = " ".join(reply.split())
     if not reply or len(reply) > MAX_REPLY_CHARS:
         raise UserError(f"the reply must be 1-{MAX_REPLY_CHARS} characters")
-    agent = await provision.agent_named(repo, agent_name) if agent_name else None
-    number = await provision.number_called(repo, number_text) if number_text else None
+    agent = await organisation.agent_named(repo, agent_name) if agent_name else None
+    number = await numbers.number_called(repo, number_text) if number_text else None
     made = TextCode(
         texting.code_key(code),
         reply,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import phone
-from ..directory import organisation as provision
+from ..directory import numbers
 from ..errors import UserError
 from ..model import LineType, Registration, SmartNumber
 from ..routing.forwarding import region_of
@@ -92,7 +92,7 @@ async def set_campaign_status(repo: Repository, campaign_id: int, status: str) -
 
 
 async def link(repo: Repository, number_text: str, campaign_id: int) -> SmartNumber:
-    number = await provision.number_called(repo, number_text)
+    number = await numbers.number_called(repo, number_text)
     if await repo.campaign(campaign_id) is None:
         raise UserError(f"no campaign {campaign_id}")
     if kind(number.e164) != "us-local":
@@ -102,7 +102,7 @@ async def link(repo: Repository, number_text: str, campaign_id: int) -> SmartNum
 
 
 async def tollfree(repo: Repository, number_text: str, status: str) -> SmartNumber:
-    number = await provision.number_called(repo, number_text)
+    number = await numbers.number_called(repo, number_text)
     if kind(number.e164) != "toll-free":
         raise UserError(f"{number.e164} is not a toll-free number")
     await repo.set_tollfree_status(number.id, status)
@@ -110,7 +110,7 @@ async def tollfree(repo: Repository, number_text: str, status: str) -> SmartNumb
 
 
 async def show(repo: Repository, number_text: str) -> dict[str, Any]:
-    number = await provision.number_called(repo, number_text)
+    number = await numbers.number_called(repo, number_text)
     registration = await repo.registration(number.id)
     campaign = registration.campaign
     reason = missing(number.e164, registration)

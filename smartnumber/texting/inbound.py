@@ -1,10 +1,8 @@
-"""Texts (SPEC 6): what happens to an inbound text, and whether an agent may send one.
-
-receive() and send() decide, write the timeline, and put the texts to deliver in the
-outbox (outbox.py) in the same transaction; the routing service delivers them from
-there. The body is data from start to end: stored, compared, forwarded, never
-interpreted.
-"""
+"""What happens to an inbound text (SPEC 6): keywords (opt-out, opt-in, help), text codes,
+an agent's own cell, a contact's text forwarded to the owning agent, an unknown number's
+to whoever the number routes to. receive() decides, writes the timeline and puts the
+replies in the outbox in the same transaction; the routing service delivers them. The
+body is data from start to end: stored, compared, forwarded, never interpreted."""
 
 from __future__ import annotations
 
@@ -15,26 +13,23 @@ from typing import Any
 
 from .. import phone, settings
 from ..calls import inbound as calls
-from ..directory import organisation as provision
+from ..directory import numbers
 from ..errors import UserError
 from ..model import (
     ActivityKind,
     Agent,
     Contact,
     ContactPhone,
+    Detail,
     Direction,
-    LineType,
     Outgoing,
     SmartNumber,
-    Suspension,
     TextCode,
 )
 from ..routing import texting
-from ..routing.texting import Keyword
-from ..spam.config import SpamConfig
+from ..routing.texting import Keyword, TextAction
 from ..storage.repository import NewActivity, NewContact, Repository
-from . import compliance, outbox, suspension
-from . import notices as mail
+from . import outbox
 
 NOT_DELIVERED = (
     "This text will not be delivered: a Smart Number does not forward your own texts."
@@ -80,55 +75,116 @@ async def receive(
 async def _receive(
     repo: Repository, sender_raw: str, to_raw: str, body: str, now: datetime
 ) -> Handled:
-    number = await provision.number_called(repo, to_raw)
+    number = await numbers.number_called(repo, to_raw)
     handled = Handled()
     try:
         sender = phone.to_e164(sender_raw)
     except UserError:
         handled.notes.append("ignored: the sender is not a phone number")
         return handled
+    facts, contacts, code = await _facts(repo, number, sender, body, now)
+    decision = texting.decide(facts)
+    agent = await repo.agent_by_id(decision.agent_id) if decision.agent_id else None
+    await _act(repo, handled, decision, number, sender, body, contacts, code, agent, now)
+    return handled
+
+
+async def _facts(
+    repo: Repository, number: SmartNumber, sender: str, body: str, now: datetime
+) -> tuple[texting.TextFacts, list[Contact], TextCode | None]:
+    """What decide() needs, with the contacts and text code it is about."""
+    from_agent = await repo.agent_by_cell(sender) is not None
+    contacts = [] if from_agent else await repo.contacts_by_phone(sender)
+    key = texting.code_key(body)  # case, surrounding spaces and punctuation ignored
+    code = await repo.text_code(key) if texting.is_code(key) and not from_agent else None
+    owner = None
+    for agent_id in (contacts[0].assigned_agent_id, contacts[0].owner_agent_id) if contacts else ():
+        found = await repo.agent_by_id(agent_id) if agent_id is not None else None
+        if found is not None and found.active:
+            owner = found
+            break
+    code_agent = await repo.agent_by_id(code.agent_id) if code and code.agent_id else None
+    routed_via = number
+    if code is not None and code.number_id is not None:  # new leads of the code: its number's
+        routed_via = await repo.number_by_id(code.number_id) or number
+    by_code = code_agent is not None and code_agent.active and not contacts
+    needs_routing = not from_agent and texting.keyword(body) is None and not owner and not by_code
+    routed = await _routed_agent(repo, routed_via, sender, now) if needs_routing else None
+    facts = texting.TextFacts(
+        body=body,
+        from_agent_cell=from_agent,
+        code_exists=code is not None,
+        known_contact=bool(contacts),
+        owner_agent_id=owner.id if owner else None,
+        code_agent_id=code_agent.id if code_agent and code_agent.active else None,
+        routed_agent_id=routed.id if routed else None,
+    )
+    return facts, contacts, code
+
+
+async def _act(
+    repo: Repository,
+    handled: Handled,
+    decision: texting.TextDecision,
+    number: SmartNumber,
+    sender: str,
+    body: str,
+    contacts: list[Contact],
+    code: TextCode | None,
+    agent: Agent | None,
+    now: datetime,
+) -> None:
+    """Carry a decision out: the timeline, the opt-out, the replies to send."""
     reply = _replier(handled, number)
-    agents = await repo.list_agents()
-    if any(a.cell == sender for a in agents):  # the number cannot text itself
+    action = decision.action
+    if action is TextAction.NOT_DELIVERED:
         reply(sender, NOT_DELIVERED, "not-delivered")
         handled.notes.append("from an agent's own cell: not delivered")
-        return handled
-    contacts = await repo.contacts_by_phone(sender)
-    company = (await settings.load(repo))["company.name"]
-    keyword = texting.keyword(body)
-    if keyword is not None:
+    elif action is TextAction.KEYWORD and decision.keyword is not None:
+        keyword = decision.keyword
         if keyword is not Keyword.HELP:
             await repo.set_opted_out(sender, now if keyword is Keyword.OPT_OUT else None)
         await _log(repo, contacts, number, now, body, sender, keyword=keyword.value)
+        company = (await settings.load(repo))["company.name"]
         reply(sender, confirmation(keyword, company), "confirmation")
         handled.notes.append(f"{keyword.value} from {sender}")
-        return handled
-    key = texting.code_key(body)  # case, surrounding spaces and punctuation ignored
-    code = await repo.text_code(key) if texting.is_code(key) else None
-    if code is not None:
-        await _text_code(repo, handled, number, sender, contacts, agents, code, body, now)
-        return handled
-    flag = {"revocation": True} if texting.reads_like_revocation(body) else {}
-    if contacts:
-        contact = contacts[0]
-        agent = await _agent_for(repo, number, contact, sender, agents, now)
+    elif action is TextAction.CODE_FROM_CONTACT and code is not None:
+        await _log(repo, contacts, number, now, body, sender, text_code=code.code)
+        reply(sender, code.reply, "auto-reply")
+        handled.notes.append(f"text code {code.code} from a known contact")
+    elif action is TextAction.CODE_NEW_LEAD and code is not None:
+        lead = await repo.add_contact(
+            NewContact(
+                name=f"Text lead {sender}",
+                phones=(ContactPhone(sender),),
+                created_at=now,
+                owner_agent_id=agent.id if agent else None,
+                source=f"text-code:{code.code}",
+            )
+        )
+        await _log(repo, [lead], number, now, body, sender, agent=agent, text_code=code.code)
+        reply(sender, code.reply, "auto-reply")
+        if agent is not None:
+            alert = f"New lead from text code {code.code.upper()}: {sender} - {body}"
+            reply(agent.cell, alert, "lead-alert")
+        handled.notes.append(
+            f"text code {code.code}: new lead for {agent.name if agent else 'nobody'}"
+        )
+    elif action is TextAction.FORWARD_CONTACT:
+        flag = {Detail.REVOCATION: True} if decision.flagged else {}
         await _log(repo, contacts, number, now, body, sender, agent=agent, **flag)
         if agent is not None:
-            reply(agent.cell, texting.forwarded(contact.name, sender, body), "forward")
+            reply(agent.cell, texting.forwarded(contacts[0].name, sender, body), "forward")
             handled.notes.append(f"forwarded to {agent.name}")
         else:
             handled.notes.append("no agent to forward to")
-        if flag:
+        if decision.flagged:
             handled.notes.append("flagged: reads like a request to stop texting")
-        return handled
-    # An unknown number, not a text code: forwarded to whoever the number routes to, no lead.
-    agent = await _routed_agent(repo, number, sender, agents, now)
-    if agent is not None:
+    elif agent is not None:  # an unknown number, not a text code: forwarded, no lead
         reply(agent.cell, texting.forwarded("Unknown", sender, body), "forward")
         handled.notes.append(f"from an unknown number: forwarded to {agent.name}, no lead")
     else:
         handled.notes.append("from an unknown number: nobody to forward to")
-    return handled
 
 
 def _replier(handled: Handled, number: SmartNumber) -> Callable[[str, str, str], None]:
@@ -138,71 +194,13 @@ def _replier(handled: Handled, number: SmartNumber) -> Callable[[str, str, str],
     return reply
 
 
-async def _text_code(
-    repo: Repository,
-    handled: Handled,
-    number: SmartNumber,
-    sender: str,
-    contacts: list[Contact],
-    agents: list[Agent],
-    code: TextCode,
-    body: str,
-    now: datetime,
-) -> None:
-    reply = _replier(handled, number)
-    if contacts:  # known already: the reply and an entry, no second lead
-        await _log(repo, contacts, number, now, body, sender, text_code=code.code)
-        reply(sender, code.reply, "auto-reply")
-        handled.notes.append(f"text code {code.code} from a known contact")
-        return
-    agent = next((a for a in agents if a.id == code.agent_id and a.active), None)
-    if agent is None:
-        routed_number = number
-        if code.number_id is not None:
-            routed_number = next(
-                (n for n in await repo.list_numbers() if n.id == code.number_id), number
-            )
-        agent = await _routed_agent(repo, routed_number, sender, agents, now)
-    lead = await repo.add_contact(
-        NewContact(
-            name=f"Text lead {sender}",
-            phones=(ContactPhone(sender),),
-            created_at=now,
-            owner_agent_id=agent.id if agent else None,
-            source=f"text-code:{code.code}",
-        )
-    )
-    await _log(repo, [lead], number, now, body, sender, agent=agent, text_code=code.code)
-    reply(sender, code.reply, "auto-reply")
-    if agent is not None:
-        alert = f"New lead from text code {code.code.upper()}: {sender} - {body}"
-        reply(agent.cell, alert, "lead-alert")
-    handled.notes.append(f"text code {code.code}: new lead for {agent.name if agent else 'nobody'}")
-
-
-async def _agent_for(
-    repo: Repository,
-    number: SmartNumber,
-    contact: Contact,
-    sender: str,
-    agents: list[Agent],
-    now: datetime,
-) -> Agent | None:
-    """The contact's owning agent (or the one working the lead), else the routing's pick."""
-    by_id = {a.id: a for a in agents}
-    for agent_id in (contact.assigned_agent_id, contact.owner_agent_id):
-        agent = by_id.get(agent_id) if agent_id is not None else None
-        if agent is not None and agent.active:
-            return agent
-    return await _routed_agent(repo, number, sender, agents, now)
-
-
 async def _routed_agent(
-    repo: Repository, number: SmartNumber, sender: str, agents: list[Agent], now: datetime
+    repo: Repository, number: SmartNumber, sender: str, now: datetime
 ) -> Agent | None:
+    """Whom the number's routing picks for this sender (the first agent it would ring)."""
     decision = await calls.explain(repo, number.e164, sender, now)
-    by_id = {a.id: a for a in agents}
-    return next((by_id[i] for i in decision.agent_ids if i in by_id), None)
+    found = await repo.agents_by_ids(decision.agent_ids[:1])
+    return found[0] if found else None
 
 
 async def _log(
@@ -225,88 +223,10 @@ async def _log(
                 at=now,
                 agent_id=agent.id if agent else None,
                 smart_number_id=number.id,
-                detail={"text": body, "from": sender, **detail},
+                detail={Detail.TEXT: body, Detail.FROM: sender, **detail},
+                peer=sender,
             )
         )
 
 
 # -- sending ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sent:
-    outgoing: Outgoing | None  # None: refused, or held back by a warning
-    refused: str | None  # the one-line reason, also on the timeline
-    contact: str
-    warning: str | None = None  # it would trip a spam detector: not sent, no suspension
-    suspended: Suspension | None = None  # sent anyway, and the agent is now suspended
-    queued: int | None = None  # its id in the outbox
-
-
-async def send(
-    repo: Repository,
-    agent_name: str,
-    to_text: str,
-    body: str,
-    now: datetime,
-    *,
-    anyway: bool = False,
-    config: SpamConfig | None = None,
-) -> Sent:
-    """An agent starts (or answers) a text. Refusals are kept on the timeline as notes,
-    so the caller must commit before reporting them. A text that would trip a spam
-    detector is held back with a warning unless `anyway`: then it goes and the agent is
-    suspended (suspension.py)."""
-    agent = await provision.agent_named(repo, agent_name)
-    to = phone.to_e164(to_text)
-    if not body.strip():
-        raise UserError("the message is empty")
-    if len(body) > texting.MAX_TEXT_CHARS:
-        raise UserError(f"the message is {len(body)} characters; at most {texting.MAX_TEXT_CHARS}")
-    choice = await provision.outbound_choice(repo, agent, to, texting=True)
-    if choice.number is None:
-        raise UserError(f"agent {agent.name} has no Smart Number to text from: {choice.reason}")
-    contact = await provision.contact_or_lead(repo, to, agent, "text", now)
-    config = config or SpamConfig.from_settings(await settings.load(repo))
-    gate = await suspension.check(repo, agent, to, body, now, config)
-    if gate.findings and not anyway:
-        return Sent(None, None, to, warning="; ".join(f.summary for f in gate.findings))
-    refused = await _refusal(repo, choice.number, to)
-    if refused is None and gate.suspended is not None and not gate.reply:
-        refused = suspension.refusal(gate.suspended)
-    entry = {"text": body, "from": choice.number.e164, "to": to}
-    added = await repo.add_activity(
-        NewActivity(
-            contact_id=contact.id,
-            kind=ActivityKind.TEXT if refused is None else ActivityKind.NOTE,
-            direction=Direction.OUTBOUND if refused is None else Direction.INTERNAL,
-            at=now,
-            agent_id=agent.id,
-            smart_number_id=choice.number.id,
-            detail=entry | ({"status": "queued"} if refused is None else {"text": refused}),
-        )
-    )
-    if refused is not None:
-        return Sent(None, refused, to)
-    made = None
-    if gate.findings:  # sent anyway: the agent is suspended and the admins told
-        made = await suspension.suspend(repo, agent, gate.findings[0], now)
-        await mail.queue_suspension_notices(repo, agent, made, now)
-    message = Outgoing(choice.number.e164, to, body, "sent")
-    queued = await outbox.queue(
-        repo, message, now, policy=outbox.AutomaticPolicy(), activity_id=added.id if added else None
-    )
-    return Sent(message, None, to, suspended=made, queued=queued.id)
-
-
-async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None:
-    """Why this text may not go, as the timeline note says it; None when it may (an
-    agent's suspension is checked by the caller: replies may still go)."""
-    if await repo.opted_out(to):
-        return "Text not sent - the contact opted out"
-    if await repo.line_type(to) is LineType.LANDLINE:
-        return "Text not sent - landline"
-    unregistered = await compliance.clearance(repo, sender)
-    if unregistered is not None:
-        return f"Text not sent - {unregistered}"
-    return None

@@ -21,7 +21,7 @@ from .. import logs, phone
 from ..errors import StorageBusy, StorageError, UserError
 from ..model import InboundText
 from ..storage.repository import NewInboundText, Repository, Store
-from . import inbound as texts
+from . import inbound
 
 log = logging.getLogger("smartnumber.texts")
 
@@ -98,7 +98,7 @@ async def handle_pending(
     store: Store,
     now: Callable[[], datetime],
     *,
-    on_handled: Callable[[InboundText, texts.Handled | None, str], None] | None = None,
+    on_handled: Callable[[InboundText, inbound.Handled | None, str], None] | None = None,
 ) -> Handling:
     """Handle the texts kept and not handled yet, oldest first."""
     result = Handling()
@@ -126,7 +126,7 @@ async def handle_pending(
     return result
 
 
-async def handle_one(store: Store, text_id: int, now: datetime) -> texts.Handled | None:
+async def handle_one(store: Store, text_id: int, now: datetime) -> inbound.Handled | None:
     """Handle one kept text, in one transaction with its handled mark; None when it was
     handled already."""
     async with store.transaction() as repo:
@@ -138,7 +138,7 @@ async def handle_one(store: Store, text_id: int, now: datetime) -> texts.Handled
     return handled
 
 
-async def _handle(repo: Repository, text: InboundText, now: datetime) -> texts.Handled:
+async def _handle(repo: Repository, text: InboundText, now: datetime) -> inbound.Handled:
     try:
         phone.to_e164(text.sender)
     except UserError:
@@ -149,12 +149,12 @@ async def _handle(repo: Repository, text: InboundText, now: datetime) -> texts.H
             did=text.smart_number,
             sender_uri=text.from_header[:120],
         )
-        return texts.Handled(notes=["refused: the sender is not a phone number"])
+        return inbound.Handled(notes=["refused: the sender is not a phone number"])
     body = text.body
     if not body and text.content_length:
         # Asterisk 16 drops a MESSAGE body of 1024 bytes or more (res_pjsip_messaging).
-        body = texts.lost_body(text.content_length)
-    return await texts.receive(repo, text.sender, text.smart_number, body, now)
+        body = inbound.lost_body(text.content_length)
+    return await inbound.receive(repo, text.sender, text.smart_number, body, now)
 
 
 async def _set_aside(store: Store, text: InboundText, exc: Exception, now: datetime) -> int:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..errors import UserError
-from ..model import ActivityKind, Agent, Direction, Suspension
+from ..model import ActivityKind, Agent, Detail, Direction, Suspension
+from ..routing.texting import Keyword
 from ..spam import bulk_optouts, repeated, unanswered
 from ..spam.config import SpamConfig
 from ..spam.finding import Finding
@@ -40,18 +41,18 @@ async def check(
     repo: Repository, agent: Agent, to: str, body: str, now: datetime, config: SpamConfig
 ) -> Gate:
     since = now - LOOKBACK
-    sent = [Sent(at, lead, text) for at, lead, text in await repo.agent_texts(agent.id, since)]
+    sent = [Sent(t.at, t.to, t.body) for t in await repo.agent_texts(agent.id, since)]
     last_out = max((s.at for s in sent if s.lead == to), default=None)
     inbound = await repo.texts_from(sorted({s.lead for s in sent} | {to}), since)
-    last_in = max((at for at, lead, _ in inbound if lead == to), default=None)
+    last_in = max((t.at for t in inbound if t.sender == to), default=None)
     current = await active(repo, agent.id, now)
     if last_in is not None and (last_out is None or last_in > last_out):
         return Gate(current, True, ())
     if current is not None:
         return Gate(current, False, ())
     new = Sent(now, to, body)
-    replies = [Reply(at, lead) for at, lead, keyword in inbound if keyword != "opt-out"]
-    opt_outs = [OptOut(at, lead) for at, lead, keyword in inbound if keyword == "opt-out"]
+    replies = [Reply(t.at, t.sender) for t in inbound if t.keyword != Keyword.OPT_OUT]
+    opt_outs = [OptOut(t.at, t.sender) for t in inbound if t.keyword == Keyword.OPT_OUT]
     found = (
         repeated.check(new, sent, config),
         unanswered.check(new, sent, replies, config),
@@ -108,6 +109,6 @@ async def _audit(
                     direction=Direction.INTERNAL,
                     at=now,
                     agent_id=agent.id,
-                    detail={"text": note, "suspension": suspension_id},
+                    detail={Detail.TEXT: note, "suspension": suspension_id},
                 )
             )

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from smartnumber.asterisk.dial import dial_string
+from smartnumber.asterisk.events import dial_outcome
 from smartnumber.calls import inbound as calls
+from smartnumber.model import CallOutcome
 from smartnumber.storage.sqlite import SqliteStore
 from tests.unit.conftest import Run, as_json, assert_user_error
 
@@ -24,7 +27,7 @@ async def route(db: Path, did: str, caller: str, now: datetime = NOW) -> calls.R
         await store.close()
 
 
-async def finish(db: Path, call_id: int, outcome: calls.DialOutcome) -> None:
+async def finish(db: Path, call_id: int, outcome: CallOutcome) -> None:
     store = await SqliteStore.open(db)
     try:
         async with store.transaction() as repo:
@@ -106,7 +109,9 @@ async def test_round_robin_alternates_across_restarts(provisioned: Run, db: Path
 async def test_unknown_caller_becomes_a_tracked_call_lead(provisioned: Run, db: Path) -> None:
     provisioned("number", "routing", "+12125550100", "--mode", "agent", "--agents", "Carol")
     routed = await route(db, "+12125550100", "(212) 555-0177")
-    assert routed.dial == "PJSIP/+12125550103@trunk"  # Carol has no endpoint: her cell
+    assert (
+        dial_string(routed.rings) == "PJSIP/+12125550103@trunk"
+    )  # Carol has no endpoint: her cell
     (lead,) = as_json(provisioned("contact", "show", "2125550177", "--json"))
     assert lead["source"] == "phone-call:+12125550100"
     assert lead["owner"] == "Carol"
@@ -129,7 +134,9 @@ async def test_hostile_caller_id_is_an_unknown_caller_without_a_lead(
     ):
         routed = await route(db, "+12125550100", hostile)
         assert routed.decision.new_lead is False
-        assert routed.dial == "PJSIP/alice"  # the office's fallback agent, built from the db
+        assert (
+            dial_string(routed.rings) == "PJSIP/alice"
+        )  # the office's fallback agent, built from the db
         assert routed.call_id is None
     assert as_json(provisioned("contact", "list", "--json")) == []
 
@@ -159,7 +166,7 @@ async def test_inactive_agent_lead_goes_to_the_admin_owned_by_their_team(
     routed = await route(db, "+12125550100", "2125550150")
     assert routed.decision.redirect == "inactive-agent-admin"
     assert routed.decision.agents == ("Alice",)
-    assert routed.dial == "PJSIP/alice"
+    assert dial_string(routed.rings) == "PJSIP/alice"
     store = await SqliteStore.open(db)
     async with store.transaction() as repo:
         (ann,) = await repo.contacts_by_phone("+12125550150")
@@ -176,9 +183,9 @@ async def test_answered_call_is_completed_and_counts_for_the_next_call(
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
     provisioned("number", "routing", "+12125550100", "--mode", "group", "--agents", "Alice,Bob")
     routed = await route(db, "+12125550100", "2125550150")
-    assert routed.dial == "PJSIP/alice&PJSIP/bob"
+    assert dial_string(routed.rings) == "PJSIP/alice&PJSIP/bob"
     assert routed.call_id is not None
-    await finish(db, routed.call_id, calls.DialOutcome("ANSWER", "PJSIP/bob-0000002a", "bob", 42))
+    await finish(db, routed.call_id, dial_outcome("ANSWER", "PJSIP/bob-0000002a", "bob", 42))
     (entry,) = as_json(provisioned("timeline", "2125550150", "--json"))
     assert entry["agent"] == "Bob"
     assert entry["detail"]["status"] == "answered"
@@ -196,13 +203,13 @@ async def test_missed_call_and_answer_on_a_cell(provisioned: Run, db: Path) -> N
     provisioned("number", "routing", "+12125550100", "--mode", "agent", "--agents", "Carol")
     missed = await route(db, "+12125550100", "2125550150")
     assert missed.call_id is not None
-    await finish(db, missed.call_id, calls.DialOutcome("NOANSWER", "", "", None))
+    await finish(db, missed.call_id, dial_outcome("NOANSWER", "", "", None))
     answered = await route(db, "+12125550100", "2125550150", NOW + timedelta(minutes=1))
     assert answered.call_id is not None
     await finish(
         db,
         answered.call_id,
-        calls.DialOutcome("ANSWER", "PJSIP/trunk-00000003", "+12125550103@trunk", 7),
+        dial_outcome("ANSWER", "PJSIP/trunk-00000003", "+12125550103@trunk", 7),
     )
     newest, oldest = as_json(provisioned("timeline", "2125550150", "--json"))
     assert oldest["detail"]["status"] == "missed" and oldest["agent"] is None
@@ -239,7 +246,7 @@ async def test_timeline_table_summarises_calls(provisioned: Run, db: Path) -> No
     provisioned("number", "routing", "+12125550100", "--mode", "agent", "--agents", "Bob")
     routed = await route(db, "+12125550100", "2125550150")
     assert routed.call_id is not None
-    await finish(db, routed.call_id, calls.DialOutcome("ANSWER", "PJSIP/bob-00000001", "bob", 9))
+    await finish(db, routed.call_id, dial_outcome("ANSWER", "PJSIP/bob-00000001", "bob", 9))
     table = provisioned("timeline", "2125550150").output
     assert "answered by Bob, 9 s. Ann has no call, text or outbound activity" in table
 

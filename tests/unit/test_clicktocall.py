@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 
 from lab.ports import free_tcp_port
-from smartnumber.calls import click_to_call as clicktocall
-from smartnumber.calls.click_to_call import Follow, Plan, Stage, originate_action
+from smartnumber.asterisk import originate
+from smartnumber.asterisk.originate import Follow, Stage, originate_action
+from smartnumber.calls.click_to_call import Plan
+from smartnumber.model import Ring
 from tests.unit.conftest import Run, as_json, assert_user_error
 
 PLAN = Plan(
     call_key="0123456789abcdef",
     agent="Bob",
-    agent_leg="PJSIP/bob",
+    agent_ring=Ring(endpoint="PJSIP/bob"),
     contact="+13105550188",
     contact_name="Lead +13105550188",
     caller_id="+12125550100",
@@ -104,7 +106,7 @@ def test_with_asterisk_unreachable_nothing_is_written(
 ) -> None:
     """No Asterisk listens on the AMI port: the call is refused in one line, and neither a
     lead nor a 'calling agent' entry is left to steer inbound routing."""
-    monkeypatch.setattr(clicktocall, "CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(originate, "CONNECT_SECONDS", 1.0)
     provisioned("settings", "set", "ami.port", str(free_tcp_port()))
     refused = provisioned("call", "Bob", "3105550188", ok=False)
     assert refused.exit_code == 1 and "Error: cannot reach Asterisk's AMI" in refused.output

@@ -21,8 +21,8 @@ from smartnumber import settings
 from smartnumber.service import run as service
 from smartnumber.service.config import ServiceConfig
 from smartnumber.storage.sqlite import SqliteStore
-from smartnumber.texting import inbound as texts
 from smartnumber.texting import notices as mail
+from smartnumber.texting import outbound
 from tests.unit.conftest import Run, register_for_texting
 
 DAY1 = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
@@ -64,9 +64,9 @@ async def store(provisioned: Run, tmp_path: Path, port: int) -> AsyncIterator[Sq
 
 async def suspend_bob(store: SqliteStore) -> None:
     async with store.transaction() as repo:
-        await texts.send(repo, "Bob", "+13105550150", SAME, DAY1)
+        await outbound.send(repo, "Bob", "+13105550150", SAME, DAY1)
     async with store.transaction() as repo:
-        sent = await texts.send(
+        sent = await outbound.send(
             repo, "Bob", "+13105550150", SAME, DAY1 + timedelta(days=1), anyway=True
         )
         assert sent.suspended is not None

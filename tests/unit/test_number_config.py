@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from smartnumber.asterisk.dial import dial_string, target
 from smartnumber.calls import inbound as calls
 from smartnumber.storage.sqlite import SqliteStore
 from tests.unit.conftest import Run, as_json, assert_user_error
@@ -120,7 +121,7 @@ async def test_forward_always_rings_only_the_external_number(
         "--pass-called-number",
     )
     routed = await route(tmp_path / "sn.db", "+12125550177")
-    assert routed.dial == "" and routed.forward == "+14155550123"
+    assert dial_string(routed.rings) == "" and routed.forward == "+14155550123"
     assert routed.show_number == "+12125550100"
 
 
@@ -128,7 +129,7 @@ async def test_agent_cells_abroad_are_not_dialled(provisioned: Run, tmp_path: Pa
     provisioned("agent", "add", "Jim", "--cell", "+18765550123", "--office", "Main")
     provisioned("number", "routing", "+12125550100", "--mode", "group", "--agents", "Bob,Jim")
     routed = await route(tmp_path / "sn.db", "+12125550177")
-    assert routed.dial == "PJSIP/bob"
+    assert dial_string(routed.rings) == "PJSIP/bob"
     assert any(
         note.startswith("Jim's cell not rung: +18765550123 is in Jamaica") for note in routed.notes
     )
@@ -144,12 +145,12 @@ async def test_call_connect_wraps_external_legs_only(provisioned: Run, tmp_path:
     shown = as_json(provisioned("number", "show", "+12125550100", "--json"))
     assert shown["call_handling"]["call_connect"] is True
     routed = await route(tmp_path / "sn.db", "+12125550177")
-    assert routed.dial == "PJSIP/bob&Local/+12125550103@smartnumber-connect"
-    assert routed.forward_target == "Local/+14155550123@smartnumber-connect"
+    assert dial_string(routed.rings) == "PJSIP/bob&Local/+12125550103@smartnumber-connect"
+    assert forward_target(routed) == "Local/+14155550123@smartnumber-connect"
     provisioned("number", "config", "+12125550100", "--no-call-connect")
     plain = await route(tmp_path / "sn.db", "+12125550178")
-    assert plain.dial == "PJSIP/bob&PJSIP/+12125550103@trunk"
-    assert plain.forward_target == "PJSIP/+14155550123@trunk"
+    assert dial_string(plain.rings) == "PJSIP/bob&PJSIP/+12125550103@trunk"
+    assert forward_target(plain) == "PJSIP/+14155550123@trunk"
 
 
 def test_voicemail_whisper_and_recording_are_stored_and_shown(provisioned: Run) -> None:
@@ -225,5 +226,10 @@ async def test_forward_together_rings_with_the_agents(provisioned: Run, tmp_path
         "together",
     )
     routed = await route(tmp_path / "sn.db", "+12125550177")
-    assert routed.dial == "PJSIP/bob&PJSIP/+14155550123@trunk"
-    assert routed.forward == "+14155550123" and routed.forward_target == ""  # no second stage
+    assert dial_string(routed.rings) == "PJSIP/bob&PJSIP/+14155550123@trunk"
+    assert routed.forward == "+14155550123" and forward_target(routed) == ""  # no second stage
+
+
+def forward_target(routed: calls.RoutedCall) -> str:
+    """How the dialplan dials the second stage (through call connect if set), as before."""
+    return target(routed.forward_ring) if routed.forward_ring else ""

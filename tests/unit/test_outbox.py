@@ -12,8 +12,7 @@ import pytest
 from smartnumber.errors import UserError
 from smartnumber.model import Outgoing, TextStatus
 from smartnumber.storage.sqlite import SqliteStore
-from smartnumber.texting import inbound as texts
-from smartnumber.texting import outbox
+from smartnumber.texting import inbound, outbound, outbox
 from tests.unit.conftest import Run, as_json, register_for_texting
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -52,14 +51,16 @@ async def store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await opened.close()
 
 
-async def receive(store: SqliteStore, sender: str, body: str, at: datetime = NOW) -> texts.Handled:
+async def receive(
+    store: SqliteStore, sender: str, body: str, at: datetime = NOW
+) -> inbound.Handled:
     async with store.transaction() as repo:
-        return await texts.receive(repo, sender, OFFICE, body, at)
+        return await inbound.receive(repo, sender, OFFICE, body, at)
 
 
-async def send(store: SqliteStore, body: str = "See you at 5") -> texts.Sent:
+async def send(store: SqliteStore, body: str = "See you at 5") -> outbound.Sent:
     async with store.transaction() as repo:
-        return await texts.send(repo, "Bob", GRACE, body, NOW)
+        return await outbound.send(repo, "Bob", GRACE, body, NOW)
 
 
 async def statuses(store: SqliteStore) -> list[tuple[str, str, str | None]]:

@@ -13,11 +13,11 @@ import pytest
 
 from lab.fake_asterisk import TOKEN, FakeAsterisk
 from lab.ports import free_tcp_port
+from smartnumber.asterisk import events
 from smartnumber.asterisk import names as var
 from smartnumber.asterisk.agi.context import HandlerContext
 from smartnumber.asterisk.agi.routes import ROUTES
 from smartnumber.asterisk.agi.server import FastAgiServer
-from smartnumber.calls import outcomes
 from smartnumber.storage.sqlite import SqliteStore
 from tests.unit.conftest import Run, assert_user_error
 
@@ -52,9 +52,9 @@ async def ctx(provisioned: Run, tmp_path: Path) -> AsyncIterator[HandlerContext]
 
 
 def test_only_our_user_event_counts() -> None:
-    assert outcomes.is_call_ended(ended())
-    assert not outcomes.is_call_ended({**ended(), "UserEvent": "SomethingElse"})
-    assert not outcomes.is_call_ended({**ended(), "Event": "Hangup"})
+    assert events.call_ended(ended()) is not None
+    assert events.call_ended({**ended(), "UserEvent": "SomethingElse"}) is None
+    assert events.call_ended({**ended(), "Event": "Hangup"}) is None
 
 
 async def route_a_call(ctx: HandlerContext) -> dict[str, str]:
@@ -72,7 +72,7 @@ async def route_a_call(ctx: HandlerContext) -> dict[str, str]:
 async def test_a_routed_call_is_completed(provisioned: Run, ctx: HandlerContext) -> None:
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
     variables = await route_a_call(ctx)
-    await outcomes.record(
+    await events.report(
         ended(
             Call=variables[var.CALL],
             DialStatus="ANSWER",
@@ -93,7 +93,7 @@ async def test_a_fallback_call_still_lands_on_the_timeline(
 ) -> None:
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
     ctx.remember_fallback("1700.1", "routing took longer than 300 ms")
-    await outcomes.record(
+    await events.report(
         ended(
             Status="FALLBACK",
             DialStatus="ANSWER",
@@ -113,7 +113,7 @@ async def test_a_fallback_call_still_lands_on_the_timeline(
 
 async def test_service_down_calls_say_so(provisioned: Run, ctx: HandlerContext) -> None:
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
-    await outcomes.record(ended(DialStatus="NOANSWER"), ctx)
+    await events.report(ended(DialStatus="NOANSWER"), ctx)
     (entry,) = json.loads(provisioned("timeline", "2125550150", "--json").output)
     assert entry["detail"]["routing_status"] == "UNREACHED"
     assert entry["detail"]["status"] == "missed"
@@ -122,8 +122,8 @@ async def test_service_down_calls_say_so(provisioned: Run, ctx: HandlerContext) 
 async def test_unknown_or_hostile_callers_leave_no_entry(
     provisioned: Run, ctx: HandlerContext
 ) -> None:
-    await outcomes.record(ended(Caller="2125550150&PJSIP/x", DialStatus="ANSWER"), ctx)
-    await outcomes.record(ended(Caller="", DialStatus="ANSWER"), ctx)
+    await events.report(ended(Caller="2125550150&PJSIP/x", DialStatus="ANSWER"), ctx)
+    await events.report(ended(Caller="", DialStatus="ANSWER"), ctx)
     assert json.loads(provisioned("contact", "list", "--json").output) == []
 
 
@@ -163,8 +163,8 @@ async def test_a_voicemail_lands_on_the_timeline_and_the_list(
         media_id = variables[var.MEDIA_ID]
         write_wav(tmp_path / "media" / "recordings" / f"vm-{media_id}.wav", 4.0)
         event = ended(Call=variables[var.CALL], DialStatus="NOANSWER", Media=media_id)
-        await outcomes.record(event, ctx)
-        await outcomes.record(event, ctx)  # reported twice: kept once
+        await events.report(event, ctx)
+        await events.report(event, ctx)  # reported twice: kept once
     finally:
         await store.close()
     kinds = [e["kind"] for e in json.loads(provisioned("timeline", "2125550150", "--json").output)]
@@ -186,7 +186,7 @@ async def test_media_ids_that_are_not_ours_are_ignored(provisioned: Run, tmp_pat
         variables = await routed_with_voicemail(provisioned, ctx)
         write_wav(tmp_path / "media" / "recordings" / "vm-..%2f..%2fsecret.wav", 2.0)
         for hostile in ("../../secret", "0123456789abcdeg", "0123456789abcdef0"):
-            await outcomes.record(ended(Call=variables[var.CALL], Media=hostile), ctx)
+            await events.report(ended(Call=variables[var.CALL], Media=hostile), ctx)
     finally:
         await store.close()
     assert json.loads(provisioned("recording", "list", "--json").output) == []

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 from smartnumber import media
+from smartnumber.asterisk import cdr, events
 from smartnumber.asterisk import names as var
 from smartnumber.asterisk.agi.context import HandlerContext
-from smartnumber.calls import outcomes, reconcile
+from smartnumber.calls import reconcile
 from tests.unit.conftest import Run
 from tests.unit.test_media import write_wav
 from tests.unit.test_outcomes import NOW, ctx, ended, route_a_call
@@ -19,7 +21,7 @@ from tests.unit.test_outcomes import NOW, ctx, ended, route_a_call
 __all__ = ["ctx"]  # the fixture, shared with test_outcomes
 
 
-def cdr(path: Path, *rows: tuple[str, str, str, str, str]) -> None:
+def write_cdr(path: Path, *rows: tuple[str, str, str, str, str]) -> None:
     """Lines as cdr_custom.conf's mapping writes them: call, media, disposition, billsec,
     dstchannel, uniqueid, end."""
     with path.open("a") as out:
@@ -29,35 +31,36 @@ def cdr(path: Path, *rows: tuple[str, str, str, str, str]) -> None:
 
 def test_the_cdr_is_read_once_whole_lines_at_a_time(tmp_path: Path) -> None:
     path = tmp_path / "smartnumber.csv"
-    cdr(path, ("7", "", "NO ANSWER", "0", "PJSIP/bob-01"), ("", "", "ANSWERED", "9", "x"))
+    write_cdr(path, ("7", "", "NO ANSWER", "0", "PJSIP/bob-01"), ("", "", "ANSWERED", "9", "x"))
     with path.open("a") as out:
         out.write('"8","","ANSWERED"')  # a line still being written
-    lines, offset = reconcile.read_cdr(path, None)
+    lines, offset = cdr.read_lines(path, None)
     assert [(x.call, x.disposition) for x in lines] == [("7", "NO ANSWER")]  # ours only
-    assert reconcile.read_cdr(path, offset)[0] == []  # read once
+    assert cdr.read_lines(path, offset)[0] == []  # read once
     with path.open("a") as out:
         out.write(',"12","PJSIP/alice-02","u","e"\n')
-    [line] = reconcile.read_cdr(path, offset)[0]
+    [line] = cdr.read_lines(path, offset)[0]
     assert (line.call, line.billsec, line.dstchannel) == ("8", 12, "PJSIP/alice-02")
     path.unlink()  # rotated: the new file is read from its start
-    cdr(path, ("9", "", "BUSY", "0", "PJSIP/bob-03"))
-    assert [x.call for x in reconcile.read_cdr(path, offset)[0]] == ["9"]
+    write_cdr(path, ("9", "", "BUSY", "0", "PJSIP/bob-03"))
+    assert [x.call for x in cdr.read_lines(path, offset)[0]] == ["9"]
 
 
 def test_the_outcome_is_the_answered_leg_else_the_last() -> None:
-    def line(disposition: str, billsec: int, channel: str) -> reconcile.CdrLine:
-        return reconcile.CdrLine("7", "", disposition, billsec, channel)
+    def line(disposition: str, billsec: int, channel: str) -> cdr.CdrLine:
+        return cdr.CdrLine("7", "", disposition, billsec, channel)
 
-    answered = reconcile.outcome_of(
+    answered = cdr.outcome_of(
         [line("NO ANSWER", 0, "PJSIP/bob-1"), line("ANSWERED", 42, "PJSIP/alice-2")]
     )
     assert answered is not None
-    assert (answered.dial_status, answered.peer_channel, answered.answered_seconds) == (
-        "ANSWER", "PJSIP/alice-2", 42,
+    # Answered on PJSIP/alice-2: by Alice's endpoint, for 42 s.
+    assert (answered.status, answered.answered_endpoint, answered.talk_seconds) == (
+        "ANSWER", "PJSIP/alice", 42,
     )  # fmt: skip
-    missed = reconcile.outcome_of([line("NO ANSWER", 0, "PJSIP/bob-1")])
-    assert missed is not None and missed.dial_status == "NOANSWER"
-    assert reconcile.outcome_of([line("NO ANSWER", 0, "")]) is None  # nobody was dialled
+    missed = cdr.outcome_of([line("NO ANSWER", 0, "PJSIP/bob-1")])
+    assert missed is not None and missed.status == "NOANSWER"
+    assert cdr.outcome_of([line("NO ANSWER", 0, "")]) is None  # nobody was dialled
 
 
 async def test_a_call_whose_report_was_lost_is_completed_from_the_cdr(
@@ -66,8 +69,8 @@ async def test_a_call_whose_report_was_lost_is_completed_from_the_cdr(
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
     call = (await route_a_call(ctx))[var.CALL]
     path = tmp_path / "smartnumber.csv"
-    cdr(path, (call, "", "ANSWERED", "33", "PJSIP/alice-0000002a"))
-    done = await reconcile.from_cdr(ctx.store, path, tmp_path / "media", NOW)
+    write_cdr(path, (call, "", "ANSWERED", "33", "PJSIP/alice-0000002a"))
+    done = await reconcile.from_cdr(ctx.store, partial(cdr.read, path), tmp_path / "media", NOW)
     assert done.calls == 1
     [entry] = json.loads(provisioned("timeline", "2125550150", "--json").output)
     assert (entry["agent"], entry["detail"]["status"], entry["detail"]["talk_seconds"]) == (
@@ -75,10 +78,12 @@ async def test_a_call_whose_report_was_lost_is_completed_from_the_cdr(
     )  # fmt: skip
     assert entry["detail"]["outcome_from"] == "cdr"
     # The hangup handler's report, late: the call keeps its outcome (once only).
-    await outcomes.record(ended(Call=call, DialStatus="NOANSWER"), ctx)
+    await events.report(ended(Call=call, DialStatus="NOANSWER"), ctx)
     [entry] = json.loads(provisioned("timeline", "2125550150", "--json").output)
     assert entry["detail"]["status"] == "answered"
-    assert (await reconcile.from_cdr(ctx.store, path, tmp_path / "media", NOW)).calls == 0
+    assert (
+        await reconcile.from_cdr(ctx.store, partial(cdr.read, path), tmp_path / "media", NOW)
+    ).calls == 0
 
 
 async def test_audio_nobody_kept_is_put_on_its_calls_timeline(

@@ -11,7 +11,7 @@ import pytest
 
 from smartnumber import settings
 from smartnumber.asterisk.dialplan import context, filters, render
-from smartnumber.directory import organisation as provision
+from smartnumber.directory import numbers, organisation
 from smartnumber.errors import UserError
 from smartnumber.storage.repository import NewAgent
 from smartnumber.storage.sqlite import SqliteStore
@@ -30,8 +30,8 @@ async def golden_context(tmp_path: Path) -> dict:
             await settings.set_value(repo, "agi.token", "golden-agi-token-00003")
             await settings.set_value(repo, "trunk.host", "198.51.100.7")
             await settings.set_value(repo, "media.dir", "/var/spool/asterisk/smartnumber")
-            await provision.add_office(repo, "Main")
-            await provision.add_team(repo, "Sales", "Main")
+            await organisation.add_office(repo, "Main")
+            await organisation.add_team(repo, "Sales", "Main")
             await repo.add_agent(
                 NewAgent(
                     "Alice",
@@ -53,10 +53,10 @@ async def golden_context(tmp_path: Path) -> dict:
                     sip_secret="bob-pass",
                 )
             )
-            await provision.add_agent(repo, "Carol", "+12125550103", office_name="Main")
-            await provision.add_number(repo, "+12125550100", "office", "Main")
-            await provision.add_number(repo, "+12125550110", "team", "Sales", fallback="Carol")
-            await provision.add_number(repo, "+12125550120", "personal", "Bob")
+            await organisation.add_agent(repo, "Carol", "+12125550103", office_name="Main")
+            await numbers.add_number(repo, "+12125550100", "office", "Main")
+            await numbers.add_number(repo, "+12125550110", "team", "Sales", fallback="Carol")
+            await numbers.add_number(repo, "+12125550120", "personal", "Bob")
             return await context.build(repo, tmp_path / "g.db")
     finally:
         await store.close()

@@ -204,3 +204,36 @@ async def test_a_transaction_cancelled_while_waiting_for_a_lock_leaves_no_trace(
         assert [o.name for o in await repo.list_offices()] == ["Main"]
     other.close()
     await store.close()
+
+
+async def test_texts_written_before_the_peer_column_are_found_by_it(tmp_path: Path) -> None:
+    """Migration 14 fills the new column from what older versions kept in the detail."""
+    path = tmp_path / "old.db"
+    store = await SqliteStore.open(path)
+    try:
+        async with store.transaction() as repo:
+            _, alice, _ = await _people(repo)
+            ann = await repo.add_contact(NewContact("Ann", (ContactPhone("+12125550199"),), T0))
+            for direction, detail in (
+                (Direction.OUTBOUND, {"to": "+12125550199", "text": "hello"}),
+                (Direction.INBOUND, {"from": "+12125550199", "text": "STOP", "keyword": "STOP"}),
+            ):
+                await repo.add_activity(
+                    NewActivity(ann.id, ActivityKind.TEXT, direction, T0, alice.id, detail=detail)
+                )
+    finally:
+        await store.close()
+    async with aiosqlite.connect(path) as db:  # back to the schema before migration 14
+        await db.execute("DROP INDEX activities_text_peer")
+        await db.execute("ALTER TABLE activities DROP COLUMN peer")
+        await db.execute("DELETE FROM schema_migrations WHERE version = 14")
+        await db.commit()
+    store = await SqliteStore.open(path)
+    try:
+        async with store.transaction() as repo:
+            [sent] = await repo.agent_texts(alice.id, T0)
+            [received] = await repo.texts_from(["+12125550199"], T0)
+    finally:
+        await store.close()
+    assert (sent.to, sent.body) == ("+12125550199", "hello")
+    assert (received.sender, received.keyword) == ("+12125550199", "STOP")

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from smartnumber.storage.sqlite import SqliteStore
-from smartnumber.texting import inbound as texts
-from smartnumber.texting import suspension
+from smartnumber.texting import inbound, outbound, suspension
 from tests.unit.conftest import Run, as_json, assert_user_error, register_for_texting
 
 DAY1 = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)  # 10:00 in Los Angeles
@@ -33,9 +32,9 @@ async def store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 async def send(
     store: SqliteStore, agent: str, to: str, body: str, at: datetime, anyway: bool = False
-) -> texts.Sent:
+) -> outbound.Sent:
     async with store.transaction() as repo:
-        return await texts.send(repo, agent, to, body, at, anyway=anyway)
+        return await outbound.send(repo, agent, to, body, at, anyway=anyway)
 
 
 async def test_warned_then_suspended_only_when_sent_anyway(
@@ -69,7 +68,7 @@ async def test_a_suspended_agent_may_only_reply_to_leads_who_texted_first(
     again = await send(store, "Bob", GRACE, "One more thing", later)
     assert again.refused is not None  # Grace has not texted since Bob's last text
     async with store.transaction() as repo:
-        await texts.receive(repo, GRACE, OFFICE, "Yes, can we talk?", later + timedelta(hours=1))
+        await inbound.receive(repo, GRACE, OFFICE, "Yes, can we talk?", later + timedelta(hours=1))
     reply = await send(store, "Bob", GRACE, "Sure, calling you now", later + timedelta(hours=2))
     assert reply.outgoing is not None and reply.refused is None
     teammate = await send(store, "Alice", ALAN, "Hi Alan, Alice here", later)

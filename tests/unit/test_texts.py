@@ -1,4 +1,4 @@
-"""texts.receive / texts.send on a real store: what is recorded and what would be sent."""
+"""inbound.receive / outbound.send on a real store: what is recorded and what would be sent."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from smartnumber.errors import UserError
 from smartnumber.storage.sqlite import SqliteStore
-from smartnumber.texting import inbound as texts
+from smartnumber.texting import inbound, outbound
 from tests.unit.conftest import Run, as_json, assert_user_error
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -26,9 +26,9 @@ async def store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await opened.close()
 
 
-async def receive(store: SqliteStore, sender: str, body: str) -> texts.Handled:
+async def receive(store: SqliteStore, sender: str, body: str) -> inbound.Handled:
     async with store.transaction() as repo:
-        return await texts.receive(repo, sender, OFFICE, body, NOW)
+        return await inbound.receive(repo, sender, OFFICE, body, NOW)
 
 
 async def test_help_names_the_business_and_how_to_opt_out(store: SqliteStore) -> None:
@@ -67,7 +67,7 @@ async def test_opt_out_state_is_per_number_and_kept(store: SqliteStore, tmp_path
     reopened = await SqliteStore.open(tmp_path / "sn.db")  # a restart
     try:
         async with reopened.transaction() as repo:
-            sent = await texts.send(repo, "Bob", "3105550150", "Still interested?", NOW)
+            sent = await outbound.send(repo, "Bob", "3105550150", "Still interested?", NOW)
             assert sent.refused == "Text not sent - the contact opted out"
             assert not await repo.opted_out("+13105550151")
     finally:
@@ -83,7 +83,7 @@ async def test_empty_or_oversized_sends_are_refused(
 ) -> None:
     async with store.transaction() as repo:
         with pytest.raises(UserError, match=fragment):
-            await texts.send(repo, "Bob", "3105550150", body, NOW)
+            await outbound.send(repo, "Bob", "3105550150", body, NOW)
 
 
 def test_text_code_rules(provisioned: Run) -> None:

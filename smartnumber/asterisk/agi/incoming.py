@@ -18,7 +18,10 @@ import logging
 
 from ... import logs, media, phone
 from ...calls import inbound as calls
+from ...errors import UserError
+from .. import dial
 from .. import names as var
+from ..names import Status
 from .context import HandlerContext
 from .server import AgiSession
 
@@ -30,7 +33,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     did = await session.arg_or_variable(1, var.DID) or ""
     caller_raw = session.headers.get("agi_callerid", "")
     if not phone.is_e164(did):
-        await _answer(session, ctx, "ERROR", f"{var.DID} is not an E.164 number")
+        await _answer(session, ctx, Status.ERROR, f"{var.DID} is not an E.164 number")
         return
 
     async def route() -> calls.RoutedCall:
@@ -46,26 +49,37 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         _unfinished.add(task)
         task.add_done_callback(_unfinished.discard)
         reason = f"routing took longer than {ctx.routing_budget * 1000:.0f} ms"
-        await _answer(session, ctx, "FALLBACK", reason, did=did, caller=caller_raw)
+        await _answer(session, ctx, Status.FALLBACK, reason, did=did, caller=caller_raw)
         return
     try:
         routed = task.result()
     except Exception as exc:  # storage down, bad data: the caller must still be connected
         log.exception("routing failed")
         await _answer(
-            session, ctx, "FALLBACK", f"routing failed: {exc}"[:200], did=did, caller=caller_raw
+            session,
+            ctx,
+            Status.FALLBACK,
+            f"routing failed: {exc}"[:200],
+            did=did,
+            caller=caller_raw,
         )
         return
     decision = routed.decision
     notes = list(routed.notes)
     fields = {"did": did, "caller": caller_raw, "decision": decision.as_dict(), "notes": notes}
-    if not routed.dial and not routed.forward:
-        await _answer(session, ctx, "FALLBACK", decision.reason, **fields)
+    try:
+        targets = dial.dial_string(routed.rings)
+        forward = dial.target(routed.forward_ring) if routed.forward_ring else ""
+    except UserError as exc:  # never expected: the rings come from the database
+        await _answer(session, ctx, Status.FALLBACK, str(exc)[:200], **fields)
         return
-    await session.set_variable(var.DIAL, routed.dial)
+    if not targets and not routed.forward:
+        await _answer(session, ctx, Status.FALLBACK, decision.reason, **fields)
+        return
+    await session.set_variable(var.DIAL, targets)
     await session.set_variable(var.TIMEOUT, str(routed.ring_seconds))
-    if routed.forward_target:
-        await session.set_variable(var.FORWARD, routed.forward_target)
+    if forward:
+        await session.set_variable(var.FORWARD, forward)
     if routed.show_number:
         await session.set_variable(var.CALLERID, routed.show_number)
     if routed.call_id is not None:
@@ -81,9 +95,9 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     await _answer(
         session,
         ctx,
-        "OK",
+        Status.OK,
         decision.reason,
-        dial=routed.dial,
+        dial=targets,
         forward=routed.forward,
         call_id=routed.call_id,
         **fields,
@@ -102,7 +116,7 @@ def _prompt_ready(ctx: HandlerContext, key: str, notes: list[str]) -> bool:
 async def _answer(
     session: AgiSession, ctx: HandlerContext, status: str, reason: str, **fields: object
 ) -> None:
-    if status != "OK":  # kept for the timeline entry made when the call ends
+    if status != Status.OK:  # kept for the timeline entry made when the call ends
         ctx.remember_fallback(session.headers.get("agi_uniqueid", ""), reason)
     await session.set_variable(var.STATUS, status)
     await session.set_variable(var.REASON, reason)

@@ -25,6 +25,7 @@ from ... import logs
 from ...errors import StorageError
 from ...texting import inbox
 from .. import names as var
+from ..names import Status
 from .context import HandlerContext
 from .server import AgiSession
 from .sip_from import user_of
@@ -39,7 +40,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         from_header = decoded(await session.get_variable(var.TEXT_FROM))
         body = decoded(await _long_variable(session, var.TEXT_BODY))
     except ValueError:
-        await _status(session, "ERROR", "the text's sender or body could not be read")
+        await _status(session, Status.ERROR, "the text's sender or body could not be read")
         return
     key = await session.get_variable(var.TEXT_KEY) or ""
     declared = await session.get_variable(var.TEXT_BYTES) or ""
@@ -55,11 +56,11 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         kept = await inbox.keep(ctx.store, arrived, "agi", ctx.clock(), within=ctx.inbox_budget)
     except StorageError as exc:
         logs.event(log, "text not kept: the dialplan spools it", did=did, error=str(exc))
-        await _status(session, "ERROR", "the text could not be kept: spool it")
+        await _status(session, Status.ERROR, "the text could not be kept: spool it")
         return
     ctx.texts_arrived.set()
     logs.event(log, "text kept", did=did, text_id=kept, duplicate=kept is None, chars=len(body))
-    await _status(session, "OK", "kept" if kept else "kept already")
+    await _status(session, Status.OK, "kept" if kept else "kept already")
 
 
 CHUNK = 960  # base64 characters per read: GET VARIABLE copies at most 1023 at once

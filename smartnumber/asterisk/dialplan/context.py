@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ... import media, settings
-from ...directory import organisation as provision
-from ...model import Agent, SmartNumber
+from ...directory import numbers
+from ...model import Ring, SmartNumber
 from ...storage.repository import Repository
+from .. import dial, names
 from .filters import uri_host
 
 
@@ -81,21 +82,6 @@ def ami_view(values: dict[str, str]) -> dict[str, Any]:
     return {"permit": list(dict.fromkeys(local + extra)), "extra_permit": extra}
 
 
-def did_context(e164: str) -> str:
-    return f"smartnumber-did-{e164.lstrip('+')}"
-
-
-def dial_target(agent: Agent) -> str:
-    """How the dialplan reaches an agent: their SIP endpoint, else their cell via the trunk."""
-    return agent.endpoint if agent.endpoint else external_target(agent.cell)
-
-
-def external_target(e164: str, call_connect: bool = False) -> str:
-    """Dial target for an external number: through the trunk, and with call connect through
-    the local context that makes the answerer press 1 before the call is bridged."""
-    return f"Local/{e164}@smartnumber-connect" if call_connect else f"PJSIP/{e164}@trunk"
-
-
 async def _label(repo: Repository, number: SmartNumber) -> str:
     if number.agent_id is not None:
         agent = await repo.agent_by_id(number.agent_id)
@@ -113,17 +99,17 @@ async def build(repo: Repository, db: Path) -> dict[str, Any]:
     unless the media.dir setting says otherwise)."""
     values = await settings.load(repo)
     media_dir = media.directory(values, db)
-    numbers = []
+    smart_numbers = []
     for number in await repo.list_numbers():
-        fallback = await provision.fallback_agent(repo, number)
-        numbers.append(
+        fallback = await numbers.fallback_agent(repo, number)
+        smart_numbers.append(
             NumberView(
                 e164=number.e164,
                 digits=number.e164.lstrip("+"),
-                context=did_context(number.e164),
+                context=names.did_context(number.e164),
                 label=await _label(repo, number),
                 fallback_agent=fallback.name if fallback else None,
-                fallback_dial=dial_target(fallback) if fallback else None,
+                fallback_dial=dial.target(Ring.agent(fallback)) if fallback else None,
             )
         )
     agents = [
@@ -140,9 +126,9 @@ async def build(repo: Repository, db: Path) -> dict[str, Any]:
     ]
     return {
         "settings": values,
-        "numbers": numbers,
+        "numbers": smart_numbers,
         "agents": agents,
-        "trunk": trunk_view(values),
+        "carrier": trunk_view(values),
         "ami": ami_view(values),
         "agi": {
             "address": f"{uri_host(values['agi.host'])}:{values['agi.port']}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ..names import DIAL_STRING_RE
+from ..dial import DIAL_STRING_RE
 
 
 class UnsafeValue(ValueError):

@@ -1,4 +1,4 @@
-"""Render Asterisk configuration from the shipped templates (smartnumber/asterisk_conf/).
+"""Render Asterisk configuration from the shipped templates (smartnumber/asterisk/templates/).
 
 One Jinja Environment (StrictUndefined, Asterisk-safe filters); a ChoiceLoader that
 prefers the admin's override directory over the shipped templates.
@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from ...errors import UserError
-from .. import names as channelvars
+from .. import names
 from ..ownership import CONFIG_DIR_MODE, CONFIG_FILE_MODE, Owner, give
 from .filters import FILTERS, UnsafeValue
 
@@ -55,10 +55,7 @@ def environment(override_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
-    env.globals["var"] = channelvars.ALL
-    env.globals["call_ended_event"] = channelvars.CALL_ENDED_EVENT
-    env.globals["verify_event"] = channelvars.VERIFY_EVENT
-    env.globals["verify_digits"] = channelvars.VERIFY_DIGITS
+    env.globals.update(names.jinja_globals())  # the one contract with the code (names.py)
     return env
 
 

@@ -1,1 +1,1 @@
-"""The shipped Asterisk templates (installed as the package smartnumber.asterisk_conf)."""
+"""The shipped Asterisk templates admins start from (copy them to change them)."""

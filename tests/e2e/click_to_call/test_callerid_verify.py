@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from lab.system import TRUNK_ADDRESS
-from smartnumber import clock, media
+from smartnumber import clock
+from smartnumber.app import calls
 from smartnumber.asterisk.ami import AmiConfig
-from smartnumber.calls import caller_id as callerid
-from smartnumber.demo.sipp import SippParty
+from smartnumber.demo.sipp import SippParty, scenario
 from smartnumber.errors import UserError
-from smartnumber.storage.sqlite import SqliteStore
+from smartnumber.storage import open_store
 from tests.e2e.conftest import Office
 
 pytestmark = pytest.mark.asterisk
@@ -34,9 +34,7 @@ def keying(path: Path, digits: str) -> Path:
         '</action></nop>\n  <pause milliseconds="400"/>'
         for d in digits
     )
-    template = (
-        Path(__file__).parents[3] / "smartnumber/sipp_scenarios/cell-accepts.xml"
-    ).read_text()
+    template = (scenario("cell-accepts")).read_text()
     start = template.index('  <pause milliseconds="500"/>')
     end = template.index('  <recv request="BYE"/>')
     path.write_text(
@@ -61,19 +59,18 @@ async def verify(office: Office, tmp_path: Path, digits: str, limit: float = 25)
     await party.start()
     await party.listening()
     shown: list[str] = []
-    store = await SqliteStore.open(system.db)
-    values = json.loads(system.cli("settings", "show", "--json").output)
+    store = await open_store(system.db)
     try:
-        return await callerid.verify(
+        return await calls.verify_caller_id(
             store,
-            AmiConfig(**system.ami_credentials(), events="call,user"),
-            media.directory(values, system.db),
+            system.db,
             "Bob",
             CELL,
             clock.now,
             limit=limit,
             code=CODE,
             show=shown.append,
+            ami=AmiConfig(**system.ami_credentials(), events="call,user"),
         )
     except UserError as exc:
         return str(exc)

@@ -1,0 +1,162 @@
+"""Use cases of calls: number routing and call handling, route explain, click-to-call,
+caller-ID verification, recordings. Each takes the store (and Asterisk's AMI where it
+places a call) and returns model objects or view dicts (views.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import media, settings
+from ..asterisk import originate, verify_call
+from ..asterisk.ami import AmiConfig
+from ..calls import caller_id, click_to_call, handling, inbound, recordings
+from ..directory import organisation
+from ..errors import UserError
+from ..model import Agent, CallHandling, Recording, RoutingMode, SmartNumber
+from ..storage.repository import Store
+from . import views
+
+
+def cli_ami(values: Mapping[str, str], events: str) -> AmiConfig:
+    """The CLI's own AMI login (ami.cli_username): it may originate, not read system events."""
+    return AmiConfig(
+        values["ami.bind"],
+        int(values["ami.port"]),
+        values["ami.cli_username"],
+        values["ami.cli_secret"],
+        events=events,
+    )
+
+
+async def set_number_routing(
+    store: Store, number: str, mode: str, agents: list[str]
+) -> tuple[SmartNumber, RoutingMode, list[Agent]]:
+    async with store.transaction() as repo:
+        return await inbound.set_number_routing(repo, number, mode, agents)
+
+
+async def configure_number(
+    store: Store, db: Path, number: str, changes: dict[str, Any]
+) -> tuple[SmartNumber, CallHandling]:
+    """Change a number's call handling; spoken or imported prompts are made into the media
+    directory first (espeak-ng and sox take a moment: not inside a transaction)."""
+    handling.check_contradictions(changes)
+    async with store.transaction() as repo:
+        media_dir = media.directory(await settings.load(repo), db)
+    made = handling.make_prompts(media_dir, changes)
+    async with store.transaction() as repo:
+        return await handling.configure(repo, number, made)
+
+
+async def explain_route(store: Store, number: str, caller: str, at: datetime) -> dict[str, Any]:
+    """Whom a call would ring and by which rule; changes nothing."""
+    async with store.transaction() as repo:
+        return (await inbound.explain(repo, number, caller, at)).as_dict()
+
+
+async def plan_click_to_call(
+    store: Store, agent: str, number: str, via: str | None, now: datetime
+) -> click_to_call.Plan:
+    async with store.transaction() as repo:
+        return await click_to_call.plan(repo, agent, number, via, now)
+
+
+async def click_to_call_placed(
+    store: Store,
+    plan: click_to_call.Plan,
+    now: Callable[[], datetime],
+    on_stage: Callable[[originate.Stage, str], None],
+    on_note: Callable[[str], None],
+    *,
+    wait: bool,
+    ring_seconds: int,
+    around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+) -> originate.Follow:
+    """Place a planned click-to-call and follow it (`around`: what must be up meanwhile,
+    e.g. the demo's phones). The call is written down only once Asterisk took it; an agent
+    who did not answer is noted. Raises UserError when the contact was never called."""
+    async with store.transaction() as repo:
+        ami = cli_ami(await settings.load(repo), "call")
+
+    async def taken() -> int:
+        async with store.transaction() as repo:
+            return await click_to_call.accepted(repo, plan, now())
+
+    async with around() if around else contextlib.nullcontext():
+        follow = await originate.place(
+            ami, plan, on_stage, on_note, taken=taken, wait=wait, ring_seconds=ring_seconds
+        )
+    if follow.failure and follow.call_id is not None:
+        async with store.transaction() as repo:
+            await click_to_call.agent_missed(repo, follow.call_id, follow.failure)
+    if follow.failure:
+        raise UserError(f"{follow.failure}; {plan.contact} was not called")
+    return follow
+
+
+async def verify_caller_id(
+    store: Store,
+    db: Path,
+    agent_name: str,
+    number_text: str,
+    now: Callable[[], datetime],
+    *,
+    limit: float = 60.0,
+    code: str | None = None,
+    show: Callable[[str], None] = print,
+    ami: AmiConfig | None = None,
+) -> str:
+    """Run one verification call; the verified E.164 number, or a UserError."""
+    async with store.transaction() as repo:
+        values = await settings.load(repo)
+        attempt = await caller_id.prepare(
+            repo, agent_name, number_text, media.directory(values, db)
+        )
+    code = code or caller_id.new_code()
+    show(
+        f"Calling {attempt.number} from {attempt.shown}. Answer it and key in {code}"
+        f" (within {limit:.0f} s)."
+    )
+    keyed = await verify_call.keyed_code(ami or cli_ami(values, "call,user"), attempt, limit)
+    verified = caller_id.checked(attempt, keyed, code)
+    async with store.transaction() as repo:
+        await repo.caller_id_verified(attempt.agent.id, verified, now())
+    return verified
+
+
+async def use_caller_id(store: Store, agent: str, choice: str) -> tuple[Agent, str | None]:
+    async with store.transaction() as repo:
+        return await caller_id.use(repo, agent, choice)
+
+
+async def list_caller_ids(store: Store, agent_name: str) -> list[dict[str, Any]]:
+    async with store.transaction() as repo:
+        agent = await organisation.agent_named(repo, agent_name)
+        return [views.caller_id(c) for c in await repo.caller_ids(agent.id)]
+
+
+async def list_recordings(
+    store: Store, contact_number: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Recordings and voicemail, newest first, with their contacts' names."""
+    async with store.transaction() as repo:
+        found = await recordings.listing(repo, contact_number, limit)
+        names = await views.Names.load(repo)
+        ids = sorted({r.contact_id for r in found if r.contact_id is not None})
+        contacts = {c.id: c.name for c in await repo.contacts_by_ids(ids)}
+        return [
+            views.recording(r, names, contacts.get(r.contact_id) if r.contact_id else None)
+            for r in found
+        ]
+
+
+async def export_recording(store: Store, recording_id: str, out: Path, force: bool) -> Recording:
+    async with store.transaction() as repo:
+        found = await recordings.find(repo, recording_id)
+    recordings.export(found, out, force)
+    return found

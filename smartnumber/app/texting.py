@@ -1,0 +1,142 @@
+"""Use cases of texting: sending, injecting a text as if from the trunk, the outbox, text
+codes, texting registration, suspensions and their email notices. Each takes the store
+and returns model objects or view dicts (views.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .. import phone, settings
+from ..directory import organisation
+from ..model import QueuedText, TextCode
+from ..storage.repository import Store
+from ..texting import codes, compliance, inbound, inbox, notices, outbound, outbox, suspension
+from . import views
+
+
+@dataclass(frozen=True)
+class TextSent:
+    sent: outbound.Sent  # what was decided (refused, warned, queued, suspended)
+    state: QueuedText | None  # the queued text as it stands after waiting
+    mailed: tuple[int, int] = (0, 0)  # admins' notices sent and still queued (suspension)
+
+
+async def send_text(
+    store: Store,
+    agent: str,
+    to: str,
+    body: str,
+    now: datetime,
+    *,
+    anyway: bool,
+    wait_seconds: float,
+) -> TextSent:
+    """An agent's text: decided and queued at once, then up to `wait_seconds` for the
+    routing service to hand it to Asterisk; a suspension it caused is emailed at once."""
+    async with store.transaction() as repo:
+        sent = await outbound.send(repo, agent, to, body, now, anyway=anyway)
+        values = await settings.load(repo)
+    if sent.queued is None:
+        return TextSent(sent, None)
+    [state] = await outbox.outcome(store, [sent.queued], wait_seconds)
+    mailed = (0, 0)
+    if sent.suspended:
+        mailed = await notices.flush(store, notices.SmtpConfig.from_settings(values), lambda: now)
+    return TextSent(sent, state, mailed)
+
+
+async def text_queue(store: Store, everything: bool, limit: int) -> list[dict[str, Any]]:
+    async with store.transaction() as repo:
+        return [views.queued_text(t) for t in await outbox.listing(repo, everything, limit)]
+
+
+async def inject_text(
+    store: Store, sender: str, to: str, body: str, now: datetime
+) -> inbound.Handled:
+    """A text handled as if it had come from the trunk: kept in the inbox and handled at
+    once (its replies go to the outbox, for the routing service to send)."""
+    arrived = inbox.Arrived(
+        smart_number=phone.to_e164(to),
+        sender=sender,
+        from_header=f"<sip:{sender}@smartnumber-inject>",
+        body=body,
+    )
+    text_id = await inbox.keep(store, arrived, "inject", now, within=10)
+    assert text_id is not None  # a new message key each time
+    handled = await inbox.handle_one(store, text_id, now)
+    return handled or inbound.Handled(notes=["handled already by the routing service"])
+
+
+async def flush_mail(store: Store, now: datetime) -> tuple[int, int]:
+    """Send the queued notices now: (sent, still queued)."""
+    async with store.transaction() as repo:
+        config = notices.SmtpConfig.from_settings(await settings.load(repo))
+    return await notices.flush(store, config, lambda: now)
+
+
+async def list_suspensions(store: Store, everything: bool, now: datetime) -> list[dict[str, Any]]:
+    """Suspensions in force (everything: also ended and lifted), newest first."""
+    async with store.transaction() as repo:
+        names = await views.Names.load(repo)
+        shown = [s for s in await repo.suspensions(None) if everything or s.active(now)]
+        emails = await repo.emails_of_suspensions([s.id for s in shown])
+        return [views.suspension(s, names, now, emails[s.id]) for s in shown]
+
+
+async def lift_suspension(store: Store, agent_name: str, reason: str, now: datetime) -> str:
+    async with store.transaction() as repo:
+        agent = await organisation.agent_named(repo, agent_name)
+        await suspension.lift(repo, agent, reason, now)
+        return agent.name
+
+
+async def add_text_code(
+    store: Store, code: str, reply: str, agent: str | None, number: str | None, now: datetime
+) -> TextCode:
+    async with store.transaction() as repo:
+        return await codes.add(repo, code, reply, agent, number, now)
+
+
+async def list_text_codes(store: Store) -> list[dict[str, Any]]:
+    async with store.transaction() as repo:
+        return await codes.listing(repo)
+
+
+async def remove_text_code(store: Store, code: str) -> None:
+    async with store.transaction() as repo:
+        await codes.remove(repo, code)
+
+
+async def add_brand(store: Store, name: str, ein: str | None, now: datetime) -> int:
+    async with store.transaction() as repo:
+        return await compliance.add_brand(repo, name, ein, now)
+
+
+async def add_campaign(
+    store: Store, brand: str, use_case: str, samples: Sequence[str], now: datetime
+) -> int:
+    async with store.transaction() as repo:
+        return await compliance.add_campaign(repo, brand, use_case, samples, now)
+
+
+async def set_campaign_status(store: Store, campaign_id: int, status: str) -> None:
+    async with store.transaction() as repo:
+        await compliance.set_campaign_status(repo, campaign_id, status)
+
+
+async def link_campaign(store: Store, number: str, campaign_id: int) -> str:
+    async with store.transaction() as repo:
+        return (await compliance.link(repo, number, campaign_id)).e164
+
+
+async def tollfree_status(store: Store, number: str, status: str) -> str:
+    async with store.transaction() as repo:
+        return (await compliance.tollfree(repo, number, status)).e164
+
+
+async def compliance_of(store: Store, number: str) -> dict[str, Any]:
+    async with store.transaction() as repo:
+        return await compliance.show(repo, number)

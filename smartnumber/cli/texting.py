@@ -1,0 +1,275 @@
+"""Commands for texting: send, inject, the outbox, text codes, registration, suspensions
+and their email. Each parses, calls one use case (app/texting.py), presents."""
+
+from __future__ import annotations
+
+import click
+
+from .. import clock
+from ..app import texting as cases
+from ..errors import UserError
+from ..model import TextStatus
+from ..texting import compliance
+from . import output
+from .base import JSON_OPTION, cli, run
+
+
+@cli.group()
+def text() -> None:
+    """Texts from and to Smart Numbers (SIP MESSAGE over the trunk). Every text that
+    leaves goes through the outbox; the routing service (`serve`) delivers it."""
+
+
+@text.command("send")
+@click.option("--agent", "agent_name", required=True, help="Who sends it (their Smart Number).")
+@click.option("--to", "to", required=True, metavar="NUMBER", help="The contact's number.")
+@click.option(
+    "--anyway",
+    is_flag=True,
+    help="Send a text that trips a spam rule, and be suspended from starting texts.",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=1.5,
+    show_default=True,
+    type=click.FloatRange(0, 300),
+    help="Seconds to wait for the routing service to hand it to Asterisk (0: not at all).",
+)
+@click.argument("message")
+def text_send(agent_name: str, to: str, message: str, anyway: bool, wait_seconds: float) -> None:
+    """Text a contact from the agent's Smart Number (personal > team > office). Refused,
+    with a note on the timeline, to numbers that opted out, landlines, from numbers not
+    registered to text, and while the agent is suspended (unless the lead texted first).
+    A text that would trip a spam rule is held back with a warning. The text is queued
+    at once; if Asterisk cannot be reached it waits in the outbox (`text queue`)."""
+    result = run(
+        lambda store: cases.send_text(
+            store, agent_name, to, message, clock.now(), anyway=anyway, wait_seconds=wait_seconds
+        )
+    )
+    sent, state = result.sent, result.state
+    if sent.warning:
+        raise UserError(
+            f"not sent: {sent.warning}. Change the message, or send it with --anyway and be"
+            " suspended from starting texts for 30 days"
+        )
+    if sent.outgoing is None or state is None:
+        raise UserError(sent.refused or "not sent")
+    if sent.suspended:
+        delivered, waiting = result.mailed
+        click.echo(
+            f"{agent_name} is now suspended from starting texts until"
+            f" {sent.suspended.ends_at:%Y-%m-%d %H:%M} UTC: {sent.suspended.summary}"
+        )
+        click.echo(
+            f"admins emailed: {delivered}"
+            + (f"; {waiting} queued, retried by the routing service" if waiting else "")
+        )
+    if state.status in (TextStatus.CANCELLED, TextStatus.FAILED):
+        raise UserError(f"not sent to {state.recipient}: {state.last_error}")
+    if state.status is TextStatus.SENT:
+        click.echo(f"sent to {state.recipient} from {state.sender}")
+    else:
+        click.echo(
+            f"queued for {state.recipient} from {state.sender} (text {state.id}): the routing"
+            " service sends it once Asterisk is reachable; see `smartnumber text queue`"
+        )
+
+
+@text.command("queue")
+@click.option("--all", "everything", is_flag=True, help="Also the latest sent, failed, etc.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@JSON_OPTION
+def text_queue(everything: bool, limit: int, as_json: bool) -> None:
+    """Texts waiting in the outbox for the routing service to deliver, newest first
+    (--all: with what became of the latest others)."""
+    rows = run(lambda store: cases.text_queue(store, everything, limit))
+    if as_json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        row["queued_at"] = output.when(row["queued_at"])
+    columns = ["id", "queued_at", "status", "to", "from", "purpose", "attempts", "reason", "text"]
+    output.table(rows, columns, "nothing waits in the outbox")
+
+
+@text.command("inject")
+@click.option("--from", "sender", required=True, metavar="NUMBER", help="Who texted.")
+@click.option("--to", "to", required=True, metavar="SMART-NUMBER", help="Which Smart Number.")
+@click.argument("message")
+def text_inject(sender: str, to: str, message: str) -> None:
+    """Handle a text as if it had arrived on the trunk (text codes, opt-outs, forwards):
+    the same code path as a real one; its replies go to the outbox and the routing
+    service sends them for real."""
+    handled = run(lambda store: cases.inject_text(store, sender, to, message, clock.now()))
+    for note in handled.notes:
+        output.line(note)
+    for queued in handled.queued:
+        out = queued.message
+        state = f"refused: {queued.refused}" if queued.refused else "queued"
+        output.line(f"-> {out.to} ({out.purpose}, {state}): {out.body}")
+
+
+# -- text codes -------------------------------------------------------------------------------
+
+
+@cli.group()
+def textcode() -> None:
+    """Text codes: a keyword people text to a Smart Number to become a lead."""
+
+
+@textcode.command("add")
+@click.argument("code")
+@click.option("--reply", required=True, help="The auto-reply the texter gets.")
+@click.option("--agent", "agent_name", help="New leads go to this agent.")
+@click.option("--number", "number_text", help="New leads are routed by this number's routing.")
+def textcode_add(code: str, reply: str, agent_name: str | None, number_text: str | None) -> None:
+    """Create a text code (2-20 letters or digits; not STOP, HELP or the like)."""
+    added = run(
+        lambda store: cases.add_text_code(store, code, reply, agent_name, number_text, clock.now())
+    )
+    click.echo(f"text code {added.code.upper()} added")
+
+
+@textcode.command("list")
+@JSON_OPTION
+def textcode_list(as_json: bool) -> None:
+    """All text codes."""
+    rows = run(cases.list_text_codes)
+    output.emit_json(rows) if as_json else output.table(
+        rows, ["code", "reply", "agent", "number"], "no text codes"
+    )
+
+
+@textcode.command("remove")
+@click.argument("code")
+def textcode_remove(code: str) -> None:
+    """Remove a text code (its leads stay)."""
+    run(lambda store: cases.remove_text_code(store, code))
+    click.echo(f"text code {code.strip().upper()} removed")
+
+
+# -- texting registration ---------------------------------------------------------------------
+
+
+@cli.group("compliance")
+def compliance_group() -> None:
+    """Texting registration: 10DLC brands and campaigns, toll-free verification."""
+
+
+@compliance_group.group("brand")
+def compliance_brand() -> None:
+    """A2P 10DLC brands (the business that texts)."""
+
+
+@compliance_brand.command("add")
+@click.argument("name")
+@click.option("--ein", help="The business's tax id, as registered.")
+def compliance_brand_add(name: str, ein: str | None) -> None:
+    """Register a brand."""
+    run(lambda store: cases.add_brand(store, name, ein, clock.now()))
+    click.echo(f"brand {' '.join(name.split())} added")
+
+
+@compliance_group.group("campaign")
+def compliance_campaign() -> None:
+    """A2P 10DLC campaigns: what a brand texts about."""
+
+
+@compliance_campaign.command("add")
+@click.option("--brand", required=True)
+@click.option("--use-case", required=True, help="e.g. 'customer care', 'marketing'.")
+@click.option(
+    "--sample",
+    "samples",
+    multiple=True,
+    help="A sample message naming the business and saying STOP to opt out (at least two).",
+)
+def compliance_campaign_add(brand: str, use_case: str, samples: tuple[str, ...]) -> None:
+    """Register a campaign (pending until `set-status ID approved`)."""
+    campaign_id = run(
+        lambda store: cases.add_campaign(store, brand, use_case, samples, clock.now())
+    )
+    click.echo(f"campaign {campaign_id} added (pending)")
+
+
+@compliance_campaign.command("set-status")
+@click.argument("campaign_id", metavar="ID", type=int)
+@click.argument("status", type=click.Choice(compliance.STATUSES))
+def compliance_campaign_status(campaign_id: int, status: str) -> None:
+    """Record the registry's verdict on a campaign."""
+    run(lambda store: cases.set_campaign_status(store, campaign_id, status))
+    click.echo(f"campaign {campaign_id}: {status}")
+
+
+@compliance_group.command("link")
+@click.argument("number", metavar="NUMBER")
+@click.argument("campaign_id", metavar="CAMPAIGN", type=int)
+def compliance_link(number: str, campaign_id: int) -> None:
+    """Link a US local Smart Number to a campaign."""
+    linked = run(lambda store: cases.link_campaign(store, number, campaign_id))
+    click.echo(f"{linked} linked to campaign {campaign_id}")
+
+
+@compliance_group.command("tollfree")
+@click.argument("number", metavar="NUMBER")
+@click.argument("status", type=click.Choice(compliance.TOLLFREE_STATUSES))
+def compliance_tollfree(number: str, status: str) -> None:
+    """Record a toll-free number's verification status."""
+    found = run(lambda store: cases.tollfree_status(store, number, status))
+    click.echo(f"{found}: toll-free verification {status}")
+
+
+@compliance_group.command("show")
+@click.argument("number", metavar="NUMBER")
+@JSON_OPTION
+def compliance_show(number: str, as_json: bool) -> None:
+    """May this Smart Number text, and if not, which registration is missing?"""
+    data = run(lambda store: cases.compliance_of(store, number))
+    output.emit_json(data) if as_json else output.record(data)
+
+
+# -- suspensions and their email --------------------------------------------------------------
+
+
+@cli.group("mail")
+def mail_group() -> None:
+    """Email waiting to go to admins (suspension notices)."""
+
+
+@mail_group.command("flush")
+def mail_flush() -> None:
+    """Send queued email now (the routing service also retries every minute)."""
+    delivered, waiting = run(lambda store: cases.flush_mail(store, clock.now()))
+    click.echo(f"sent {delivered}, still queued {waiting}")
+    if waiting:
+        raise UserError(f"{waiting} email(s) could not be sent; see settings smtp.*")
+
+
+@cli.group("suspension")
+def suspension_group() -> None:
+    """Agents suspended from starting texts (spam protection, SPEC 7)."""
+
+
+@suspension_group.command("list")
+@click.option("--all", "everything", is_flag=True, help="Also ended and lifted ones.")
+@JSON_OPTION
+def suspension_list(everything: bool, as_json: bool) -> None:
+    """Suspensions in force (the dashboard banner), newest first."""
+    rows = run(lambda store: cases.list_suspensions(store, everything, clock.now()))
+    if as_json:
+        output.emit_json(rows)
+        return
+    output.table(
+        rows, ["id", "agent", "pattern", "until", "status", "summary"], "nobody is suspended"
+    )
+
+
+@suspension_group.command("lift")
+@click.argument("agent_name", metavar="AGENT")
+@click.option("--reason", required=True, help="Why it is lifted early (kept on the record).")
+def suspension_lift(agent_name: str, reason: str) -> None:
+    """Lift an agent's suspension before its 30 days are over."""
+    name = run(lambda store: cases.lift_suspension(store, agent_name, reason, clock.now()))
+    click.echo(f"{name} may start texts again")

@@ -1,0 +1,212 @@
+"""The demo's phones: sipp parties that answer for the demo agents on loopback addresses, a
+caller and a texter on the trunk, and the carrier's side receiving texts."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import socket
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..asterisk.messaging import parts
+from ..errors import UserError
+from ..model import QueuedText, TextStatus
+from ..storage.repository import Store
+from .sipp import SipMessage, SippParty, parse_trace, place_call, scenario
+
+_STATIC_CONTACT = re.compile(r"^sip:(?:[^@]+@)?(127\.\d{1,3}\.\d{1,3}\.\d{1,3})(?::(\d+))?$")
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    answered_by: str | None  # agent name
+    rung: list[str]  # agents whose phones were offered the call
+    caller_ok: bool
+    detail: str
+
+
+async def call(
+    values: dict[str, str],
+    phones: dict[str, tuple[str, int]],
+    number: str,
+    caller_id: str,
+    hold_ms: int = 3000,
+) -> DemoCall:
+    """Place one call from the trunk (settings `values`) to `number`, with a sipp phone
+    answering at each agent's loopback address (`phones`: name -> (address, port)). The
+    caller talks once answered (so a recorded call or a voicemail holds audio)."""
+    workdir = Path(tempfile.mkdtemp(prefix="sn-call-"))
+    parties = agent_phones(phones, workdir, timeout_s=30)
+    caller = SippParty(
+        name="caller",
+        scenario=scenario("caller-speaks"),
+        address=values["trunk.host"],
+        port=int(values["trunk.port"]),
+        workdir=workdir,
+        remote=f"{values['sip.bind']}:{values['sip.port']}",
+        service=number,
+        variables={"caller": caller_id},
+        hold_ms=hold_ms,
+        timeout_s=40,
+    )
+    result = await place_call(caller, parties)
+    shutil.rmtree(workdir, ignore_errors=True)
+    detail = "" if result.caller.succeeded else result.caller.output.strip()[-300:]
+    return DemoCall(next(iter(result.answered), None), result.rung, result.caller.succeeded, detail)
+
+
+def agent_phones(
+    phones: dict[str, tuple[str, int]], workdir: Path, timeout_s: int
+) -> dict[str, SippParty]:
+    """A sipp phone that answers at each agent's loopback address, by agent name."""
+    return {
+        name: SippParty(
+            name=f"phone{i}",
+            scenario=scenario("agent"),
+            address=address,
+            port=port,
+            workdir=workdir,
+            timeout_s=timeout_s,
+        )
+        for i, (name, (address, port)) in enumerate(sorted(phones.items()))
+    }
+
+
+def loopback_phones(agents: list[tuple[str, str | None]]) -> dict[str, tuple[str, int]]:
+    """Agents whose static SIP contact is a loopback address a sipp phone can take."""
+    phones = {}
+    for name, contact in agents:
+        match = _STATIC_CONTACT.match(contact or "")
+        if match:
+            phones[name] = (match[1], int(match[2] or 5060))
+    if not phones:
+        raise UserError("no agent has a static loopback SIP contact to answer a test call")
+    return phones
+
+
+@asynccontextmanager
+async def phones_up(
+    values: dict[str, str], phones: dict[str, tuple[str, int]]
+) -> AsyncIterator[None]:
+    """For a demo click-to-call: a sipp phone answering at each agent's loopback address,
+    and on the trunk the contact, who answers and hangs up after three seconds."""
+    workdir = Path(tempfile.mkdtemp(prefix="sn-c2c-"))
+    parties = list(agent_phones(phones, workdir, timeout_s=120).values())
+    parties.append(
+        SippParty(
+            name="contact",
+            scenario=scenario("answers-hangs-up"),
+            address=values["trunk.host"],
+            port=int(values["trunk.port"]),
+            workdir=workdir,
+            hold_ms=3000,
+            timeout_s=120,
+        )
+    )
+    try:
+        for party in parties:
+            await party.start()
+        for party in parties:
+            await party.listening()
+        yield
+    finally:
+        for party in parties:
+            await party.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def text_round_trip(
+    store: Store,
+    values: dict[str, str],
+    number: str,
+    sender: str,
+    body: str,
+    reply: Callable[[], Awaitable[None]],
+    within: float = 20.0,
+) -> list[tuple[str, str, str]]:
+    """A texter on the trunk sends `body` to `number`; once the routing service has
+    forwarded it, `reply()` (an agent's answer through smartnumber) runs. Returns every
+    text the carrier's side received, as (to, from, body), in order -- once every MESSAGE
+    the service sent since has arrived."""
+    workdir = Path(tempfile.mkdtemp(prefix="sn-text-"))
+    inbox = SippParty(
+        name="carrier",
+        scenario=scenario("text-receiver"),
+        address=values["trunk.host"],
+        port=int(values["trunk.port"]),
+        workdir=workdir,
+        calls=100,
+        timeout_s=60,
+    )
+    texter = SippParty(
+        name="texter",
+        scenario=scenario("text-sender"),
+        address=values["trunk.host"],
+        port=_free_port(values["trunk.host"]),
+        workdir=workdir,
+        remote=f"{values['sip.bind']}:{values['sip.port']}",
+        service=number,
+        variables={"caller": sender, "body": body},
+        timeout_s=15,
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    try:
+        before = await _newest_text(store)
+        await inbox.start()
+        await inbox.listening()
+        await texter.start()
+        sent = await texter.wait()
+        if not sent.succeeded:
+            raise UserError(f"Asterisk did not accept the text: {sent.output.strip()[-200:]}")
+        while not await _sent_since(store, before, purpose="forward"):  # the service forwarded it
+            if loop.time() > deadline:
+                raise UserError("the text was not forwarded: is `smartnumber serve` running?")
+            await asyncio.sleep(0.1)
+        await reply()
+        expected = sum(len(parts(t.body)) for t in await _sent_since(store, before))
+        while len(_messages(inbox)) < expected:  # each part on the carrier's side
+            if loop.time() > deadline:
+                raise UserError("the carrier's side did not receive every text in time")
+            await asyncio.sleep(0.05)
+        return [
+            (_user(m.first_line.split()[1]), _user(m.headers.get("from", "")), m.body)
+            for m in _messages(inbox)
+        ]
+    finally:
+        for party in (texter, inbox):
+            await party.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def _newest_text(store: Store) -> int:
+    async with store.transaction() as repo:
+        newest = await repo.texts_by_status(list(TextStatus), 1)
+    return newest[0].id if newest else 0
+
+
+async def _sent_since(store: Store, after_id: int, purpose: str | None = None) -> list[QueuedText]:
+    async with store.transaction() as repo:
+        sent = await repo.texts_by_status([TextStatus.SENT], 1000, after_id)
+    return [t for t in reversed(sent) if purpose is None or t.purpose == purpose]
+
+
+def _messages(party: SippParty) -> list[SipMessage]:
+    """The MESSAGEs a party has received so far (sipp writes its trace as it goes)."""
+    trace = party.trace_file.read_text(errors="replace") if party.trace_file.exists() else ""
+    return [m for m in parse_trace(trace) if not m.sent and m.method == "MESSAGE"]
+
+
+def _user(uri: str) -> str:
+    return uri.split("sip:", 1)[-1].split("@", 1)[0]
+
+
+def _free_port(address: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((address, 0))
+        return int(probe.getsockname()[1])

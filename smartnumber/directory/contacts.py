@@ -1,0 +1,145 @@
+"""Contacts (leads) and their timeline: adding them, finding them by a phone number,
+making a lead from a number, recording an activity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from .. import phone
+from ..errors import NotFound, UserError
+from ..model import (
+    Activity,
+    ActivityKind,
+    Agent,
+    Contact,
+    ContactPhone,
+    Direction,
+    LineType,
+)
+from ..storage.repository import NewActivity, NewContact, Repository
+from .numbers import number_called
+from .organisation import agent_named, check_name
+
+
+async def contacts_with(repo: Repository, number: str) -> tuple[str, list[Contact]]:
+    """All contacts having this phone number (several when it is shared)."""
+    e164 = phone.to_e164(number)
+    contacts = await repo.contacts_by_phone(e164)
+    if not contacts:
+        raise NotFound(f"no contact has the number {e164}")
+    return e164, contacts
+
+
+def lead_name(e164: str) -> str:
+    """The name a lead made from a number alone is given."""
+    return f"Lead {e164}"
+
+
+async def contact_or_lead(
+    repo: Repository, e164: str, agent: Agent, source: str, now: datetime
+) -> Contact:
+    """The contact with this number (the first, if shared), else a new lead owned by the
+    agent who reached out to it."""
+    found = await repo.contacts_by_phone(e164)
+    if found:
+        return found[0]
+    return await repo.add_contact(
+        NewContact(
+            name=lead_name(e164),
+            phones=(ContactPhone(e164),),
+            created_at=now,
+            owner_agent_id=agent.id,
+            source=source,
+        )
+    )
+
+
+async def add_contact(
+    repo: Repository,
+    name: str,
+    phones: Sequence[str],
+    *,
+    now: datetime,
+    owner: str | None = None,
+    line_type: str = "unknown",
+    source: str = "manual",
+) -> tuple[Contact, list[Contact]]:
+    """Add a contact; also returns other contacts already sharing one of its numbers."""
+    name = check_name("contact", name)
+    if not phones:
+        raise UserError("a contact needs at least one phone number")
+    numbers = list(dict.fromkeys(phone.to_e164(p) for p in phones))
+    try:
+        kind = LineType(line_type)
+    except ValueError:
+        raise UserError(f"line type must be one of {', '.join(LineType)}") from None
+    owner_agent = await agent_named(repo, owner) if owner else None
+    sharing: dict[int, Contact] = {}
+    for e164 in numbers:
+        for other in await repo.contacts_by_phone(e164):
+            sharing[other.id] = other
+    contact = await repo.add_contact(
+        NewContact(
+            name=name,
+            phones=tuple(ContactPhone(e164, line_type=kind) for e164 in numbers),
+            created_at=now,
+            owner_agent_id=owner_agent.id if owner_agent else None,
+            source=source,
+        )
+    )
+    return contact, list(sharing.values())
+
+
+async def add_activity(
+    repo: Repository,
+    *,
+    contact_number: str,
+    kind: str,
+    direction: str,
+    at: datetime,
+    agent: str | None = None,
+    contact_name: str | None = None,
+    smart_number: str | None = None,
+    detail: dict[str, Any] | None = None,
+    external_id: str | None = None,
+) -> Activity | None:
+    """Record one timeline entry; None if its external id was imported before."""
+    try:
+        activity_kind = ActivityKind(kind)
+    except ValueError:
+        raise UserError(f"kind must be one of {', '.join(ActivityKind)}") from None
+    try:
+        activity_direction = Direction(direction)
+    except ValueError:
+        raise UserError(f"direction must be one of {', '.join(Direction)}") from None
+    if at.tzinfo is None:
+        raise UserError("the time needs a time zone (e.g. 2026-11-20T14:00:00+00:00)")
+    contact = await _one_contact(repo, contact_number, contact_name)
+    agent_row = await agent_named(repo, agent) if agent else None
+    number_row = await number_called(repo, smart_number) if smart_number else None
+    return await repo.add_activity(
+        NewActivity(
+            contact_id=contact.id,
+            kind=activity_kind,
+            direction=activity_direction,
+            at=at,
+            agent_id=agent_row.id if agent_row else None,
+            smart_number_id=number_row.id if number_row else None,
+            detail=detail or {},
+            external_id=external_id,
+        )
+    )
+
+
+async def _one_contact(repo: Repository, number: str, name: str | None) -> Contact:
+    e164, contacts = await contacts_with(repo, number)
+    if name is not None:
+        contacts = [c for c in contacts if c.name == name]
+        if not contacts:
+            raise NotFound(f"no contact named {name!r} has the number {e164}")
+    if len(contacts) > 1:
+        names = ", ".join(repr(c.name) for c in contacts)
+        raise UserError(f"{e164} is shared by {names}; say which with --contact-name")
+    return contacts[0]

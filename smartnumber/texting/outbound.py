@@ -1,0 +1,108 @@
+"""Texts an agent sends (SPEC 6): whether they may, what the timeline says, into the
+outbox. Refusals (opted out, landline, a number not cleared to text, a suspended agent)
+are notes on the timeline; a text that would trip a spam rule is held back with a
+warning, or sent anyway and the agent suspended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import phone, settings
+from ..directory import contacts, numbers, organisation
+from ..errors import UserError
+from ..model import (
+    ActivityKind,
+    Detail,
+    Direction,
+    LineType,
+    Outgoing,
+    SmartNumber,
+    Suspension,
+)
+from ..routing import texting
+from ..spam.config import SpamConfig
+from ..storage.repository import NewActivity, Repository
+from . import compliance, outbox, suspension
+from . import notices as mail
+
+
+@dataclass(frozen=True)
+class Sent:
+    outgoing: Outgoing | None  # None: refused, or held back by a warning
+    refused: str | None  # the one-line reason, also on the timeline
+    contact: str
+    warning: str | None = None  # it would trip a spam detector: not sent, no suspension
+    suspended: Suspension | None = None  # sent anyway, and the agent is now suspended
+    queued: int | None = None  # its id in the outbox
+
+
+async def send(
+    repo: Repository,
+    agent_name: str,
+    to_text: str,
+    body: str,
+    now: datetime,
+    *,
+    anyway: bool = False,
+    config: SpamConfig | None = None,
+) -> Sent:
+    """An agent starts (or answers) a text. Refusals are kept on the timeline as notes,
+    so the caller must commit before reporting them. A text that would trip a spam
+    detector is held back with a warning unless `anyway`: then it goes and the agent is
+    suspended (suspension.py)."""
+    agent = await organisation.agent_named(repo, agent_name)
+    to = phone.to_e164(to_text)
+    if not body.strip():
+        raise UserError("the message is empty")
+    if len(body) > texting.MAX_TEXT_CHARS:
+        raise UserError(f"the message is {len(body)} characters; at most {texting.MAX_TEXT_CHARS}")
+    choice = await numbers.outbound_choice(repo, agent, to, texting=True)
+    if choice.number is None:
+        raise UserError(f"agent {agent.name} has no Smart Number to text from: {choice.reason}")
+    contact = await contacts.contact_or_lead(repo, to, agent, "text", now)
+    config = config or SpamConfig.from_settings(await settings.load(repo))
+    gate = await suspension.check(repo, agent, to, body, now, config)
+    if gate.findings and not anyway:
+        return Sent(None, None, to, warning="; ".join(f.summary for f in gate.findings))
+    refused = await _refusal(repo, choice.number, to)
+    if refused is None and gate.suspended is not None and not gate.reply:
+        refused = suspension.refusal(gate.suspended)
+    entry = {Detail.TEXT: body, Detail.FROM: choice.number.e164, Detail.TO: to}
+    added = await repo.add_activity(
+        NewActivity(
+            contact_id=contact.id,
+            kind=ActivityKind.TEXT if refused is None else ActivityKind.NOTE,
+            direction=Direction.OUTBOUND if refused is None else Direction.INTERNAL,
+            at=now,
+            agent_id=agent.id,
+            smart_number_id=choice.number.id,
+            detail=entry
+            | ({Detail.STATUS: "queued"} if refused is None else {Detail.TEXT: refused}),
+            peer=to if refused is None else None,
+        )
+    )
+    if refused is not None:
+        return Sent(None, refused, to)
+    made = None
+    if gate.findings:  # sent anyway: the agent is suspended and the admins told
+        made = await suspension.suspend(repo, agent, gate.findings[0], now)
+        await mail.queue_suspension_notices(repo, agent, made, now)
+    message = Outgoing(choice.number.e164, to, body, "sent")
+    queued = await outbox.queue(
+        repo, message, now, policy=outbox.AutomaticPolicy(), activity_id=added.id if added else None
+    )
+    return Sent(message, None, to, suspended=made, queued=queued.id)
+
+
+async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None:
+    """Why this text may not go, as the timeline note says it; None when it may (an
+    agent's suspension is checked by the caller: replies may still go)."""
+    if await repo.opted_out(to):
+        return "Text not sent - the contact opted out"
+    if await repo.line_type(to) is LineType.LANDLINE:
+        return "Text not sent - landline"
+    unregistered = await compliance.clearance(repo, sender)
+    if unregistered is not None:
+        return f"Text not sent - {unregistered}"
+    return None
