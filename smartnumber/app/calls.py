@@ -21,6 +21,11 @@ from ..model import Agent, CallHandling, Recording, RoutingMode, SmartNumber
 from ..storage.repository import Store
 from . import views
 
+# What a click-to-call in progress reports (the CLI prints each stage as it comes).
+Stage = originate.Stage
+Follow = originate.Follow
+AGENT_RING_SECONDS = click_to_call.AGENT_RING_SECONDS
+
 
 def cli_ami(values: Mapping[str, str], events: str) -> AmiConfig:
     """The CLI's own AMI login (ami.cli_username): it may originate, not read system events."""

@@ -16,6 +16,12 @@ from ..storage.repository import Store
 from ..texting import compliance, suspension
 from . import views
 
+# An import reports progress by line number; the CLI draws it.
+Progress = imports.Progress
+ImportReport = imports.ImportReport
+count_rows = imports.count_rows
+read_line_types = compliance.read_line_types
+
 
 async def add_office(store: Store, name: str) -> Office:
     async with store.transaction() as repo:

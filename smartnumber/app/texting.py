@@ -16,6 +16,9 @@ from ..storage.repository import Store
 from ..texting import codes, compliance, inbound, inbox, notices, outbound, outbox, suspension
 from . import views
 
+CAMPAIGN_STATUSES = compliance.STATUSES
+TOLLFREE_STATUSES = compliance.TOLLFREE_STATUSES
+
 
 @dataclass(frozen=True)
 class TextSent:

@@ -10,8 +10,6 @@ import click
 
 from .. import clock
 from ..app import calls as cases
-from ..asterisk import originate
-from ..calls.click_to_call import AGENT_RING_SECONDS
 from ..errors import UserError
 from ..model import ForwardWhen, RoutingMode
 from ..storage import Store
@@ -93,7 +91,7 @@ def number_config(e164: str, as_json: bool, **changes: Any) -> None:
 # -- click-to-call ----------------------------------------------------------------------------
 
 
-def stage_line(reached: originate.Stage, detail: str) -> None:
+def stage_line(reached: cases.Stage, detail: str) -> None:
     output.line(f"  {reached.value}" + (f": {detail}" if detail else ""))
 
 
@@ -111,7 +109,7 @@ def note_line(text: str) -> None:
 )
 @click.option(
     "--ring",
-    default=AGENT_RING_SECONDS,
+    default=cases.AGENT_RING_SECONDS,
     show_default=True,
     type=click.IntRange(5, 120),
     help="Seconds the agent's phone rings.",
@@ -122,7 +120,7 @@ def call_contact(agent_name: str, number_text: str, via: str | None, ring: int, 
     agent's outbound number (`outbound-number`) and bridge them. A new number becomes a
     lead owned by the agent. A cell must press 1 to take the call."""
 
-    async def place(store: Store) -> tuple[str, originate.Follow]:
+    async def place(store: Store) -> tuple[str, cases.Follow]:
         plan = await cases.plan_click_to_call(store, agent_name, number_text, via, clock.now())
         click.echo(
             f"calling {plan.agent} ({plan.agent_ring}), then {plan.contact_name}"
@@ -134,7 +132,7 @@ def call_contact(agent_name: str, number_text: str, via: str | None, ring: int, 
         return plan.contact, follow
 
     contact, follow = run(place)
-    if wait and originate.Stage.CONNECTED not in follow.stages:
+    if wait and cases.Stage.CONNECTED not in follow.stages:
         raise UserError(f"{contact} did not answer ({follow.contact_status or 'no answer'})")
 
 

@@ -13,11 +13,9 @@ import click
 from .. import clock
 from ..app import directory as cases
 from ..app import views
-from ..directory import imports
 from ..errors import UserError
 from ..model import ActivityKind, Direction, LineType
 from ..storage import Store
-from ..texting import compliance
 from . import output
 from .base import JSON_OPTION, cli, run
 
@@ -259,11 +257,11 @@ def contact_show(phone_number: str, as_json: bool) -> None:
 def _import(
     kind: str,
     path: Path,
-    work: Callable[[Store, imports.Progress], Awaitable[imports.ImportReport]],
+    work: Callable[[Store, cases.Progress], Awaitable[cases.ImportReport]],
     as_json: bool,
 ) -> None:
     """Run an import with a progress bar on stderr; report bad rows by line (exit 1)."""
-    total = imports.count_rows(path)
+    total = cases.count_rows(path)
     # The bar starts with the first batch, so a file refused outright shows only the error.
     bar: Any = None
     seen = 0
@@ -333,7 +331,7 @@ def linetype() -> None:
 def linetype_import(path: Path) -> None:
     """Import `number or NPA-NXX, type` rows (e.g. `212-555,landline`). All or nothing:
     with any bad row, the bad rows are listed by line number and nothing is stored."""
-    rows, errors = compliance.read_line_types(path)
+    rows, errors = cases.read_line_types(path)
     if errors:
         for error in errors:
             output.line(error, err=True)

@@ -9,7 +9,6 @@ from .. import clock
 from ..app import texting as cases
 from ..errors import UserError
 from ..model import TextStatus
-from ..texting import compliance
 from . import output
 from .base import JSON_OPTION, cli, run
 
@@ -196,7 +195,7 @@ def compliance_campaign_add(brand: str, use_case: str, samples: tuple[str, ...])
 
 @compliance_campaign.command("set-status")
 @click.argument("campaign_id", metavar="ID", type=int)
-@click.argument("status", type=click.Choice(compliance.STATUSES))
+@click.argument("status", type=click.Choice(cases.CAMPAIGN_STATUSES))
 def compliance_campaign_status(campaign_id: int, status: str) -> None:
     """Record the registry's verdict on a campaign."""
     run(lambda store: cases.set_campaign_status(store, campaign_id, status))
@@ -214,7 +213,7 @@ def compliance_link(number: str, campaign_id: int) -> None:
 
 @compliance_group.command("tollfree")
 @click.argument("number", metavar="NUMBER")
-@click.argument("status", type=click.Choice(compliance.TOLLFREE_STATUSES))
+@click.argument("status", type=click.Choice(cases.TOLLFREE_STATUSES))
 def compliance_tollfree(number: str, status: str) -> None:
     """Record a toll-free number's verification status."""
     found = run(lambda store: cases.tollfree_status(store, number, status))
