@@ -212,9 +212,10 @@ class Contact:
 
 
 class Detail:
-    """Keys of an activity's free `detail` that anything queries. storage/ reads these
-    inside the JSON (the spam detectors' history of texts); everything else in `detail`
-    is only shown. Writers and the repository use these names, never the literals."""
+    """Keys of an activity's free `detail` that code reads back (the spam detectors'
+    history of texts reads TEXT and KEYWORD); everything else in `detail` is only shown.
+    SQL never looks inside `detail`: what it filters on is a column (e.g. `peer`).
+    Writers and the repository use these names, never the literals."""
 
     TEXT = "text"  # a text's words (texts, and notes)
     FROM = "from"  # who texted: the contact's number (inbound) or the Smart Number
