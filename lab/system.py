@@ -19,7 +19,8 @@ from click.testing import Result
 from lab.cli import invoke
 from lab.ports import free_tcp_port, free_udp_port
 from smartnumber.asterisk.instance import PrivateAsterisk
-from smartnumber.demo.sipp import SippParty, scenario
+from smartnumber.demo.sipp import SippParty
+from smartnumber.demo.trunk import Trunk
 
 TRUNK_ADDRESS = "127.0.0.2"
 WATCHER = ("test-watcher", "watcher-secret-for-tests-only")
@@ -33,6 +34,7 @@ class System:
     parties: list[SippParty] = field(default_factory=list)
     _service: subprocess.Popen[bytes] | None = None
     _service_log: IO[bytes] | None = None
+    _trunk: Trunk | None = None
 
     @property
     def db(self) -> Path:
@@ -107,6 +109,23 @@ class System:
             "secret": self.reveal(f"{prefix}secret"),
         }
 
+    @property
+    def trunk(self) -> Trunk:
+        """The parties around this system's Asterisk: callers and texters on the carrier's
+        side of the trunk, the carrier itself, agents' phones."""
+        if self._trunk is None:
+            self._trunk = Trunk(
+                self.root / "sipp",
+                TRUNK_ADDRESS,
+                int(self.settings["trunk.port"]),
+                f"127.0.0.1:{self.settings['sip.port']}",
+            )
+        return self._trunk
+
+    def _kept(self, party: SippParty) -> SippParty:
+        self.parties.append(party)  # stopped when the test ends
+        return party
+
     def caller(
         self,
         number: str,
@@ -119,57 +138,39 @@ class System:
     ) -> SippParty:
         """A caller on the carrier trunk dialling one of our Smart Numbers (`caller-speaks`:
         one who talks once answered)."""
-        # Its own port on the trunk's address: Asterisk matches the trunk by address, and
-        # the trunk's contact port stays free for the carrier() party.
-        party = SippParty(
-            name=f"caller{len(self.parties)}",
-            scenario=scenario(scenario_name),
-            address=TRUNK_ADDRESS,
-            port=free_udp_port(TRUNK_ADDRESS),
-            workdir=self.root / "sipp",
-            remote=f"127.0.0.1:{self.settings['sip.port']}",
-            service=number,
-            variables={"caller": caller_id},
-            calls=calls,
-            hold_ms=hold_ms,
-            timeout_s=timeout_s,
+        return self._kept(
+            self.trunk.caller(
+                number,
+                caller_id,
+                scenario_name=scenario_name,
+                calls=calls,
+                hold_ms=hold_ms,
+                timeout_s=timeout_s,
+            )
         )
-        self.parties.append(party)
-        return party
+
+    def texter(self, number: str, sender: str, body: str) -> SippParty:
+        """Someone on the carrier's side texting one of our Smart Numbers."""
+        return self._kept(self.trunk.texter(number, sender, body))
 
     def carrier(
         self, *, calls: int = 1, scenario_name: str = "agent", hold_ms: int = 1000
     ) -> SippParty:
         """The carrier's side of the trunk: answers what Asterisk sends out (cells,
         forwarded calls) at the trunk's contact address; `scenario_name` says how."""
-        party = SippParty(
-            name=f"carrier-{scenario_name}-{len(self.parties)}",
-            scenario=scenario(scenario_name),
-            address=TRUNK_ADDRESS,
-            port=int(self.settings["trunk.port"]),
-            workdir=self.root / "sipp",
-            calls=calls,
-            hold_ms=hold_ms,
-            timeout_s=30,
+        return self._kept(
+            self.trunk.carrier(scenario_name=scenario_name, calls=calls, hold_ms=hold_ms)
         )
-        self.parties.append(party)
-        return party
+
+    def inbox(self) -> SippParty:
+        """The carrier taking every text smartnumber sends."""
+        return self._kept(self.trunk.inbox())
 
     def phone(
         self, address: str, port: int, *, calls: int = 1, scenario_name: str = "agent"
     ) -> SippParty:
         """An agent's SIP phone on address:port: answers (`agent-rings`: never does)."""
-        party = SippParty(
-            name=f"phone-{address}",
-            scenario=scenario(scenario_name),
-            address=address,
-            port=port,
-            workdir=self.root / "sipp",
-            calls=calls,
-            timeout_s=60,
-        )
-        self.parties.append(party)
-        return party
+        return self._kept(self.trunk.phone(address, port, scenario_name=scenario_name, calls=calls))
 
     def start_service(self, *flags: str, wait_for_ami: bool = True) -> None:
         """Run `smartnumber serve` as its own process, as an admin would."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +16,8 @@ from ..asterisk.messaging import parts
 from ..errors import UserError
 from ..model import QueuedText, TextStatus
 from ..storage.repository import Store
-from .sipp import SipMessage, SippParty, parse_trace, place_call, scenario
+from .sipp import SippParty, place_call
+from .trunk import Trunk
 
 _STATIC_CONTACT = re.compile(r"^sip:(?:[^@]+@)?(127\.\d{1,3}\.\d{1,3}\.\d{1,3})(?::(\d+))?$")
 
@@ -41,18 +41,10 @@ async def call(
     answering at each agent's loopback address (`phones`: name -> (address, port)). The
     caller talks once answered (so a recorded call or a voicemail holds audio)."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-call-"))
-    parties = agent_phones(phones, workdir, timeout_s=30)
-    caller = SippParty(
-        name="caller",
-        scenario=scenario("caller-speaks"),
-        address=values["trunk.host"],
-        port=int(values["trunk.port"]),
-        workdir=workdir,
-        remote=f"{values['sip.bind']}:{values['sip.port']}",
-        service=number,
-        variables={"caller": caller_id},
-        hold_ms=hold_ms,
-        timeout_s=40,
+    trunk = trunk_of(values, workdir)
+    parties = agent_phones(trunk, phones, timeout_s=30)
+    caller = trunk.caller(
+        number, caller_id, scenario_name="caller-speaks", hold_ms=hold_ms, timeout_s=40
     )
     result = await place_call(caller, parties)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -60,20 +52,23 @@ async def call(
     return DemoCall(next(iter(result.answered), None), result.rung, result.caller.succeeded, detail)
 
 
+def trunk_of(values: dict[str, str], workdir: Path) -> Trunk:
+    """The parties around the Asterisk these settings describe, traced under workdir."""
+    return Trunk(
+        workdir,
+        values["trunk.host"],
+        int(values["trunk.port"]),
+        f"{values['sip.bind']}:{values['sip.port']}",
+    )
+
+
 def agent_phones(
-    phones: dict[str, tuple[str, int]], workdir: Path, timeout_s: int
+    trunk: Trunk, phones: dict[str, tuple[str, int]], timeout_s: int
 ) -> dict[str, SippParty]:
     """A sipp phone that answers at each agent's loopback address, by agent name."""
     return {
-        name: SippParty(
-            name=f"phone{i}",
-            scenario=scenario("agent"),
-            address=address,
-            port=port,
-            workdir=workdir,
-            timeout_s=timeout_s,
-        )
-        for i, (name, (address, port)) in enumerate(sorted(phones.items()))
+        name: trunk.phone(address, port, timeout_s=timeout_s)
+        for name, (address, port) in sorted(phones.items())
     }
 
 
@@ -96,18 +91,9 @@ async def phones_up(
     """For a demo click-to-call: a sipp phone answering at each agent's loopback address,
     and on the trunk the contact, who answers and hangs up after three seconds."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-c2c-"))
-    parties = list(agent_phones(phones, workdir, timeout_s=120).values())
-    parties.append(
-        SippParty(
-            name="contact",
-            scenario=scenario("answers-hangs-up"),
-            address=values["trunk.host"],
-            port=int(values["trunk.port"]),
-            workdir=workdir,
-            hold_ms=3000,
-            timeout_s=120,
-        )
-    )
+    trunk = trunk_of(values, workdir)
+    parties = list(agent_phones(trunk, phones, timeout_s=120).values())
+    parties.append(trunk.carrier(scenario_name="answers-hangs-up", hold_ms=3000, timeout_s=120))
     try:
         for party in parties:
             await party.start()
@@ -134,26 +120,9 @@ async def text_round_trip(
     text the carrier's side received, as (to, from, body), in order -- once every MESSAGE
     the service sent since has arrived."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-text-"))
-    inbox = SippParty(
-        name="carrier",
-        scenario=scenario("text-receiver"),
-        address=values["trunk.host"],
-        port=int(values["trunk.port"]),
-        workdir=workdir,
-        calls=100,
-        timeout_s=60,
-    )
-    texter = SippParty(
-        name="texter",
-        scenario=scenario("text-sender"),
-        address=values["trunk.host"],
-        port=_free_port(values["trunk.host"]),
-        workdir=workdir,
-        remote=f"{values['sip.bind']}:{values['sip.port']}",
-        service=number,
-        variables={"caller": sender, "body": body},
-        timeout_s=15,
-    )
+    trunk = trunk_of(values, workdir)
+    inbox = trunk.inbox(calls=100, timeout_s=60)
+    texter = trunk.texter(number, sender, body)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     try:
@@ -170,13 +139,13 @@ async def text_round_trip(
             await asyncio.sleep(0.1)
         await reply()
         expected = sum(len(parts(t.body)) for t in await _sent_since(store, before))
-        while len(_messages(inbox)) < expected:  # each part on the carrier's side
+        while len(inbox.received_so_far("MESSAGE")) < expected:  # each part on the carrier's side
             if loop.time() > deadline:
                 raise UserError("the carrier's side did not receive every text in time")
             await asyncio.sleep(0.05)
         return [
             (_user(m.first_line.split()[1]), _user(m.headers.get("from", "")), m.body)
-            for m in _messages(inbox)
+            for m in inbox.received_so_far("MESSAGE")
         ]
     finally:
         for party in (texter, inbox):
@@ -196,17 +165,5 @@ async def _sent_since(store: Store, after_id: int, purpose: str | None = None) -
     return [t for t in reversed(sent) if purpose is None or t.purpose == purpose]
 
 
-def _messages(party: SippParty) -> list[SipMessage]:
-    """The MESSAGEs a party has received so far (sipp writes its trace as it goes)."""
-    trace = party.trace_file.read_text(errors="replace") if party.trace_file.exists() else ""
-    return [m for m in parse_trace(trace) if not m.sent and m.method == "MESSAGE"]
-
-
 def _user(uri: str) -> str:
     return uri.split("sip:", 1)[-1].split("@", 1)[0]
-
-
-def _free_port(address: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((address, 0))
-        return int(probe.getsockname()[1])

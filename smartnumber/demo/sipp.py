@@ -223,10 +223,15 @@ class SippParty:
             self._process.kill()
             await self._process.wait()
 
-    def was_called(self) -> bool:
-        """Has an INVITE reached this party so far (sipp writes its trace as it goes)?"""
+    def received_so_far(self, method: str) -> list[SipMessage]:
+        """The requests of this method that have reached the party so far: sipp writes its
+        trace as it goes, so this can be watched while the party runs."""
         trace = self.trace_file.read_text(errors="replace") if self.trace_file.exists() else ""
-        return any(not m.sent and m.method == "INVITE" for m in parse_trace(trace))
+        return [m for m in parse_trace(trace) if not m.sent and m.method == method]
+
+    def was_called(self) -> bool:
+        """Has an INVITE reached this party so far?"""
+        return bool(self.received_so_far("INVITE"))
 
     def _read_output(self) -> str:
         try:

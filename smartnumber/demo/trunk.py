@@ -11,7 +11,7 @@ from pathlib import Path
 from .sipp import SippParty, scenario
 
 
-def free_udp_port(address: str) -> int:
+def free_udp_port(address: str = "127.0.0.1") -> int:
     """A UDP port nothing is bound to on this address, now."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind((address, 0))

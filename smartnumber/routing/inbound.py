@@ -104,6 +104,44 @@ class RouteDecision:
         }
 
 
+@dataclass(frozen=True)
+class _About:
+    """Who a decision is about: the same whichever rule decides."""
+
+    contact: ContactInfo | None
+    new_lead: bool
+    ambiguous: tuple[str, ...]
+
+
+def _decision(
+    rule: Rule,
+    strategy: Strategy,
+    about: _About,
+    reason: str,
+    ring: Iterable[AgentInfo] = (),
+    *,
+    redirect: str | None = None,
+    round_robin_agent_id: int | None = None,
+    redirected_from_id: int | None = None,
+) -> RouteDecision:
+    """The one place a RouteDecision is made."""
+    ringing = tuple(ring)
+    return RouteDecision(
+        rule=rule,
+        strategy=strategy,
+        agent_ids=tuple(a.id for a in ringing),
+        agents=tuple(a.name for a in ringing),
+        redirect=redirect,
+        contact_id=about.contact.id if about.contact else None,
+        contact=about.contact.name if about.contact else None,
+        new_lead=about.new_lead,
+        ambiguous_contacts=about.ambiguous,
+        reason=reason,
+        round_robin_agent_id=round_robin_agent_id,
+        redirected_from_id=redirected_from_id,
+    )
+
+
 def decide(facts: CallFacts, now: datetime) -> RouteDecision:
     """Apply SPEC 3.1-3.5 in order; the first rule that names an agent wins."""
     number = facts.number
@@ -114,6 +152,7 @@ def decide(facts: CallFacts, now: datetime) -> RouteDecision:
     deciding = recent or facts.latest_outbound
     contact = _contact(facts, deciding.contact_id if deciding else None)
     note = _ambiguity_note(ambiguous, contact)
+    known = _About(contact, False, ambiguous)
 
     if number.scope is Scope.PERSONAL and number.owner_agent_id is not None:
         owner = facts.agents[number.owner_agent_id]
@@ -123,9 +162,7 @@ def decide(facts: CallFacts, now: datetime) -> RouteDecision:
             owner,
             Rule.PERSONAL_NUMBER,
             Strategy.SINGLE,
-            contact,
-            unknown,
-            ambiguous,
+            _About(contact, unknown, ambiguous),
             f"{number.e164} is {owner.name}'s personal Smart Number.{note}",
         )
     if contact is not None and recent is not None:
@@ -135,9 +172,7 @@ def decide(facts: CallFacts, now: datetime) -> RouteDecision:
             agent,
             Rule.RECENT_CALL_OR_TEXT,
             Strategy.SINGLE,
-            contact,
-            False,
-            ambiguous,
+            known,
             f"{agent.name} had the most recent call or text with {contact.name}"
             f" ({recent.kind}, {recent.at.date().isoformat()}), within"
             f" {CONVERSATION_WINDOW.days} days.{note}",
@@ -150,9 +185,7 @@ def decide(facts: CallFacts, now: datetime) -> RouteDecision:
             agent,
             Rule.RECENT_OUTBOUND_ACTIVITY,
             Strategy.SINGLE,
-            contact,
-            False,
-            ambiguous,
+            known,
             f"No call or text with {contact.name} in {CONVERSATION_WINDOW.days} days;"
             f" {agent.name} had the most recent outbound activity"
             f" ({outbound.kind}, {outbound.at.date().isoformat()}).{note}",
@@ -165,9 +198,7 @@ def decide(facts: CallFacts, now: datetime) -> RouteDecision:
         why = "Caller ID missing or not a phone number"
     return _by_number_settings(
         facts,
-        contact,
-        ambiguous,
-        new_lead=facts.caller is not None,
+        _About(contact, facts.caller is not None, ambiguous),
         why=f"{why}: new tracked-call lead" if facts.caller else why,
     )
 
@@ -194,59 +225,43 @@ def _ring_one(
     agent: AgentInfo,
     rule: Rule,
     strategy: Strategy,
-    contact: ContactInfo | None,
-    new_lead: bool,
-    ambiguous: tuple[str, ...],
+    about: _About,
     reason: str,
     round_robin: bool = False,
 ) -> RouteDecision:
     """Ring one agent, or a company admin in their place when they are inactive."""
     if agent.active:
-        return RouteDecision(
+        return _decision(
             rule,
             strategy,
-            (agent.id,),
-            (agent.name,),
-            None,
-            _id(contact),
-            _name(contact),
-            new_lead,
-            ambiguous,
+            about,
             reason,
-            agent.id if round_robin else None,
+            [agent],
+            round_robin_agent_id=agent.id if round_robin else None,
         )
     admin = office_admin(facts.agents.values(), agent.office_id)
     if admin is None:
-        return RouteDecision(
+        return _decision(
             rule,
             strategy,
-            (),
-            (),
-            REDIRECT_INACTIVE,
-            _id(contact),
-            _name(contact),
-            new_lead,
-            ambiguous,
+            about,
             f"{reason} {agent.name} is inactive and there is no active admin.",
+            redirect=REDIRECT_INACTIVE,
             redirected_from_id=agent.id,
         )
-    return RouteDecision(
+    return _decision(
         rule,
         strategy,
-        (admin.id,),
-        (admin.name,),
-        REDIRECT_INACTIVE,
-        _id(contact),
-        _name(contact),
-        new_lead,
-        ambiguous,
+        about,
         f"{reason} {agent.name} is inactive, so the call goes to company admin {admin.name}.",
+        [admin],
+        redirect=REDIRECT_INACTIVE,
         redirected_from_id=agent.id,
     )
 
 
 class Person(Protocol):
-    """What choosing an admin needs of an agent (AgentInfo here, model.Agent in provision)."""
+    """What choosing an admin needs of an agent (AgentInfo here, model.Agent elsewhere)."""
 
     @property
     def id(self) -> int: ...
@@ -268,28 +283,16 @@ def office_admin(people: Iterable[P], office_id: int | None) -> P | None:
     return candidates[0] if candidates else None
 
 
-def _by_number_settings(
-    facts: CallFacts,
-    contact: ContactInfo | None,
-    ambiguous: tuple[str, ...],
-    new_lead: bool,
-    why: str,
-) -> RouteDecision:
+def _by_number_settings(facts: CallFacts, about: _About, why: str) -> RouteDecision:
     number = facts.number
     routing = number.routing
     rule = Rule.NUMBER_ROUTING
     if routing is None or not routing.agent_ids:
         if number.default_agent_id is None:
-            return RouteDecision(
+            return _decision(
                 rule,
                 Strategy.SINGLE,
-                (),
-                (),
-                None,
-                _id(contact),
-                _name(contact),
-                new_lead,
-                ambiguous,
+                about,
                 f"{why}; {number.e164} has no routing and no fallback agent.",
             )
         agent = facts.agents[number.default_agent_id]
@@ -298,9 +301,7 @@ def _by_number_settings(
             agent,
             rule,
             Strategy.SINGLE,
-            contact,
-            new_lead,
-            ambiguous,
+            about,
             f"{why}; {number.e164} has no routing set, so it rings its fallback agent"
             f" {agent.name}.",
         )
@@ -313,35 +314,26 @@ def _by_number_settings(
             listed[0],
             rule,
             strategy,
-            contact,
-            new_lead,
-            ambiguous,
+            about,
             f"{why}; {number.e164} routes to its {role} {listed[0].name}.",
         )
     active = [a for a in listed if a.active]
     if routing.mode is RoutingMode.GROUP:
         if active:
-            names = tuple(a.name for a in active)
-            return RouteDecision(
+            names = ", ".join(a.name for a in active)
+            return _decision(
                 rule,
                 Strategy.GROUP,
-                tuple(a.id for a in active),
-                names,
-                None,
-                _id(contact),
-                _name(contact),
-                new_lead,
-                ambiguous,
-                f"{why}; {number.e164} rings its group at once: {', '.join(names)}.",
+                about,
+                f"{why}; {number.e164} rings its group at once: {names}.",
+                active,
             )
         return _ring_one(
             facts,
             listed[0],
             rule,
             Strategy.GROUP,
-            contact,
-            new_lead,
-            ambiguous,
+            about,
             f"{why}; nobody in {number.e164}'s group is active.",
         )
     chosen = next_in_turn(routing, facts.agents)
@@ -351,9 +343,7 @@ def _by_number_settings(
             listed[0],
             rule,
             Strategy.ROUND_ROBIN,
-            contact,
-            new_lead,
-            ambiguous,
+            about,
             f"{why}; nobody in {number.e164}'s round-robin is active.",
         )
     after = facts.agents.get(routing.last_agent_id) if routing.last_agent_id else None
@@ -363,9 +353,7 @@ def _by_number_settings(
         chosen,
         rule,
         Strategy.ROUND_ROBIN,
-        contact,
-        new_lead,
-        ambiguous,
+        about,
         f"{why}; {number.e164} round-robin: {chosen.name}'s turn{turn}.",
         round_robin=True,
     )
@@ -379,11 +367,3 @@ def next_in_turn(routing: NumberRouting, agents: Mapping[int, AgentInfo]) -> Age
         if agents[agent_id].active:
             return agents[agent_id]
     return None
-
-
-def _id(contact: ContactInfo | None) -> int | None:
-    return contact.id if contact else None
-
-
-def _name(contact: ContactInfo | None) -> str | None:
-    return contact.name if contact else None

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from lab.ports import free_udp_port
-from lab.system import TRUNK_ADDRESS, System
+from lab.system import System
 from smartnumber.asterisk.messaging import parts
-from smartnumber.demo.sipp import SippParty, SippResult, parse_trace, scenario
+from smartnumber.demo.sipp import SippResult
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 
 
@@ -65,18 +64,7 @@ async def send_text(
     and then (unless handled=False) until the routing service has handled the text --
     Asterisk answers the carrier before the service has done anything."""
     before = texts_handled(system)
-    party = SippParty(
-        name=f"texter{len(system.parties)}",
-        scenario=scenario("text-sender"),
-        address=TRUNK_ADDRESS,
-        port=free_udp_port(TRUNK_ADDRESS),
-        workdir=system.root / "sipp",
-        remote=f"127.0.0.1:{system.settings['sip.port']}",
-        service=number,
-        variables={"caller": sender, "body": body},
-        timeout_s=15,
-    )
-    system.parties.append(party)
+    party = system.texter(number, sender, body)
     await party.start()
     result = await party.wait()
     assert result.succeeded, result.output
@@ -97,16 +85,7 @@ class Inbox:
 
     def __init__(self, system: System) -> None:
         self.system = system
-        self.party = SippParty(
-            name=f"inbox{len(system.parties)}",
-            scenario=scenario("text-receiver"),
-            address=TRUNK_ADDRESS,
-            port=int(system.settings["trunk.port"]),
-            workdir=system.root / "sipp",
-            calls=1000,
-            timeout_s=120,
-        )
-        system.parties.append(self.party)
+        self.party = system.inbox()
 
     async def __aenter__(self) -> Inbox:
         self.after_id = max((t["id"] for t in outbox(self.system)), default=0)
@@ -132,8 +111,8 @@ class Inbox:
             assert loop.time() < deadline, f"texts still queued: {mine}"
             await asyncio.sleep(0.05)
         expected = sum(len(parts(t["text"])) for t in mine if t["status"] == "sent")
-        while self._received() < expected:
-            assert loop.time() < deadline, f"{self._received()} of {expected} MESSAGEs arrived"
+        while (arrived := len(self.party.received_so_far("MESSAGE"))) < expected:
+            assert loop.time() < deadline, f"{arrived} of {expected} MESSAGEs arrived"
             await asyncio.sleep(0.05)
         await self.party.stop()
         result = await self.party.wait(timeout=5)
@@ -147,13 +126,6 @@ class Inbox:
                 texts.append(text)
         return texts
 
-    def _received(self) -> int:
-        """MESSAGE requests the carrier has received so far (sipp flushes its trace per
-        message)."""
-        trace = self.party.trace_file
-        text = trace.read_text(errors="replace") if trace.exists() else ""
-        return sum(1 for m in parse_trace(text) if not m.sent and m.method == "MESSAGE")
-
 
 def _cut(body: str) -> bool:
     """Was this a part of a longer text (smartnumber sends texts over 700 bytes in parts)?"""
@@ -162,3 +134,17 @@ def _cut(body: str) -> bool:
 
 def _user(uri: str) -> str:
     return uri.split("sip:", 1)[-1].split("@", 1)[0]
+
+
+GRACE = "+13105550150"
+
+
+def add_grace(office: Office, *options: str) -> None:
+    """Grace Hopper, a contact Bob owns."""
+    office.system.cli(
+        "contact", "add", "Grace Hopper", "--phone", GRACE, "--owner", "Bob", *options
+    )
+
+
+def texts_on_timeline(office: Office, number: str) -> list[dict[str, object]]:
+    return [e for e in office.timeline(number) if e["kind"] == "text"]
