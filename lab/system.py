@@ -154,12 +154,19 @@ class System:
         return self._kept(self.trunk.texter(number, sender, body))
 
     def carrier(
-        self, *, calls: int = 1, scenario_name: str = "agent", hold_ms: int = 1000
+        self,
+        *,
+        calls: int = 1,
+        scenario_name: str | Path = "agent",
+        hold_ms: int = 1000,
+        timeout_s: int = 30,
     ) -> SippParty:
         """The carrier's side of the trunk: answers what Asterisk sends out (cells,
         forwarded calls) at the trunk's contact address; `scenario_name` says how."""
         return self._kept(
-            self.trunk.carrier(scenario_name=scenario_name, calls=calls, hold_ms=hold_ms)
+            self.trunk.carrier(
+                scenario_name=scenario_name, calls=calls, hold_ms=hold_ms, timeout_s=timeout_s
+            )
         )
 
     def inbox(self) -> SippParty:

@@ -22,6 +22,7 @@ from ..storage.repository import Store
 from . import views
 
 # What a click-to-call in progress reports (the CLI prints each stage as it comes).
+Plan = click_to_call.Plan
 Stage = originate.Stage
 Follow = originate.Follow
 AGENT_RING_SECONDS = click_to_call.AGENT_RING_SECONDS
@@ -64,17 +65,13 @@ async def explain_route(store: Store, number: str, caller: str, at: datetime) ->
         return (await inbound.explain(repo, number, caller, at)).as_dict()
 
 
-async def plan_click_to_call(
-    store: Store, agent: str, number: str, via: str | None, now: datetime
-) -> click_to_call.Plan:
-    async with store.transaction() as repo:
-        return await click_to_call.plan(repo, agent, number, via, now)
-
-
-async def click_to_call_placed(
+async def click_to_call_contact(
     store: Store,
-    plan: click_to_call.Plan,
+    agent: str,
+    number: str,
+    via: str | None,
     now: Callable[[], datetime],
+    on_plan: Callable[[click_to_call.Plan], None],
     on_stage: Callable[[originate.Stage, str], None],
     on_note: Callable[[str], None],
     *,
@@ -82,9 +79,13 @@ async def click_to_call_placed(
     ring_seconds: int,
     around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
 ) -> originate.Follow:
-    """Place a planned click-to-call and follow it (`around`: what must be up meanwhile,
-    e.g. the demo's phones). The call is written down only once Asterisk took it; an agent
-    who did not answer is noted. Raises UserError when the contact was never called."""
+    """Click-to-call: plan it (checked, nothing written; `on_plan` shows it), place it
+    and follow it (`around`: what must be up meanwhile, e.g. the demo's phones). The call
+    is written down only once Asterisk took it; an agent who did not answer is noted.
+    Raises UserError when the contact was never called."""
+    async with store.transaction() as repo:
+        plan = await click_to_call.plan(repo, agent, number, via, now())
+    on_plan(plan)
     async with store.transaction() as repo:
         ami = cli_ami(await settings.load(repo), "call")
 

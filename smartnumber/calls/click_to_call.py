@@ -48,6 +48,14 @@ class Plan:
         """What the dialplan reports the call as (outcomes.py reads it back)."""
         return outcomes.reference_of_key(self.call_key)
 
+    @property
+    def summary(self) -> str:
+        """One line for whoever placed the call."""
+        return (
+            f"calling {self.agent} ({self.agent_ring}), then {self.contact_name}"
+            f" ({self.contact}) showing {self.caller_id} ({self.caller_id_level})"
+        )
+
 
 async def plan(
     repo: Repository, agent_name: str, number_text: str, via: str | None, now: datetime

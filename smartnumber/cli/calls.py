@@ -12,7 +12,6 @@ from .. import clock
 from ..app import calls as cases
 from ..errors import UserError
 from ..model import ForwardWhen, RoutingMode
-from ..storage import Store
 from . import output
 from .base import JSON_OPTION, cli, db, run
 from .directory import number
@@ -120,20 +119,28 @@ def call_contact(agent_name: str, number_text: str, via: str | None, ring: int, 
     agent's outbound number (`outbound-number`) and bridge them. A new number becomes a
     lead owned by the agent. A cell must press 1 to take the call."""
 
-    async def place(store: Store) -> tuple[str, cases.Follow]:
-        plan = await cases.plan_click_to_call(store, agent_name, number_text, via, clock.now())
-        click.echo(
-            f"calling {plan.agent} ({plan.agent_ring}), then {plan.contact_name}"
-            f" ({plan.contact}) showing {plan.caller_id} ({plan.caller_id_level})"
-        )
-        follow = await cases.click_to_call_placed(
-            store, plan, clock.now, stage_line, note_line, wait=wait, ring_seconds=ring
-        )
-        return plan.contact, follow
+    shown: list[str] = []
 
-    contact, follow = run(place)
+    def show_plan(plan: cases.Plan) -> None:
+        shown.append(plan.contact)
+        click.echo(plan.summary)
+
+    follow = run(
+        lambda store: cases.click_to_call_contact(
+            store,
+            agent_name,
+            number_text,
+            via,
+            clock.now,
+            show_plan,
+            stage_line,
+            note_line,
+            wait=wait,
+            ring_seconds=ring,
+        )
+    )
     if wait and cases.Stage.CONNECTED not in follow.stages:
-        raise UserError(f"{contact} did not answer ({follow.contact_status or 'no answer'})")
+        raise UserError(f"{shown[0]} did not answer ({follow.contact_status or 'no answer'})")
 
 
 # -- caller ID --------------------------------------------------------------------------------

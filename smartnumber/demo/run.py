@@ -58,15 +58,13 @@ async def click_to_call(
     """`call AGENT NUMBER --wait` with sipp phones answering for the demo agents and a
     contact on the trunk who answers and hangs up after 3 s."""
     values, answering = await _phones(store)
-    plan = await call_cases.plan_click_to_call(store, agent, number, "endpoint", now())
-    on_start(
-        f"calling {plan.agent} ({plan.agent_ring}), then {plan.contact_name}"
-        f" ({plan.contact}) showing {plan.caller_id} ({plan.caller_id_level})"
-    )
-    return await call_cases.click_to_call_placed(
+    return await call_cases.click_to_call_contact(
         store,
-        plan,
+        agent,
+        number,
+        "endpoint",
         now,
+        lambda plan: on_start(plan.summary),
         on_stage,
         on_note,
         wait=True,

@@ -18,6 +18,11 @@ def free_udp_port(address: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+def _scenario(name: str | Path) -> Path:
+    """A shipped scenario by name, or a scenario file a test wrote."""
+    return name if isinstance(name, Path) else scenario(name)
+
+
 @dataclass
 class Trunk:
     """Parties for the Asterisk at `asterisk` (host:port of its SIP), whose carrier
@@ -38,7 +43,7 @@ class Trunk:
         number: str,
         caller_id: str,
         *,
-        scenario_name: str = "caller",
+        scenario_name: str | Path = "caller",
         calls: int = 1,
         hold_ms: int = 200,
         timeout_s: int = 20,
@@ -48,7 +53,7 @@ class Trunk:
         free for carrier())."""
         return SippParty(
             name=self._name("caller"),
-            scenario=scenario(scenario_name),
+            scenario=_scenario(scenario_name),
             address=self.trunk_host,
             port=free_udp_port(self.trunk_host),
             workdir=self.workdir,
@@ -77,17 +82,17 @@ class Trunk:
     def carrier(
         self,
         *,
-        scenario_name: str = "agent",
+        scenario_name: str | Path = "agent",
         calls: int = 1,
         hold_ms: int = 1000,
         timeout_s: int = 30,
     ) -> SippParty:
         """The carrier's side of the trunk, at the trunk's contact address: it takes what
         Asterisk sends out (cells, forwards, click-to-call's contact) as `scenario_name`
-        says (text-receiver: texts)."""
+        says (text-receiver: texts; or a scenario file of its own)."""
         return SippParty(
-            name=self._name(f"carrier-{scenario_name}-"),
-            scenario=scenario(scenario_name),
+            name=self._name(f"carrier-{Path(scenario_name).stem}-"),
+            scenario=_scenario(scenario_name),
             address=self.trunk_host,
             port=self.trunk_port,
             workdir=self.workdir,
@@ -105,7 +110,7 @@ class Trunk:
         address: str,
         port: int,
         *,
-        scenario_name: str = "agent",
+        scenario_name: str | Path = "agent",
         calls: int = 1,
         hold_ms: int = 0,
         timeout_s: int = 60,
@@ -113,7 +118,7 @@ class Trunk:
         """An agent's SIP phone at address:port: answers (agent-rings: never does)."""
         return SippParty(
             name=self._name(f"phone-{address}-"),
-            scenario=scenario(scenario_name),
+            scenario=_scenario(scenario_name),
             address=address,
             port=port,
             workdir=self.workdir,

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lab.system import TRUNK_ADDRESS
 from smartnumber import clock
 from smartnumber.app import calls
 from smartnumber.asterisk.ami import AmiConfig
-from smartnumber.demo.sipp import SippParty, scenario
+from smartnumber.demo.sipp import scenario
 from smartnumber.errors import UserError
 from smartnumber.storage import open_store
 from tests.e2e.conftest import Office
@@ -47,15 +46,11 @@ async def verify(office: Office, tmp_path: Path, digits: str, limit: float = 25)
     """Run a verification of CELL for Bob with the code CODE while the phone keys
     `digits`; returns the verified number or the refusal."""
     system = office.system
-    party = SippParty(
-        name=f"cell-{digits or 'silent'}",
-        scenario=keying(tmp_path / f"keys-{digits or 'none'}.xml", digits),
-        address=TRUNK_ADDRESS,
-        port=int(system.settings["trunk.port"]),
-        workdir=system.root / "sipp",
+    party = system.carrier(
+        scenario_name=keying(tmp_path / f"keys-{digits or 'none'}.xml", digits),
+        hold_ms=0,
         timeout_s=60,
     )
-    system.parties.append(party)
     await party.start()
     await party.listening()
     shown: list[str] = []
