@@ -19,7 +19,7 @@ from ..errors import UserError
 from ..model import Agent
 from ..routing import forwarding
 from ..storage.repository import Repository
-from . import handling as number_config
+from .handling import allow_territories
 
 PROMPT = "Please enter the six digit code shown on your screen."
 RING_SECONDS = 30
@@ -41,9 +41,7 @@ class Attempt:
 async def prepare(repo: Repository, agent_name: str, number_text: str, media_dir: Path) -> Attempt:
     agent = await organisation.agent_named(repo, agent_name)
     number = phone.to_e164(number_text)
-    verdict = forwarding.check(
-        number, allow_us_territories=await number_config.allow_territories(repo)
-    )
+    verdict = forwarding.check(number, allow_us_territories=await allow_territories(repo))
     if not verdict.allowed:
         raise UserError(verdict.reason)
     choice = await numbers.outbound_choice(repo, agent)

@@ -25,8 +25,8 @@ from ..errors import UserError
 from ..model import ActivityKind, Direction, Ring
 from ..routing import forwarding
 from ..storage.repository import NewActivity, Repository
-from . import handling as number_config
 from . import outcomes
+from .handling import allow_territories
 
 AGENT_RING_SECONDS = 30
 
@@ -65,7 +65,7 @@ async def plan(
     if not agent.active:
         raise UserError(f"agent {agent.name} is inactive")
     contact_e164 = phone.to_e164(number_text)  # refuses anything but a phone number
-    territories = await number_config.allow_territories(repo)
+    territories = await allow_territories(repo)
     verdict = forwarding.check(contact_e164, allow_us_territories=territories)
     if not verdict.allowed:
         raise UserError(f"not calling {contact_e164}: {verdict.reason}")

@@ -38,7 +38,7 @@ from ..routing.inbound import (
     decide,
 )
 from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
-from . import handling as number_config
+from .handling import allow_territories
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
             )
         )
         call_id = added.id if added else None
-    territories = await number_config.allow_territories(repo)
+    territories = await allow_territories(repo)
     notes: list[str] = []
     rings = []
     for agent_id in () if handling.forward_when is ForwardWhen.ALWAYS else decision.agent_ids:
