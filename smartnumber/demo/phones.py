@@ -143,10 +143,7 @@ async def text_round_trip(
             if loop.time() > deadline:
                 raise UserError("the carrier's side did not receive every text in time")
             await asyncio.sleep(0.05)
-        return [
-            (_user(m.first_line.split()[1]), _user(m.headers.get("from", "")), m.body)
-            for m in inbox.received_so_far("MESSAGE")
-        ]
+        return [(m.to_user, m.from_user, m.body) for m in inbox.received_so_far("MESSAGE")]
     finally:
         for party in (texter, inbox):
             await party.stop()
@@ -163,7 +160,3 @@ async def _sent_since(store: Store, after_id: int, purpose: str | None = None) -
     async with store.transaction() as repo:
         sent = await repo.texts_by_status([TextStatus.SENT], 1000, after_id)
     return [t for t in reversed(sent) if purpose is None or t.purpose == purpose]
-
-
-def _user(uri: str) -> str:
-    return uri.split("sip:", 1)[-1].split("@", 1)[0]

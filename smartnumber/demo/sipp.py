@@ -14,6 +14,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from ..asterisk.agi.sip_from import user_of
 from ..errors import UserError
 
 # Each traced message starts with a line of dashes and the time it was sent or received.
@@ -52,6 +53,17 @@ class SipMessage:
         """The status code of a response, None for a request."""
         parts = self.first_line.split(" ", 2)
         return int(parts[1]) if parts[0] == "SIP/2.0" and parts[1].isdigit() else None
+
+    @property
+    def to_user(self) -> str:
+        """The user part of a request's Request-URI (whom a MESSAGE is for)."""
+        parts = self.first_line.split(" ", 2)
+        return (user_of(parts[1]) or "") if len(parts) > 1 else ""
+
+    @property
+    def from_user(self) -> str:
+        """The user part of the From header's URI (who sent it)."""
+        return user_of(self.headers.get("from", "")) or ""
 
 
 @dataclass

@@ -62,6 +62,7 @@ def test_messages_carry_direction_and_time() -> None:
     assert messages[0].method == "INVITE" and messages[0].status is None
     assert messages[2].status == 180
     assert messages[0].headers["from"].startswith("<sip:+12125550150@")
+    assert (messages[0].to_user, messages[0].from_user) == ("100", "+12125550150")
 
 
 def test_post_dial_delay_is_invite_to_first_ringing_or_answer() -> None:

@@ -32,7 +32,7 @@ class Outcome:
     def shown_to(self, name: str) -> str:
         """The caller ID (user part of From) on the INVITE the party received."""
         [invite] = self.parties[name].requests("INVITE")
-        return invite.headers["from"].split("sip:", 1)[1].split("@", 1)[0]
+        return invite.from_user
 
 
 async def click_to_call(office: Office, parties: dict[str, SippParty], *args: str) -> Outcome:

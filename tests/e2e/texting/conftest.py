@@ -118,7 +118,7 @@ class Inbox:
         result = await self.party.wait(timeout=5)
         texts: list[Text] = []
         for m in result.requests("MESSAGE"):
-            text = Text(_user(m.first_line.split()[1]), _user(m.headers.get("from", "")), m.body)
+            text = Text(m.to_user, m.from_user, m.body)
             last = texts[-1] if texts else None
             if last and (last.to, last.sender) == (text.to, text.sender) and _cut(last.body):
                 texts[-1] = Text(last.to, last.sender, last.body + text.body)  # one text, in parts
@@ -130,10 +130,6 @@ class Inbox:
 def _cut(body: str) -> bool:
     """Was this a part of a longer text (smartnumber sends texts over 700 bytes in parts)?"""
     return len(body.encode()) >= 350
-
-
-def _user(uri: str) -> str:
-    return uri.split("sip:", 1)[-1].split("@", 1)[0]
 
 
 GRACE = "+13105550150"
