@@ -35,9 +35,14 @@ def dial_outcome(
     )
 
 
+def is_call_ended(event: Mapping[str, str]) -> bool:
+    """Is this the hangup handler's UserEvent?"""
+    return event.get("Event") == "UserEvent" and event.get("UserEvent") == names.CALL_ENDED_EVENT
+
+
 def call_ended(event: Mapping[str, str]) -> CallEnded | None:
     """The call the hangup handler's UserEvent reports; None for any other event."""
-    if event.get("Event") != "UserEvent" or event.get("UserEvent") != names.CALL_ENDED_EVENT:
+    if not is_call_ended(event):
         return None
     get = {k.lower(): (v or "").strip() for k, v in event.items()}.get
     answered = get("answeredtime", "")

@@ -8,7 +8,7 @@ import functools
 import logging
 import resource
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,7 @@ async def _start(
     recording: set[asyncio.Task[int | None]] = set()
 
     def on_user_event(event: dict[str, str]) -> None:
-        if events.call_ended(event) is not None:
+        if events.is_call_ended(event):  # report() reads it
             task = asyncio.create_task(events.report(event, context))
             recording.add(task)
             task.add_done_callback(_finished(recording))
@@ -179,16 +179,45 @@ async def _start(
     )
 
 
+async def _repeat(
+    work: Callable[[], Awaitable[None]],
+    *,
+    every: float,
+    wake: asyncio.Event | None = None,
+    waits_on: tuple[type[Exception], ...] = (StorageError,),
+    waiting: str = "",
+    failed: str,
+) -> None:
+    """Do `work` now, then every `every` seconds or as soon as `wake` is set. What it
+    waits on (a locked database) is one log line; anything else is logged with its
+    traceback. Either way the service goes on: the work is retried from the store."""
+    while True:
+        if wake is not None:
+            wake.clear()
+        try:
+            await work()
+        except waits_on as exc:
+            logs.event(log, waiting, error=str(exc))
+        except Exception:
+            log.exception(failed)
+        if wake is None:
+            await asyncio.sleep(every)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), every)
+
+
 async def _retry_mail(store: Store, config: mail.SmtpConfig) -> None:
     """Send queued email (suspension notices) every minute until it goes."""
-    while True:
-        try:
-            sent, waiting = await mail.flush(store, config, clock.now)
-            if sent or waiting:
-                logs.event(log, "mail flushed", sent=sent, queued=waiting)
-        except Exception:  # the service must outlive a broken mail setup
-            log.exception("sending queued mail failed")
-        await asyncio.sleep(mail.RETRY_SECONDS)
+
+    async def flush() -> None:
+        sent, waiting = await mail.flush(store, config, clock.now)
+        if sent or waiting:
+            logs.event(log, "mail flushed", sent=sent, queued=waiting)
+
+    # Any failure, the database's included, is logged whole: a broken mail setup is
+    # something an admin must see and mend.
+    await _repeat(flush, every=mail.RETRY_SECONDS, waits_on=(), failed="sending queued mail failed")
 
 
 async def _deliver_texts(
@@ -203,17 +232,17 @@ async def _deliver_texts(
             text_id=text.id, reason=reason,
         )  # fmt: skip
 
-    while True:
-        queued.clear()
+    async def deliver() -> None:
         await ami.connected.wait()
-        try:
-            await outbox.deliver_due(store, transport, clock.now, on_outcome=told)
-        except StorageError as exc:  # locked for a while: the texts are still queued
-            logs.event(log, "outbox not read", error=str(exc))
-        except Exception:  # the service must outlive one bad text
-            log.exception("delivering texts failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(queued.wait(), OUTBOX_POLL_SECONDS)
+        await outbox.deliver_due(store, transport, clock.now, on_outcome=told)
+
+    await _repeat(
+        deliver,
+        every=OUTBOX_POLL_SECONDS,
+        wake=queued,
+        waiting="outbox not read",  # locked for a while: the texts are still queued
+        failed="delivering texts failed",
+    )
 
 
 async def _handle_texts(store: Store, spool: Path, ctx: HandlerContext) -> None:
@@ -232,35 +261,38 @@ async def _handle_texts(store: Store, spool: Path, ctx: HandlerContext) -> None:
             notes=notes,
         )
 
-    while True:
-        ctx.texts_arrived.clear()
-        try:
-            await text_spool.drain(store, spool, clock.now())
-            done = await inbox.handle_pending(store, clock.now, on_handled=told)
-            if done.queued_replies:
-                ctx.texts_queued.set()
-        except StorageError as exc:
-            logs.event(log, "inbox not read", error=str(exc))
-        except Exception:  # the service must outlive one bad text
-            log.exception("handling inbound texts failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ctx.texts_arrived.wait(), INBOX_POLL_SECONDS)
+    async def handle() -> None:
+        await text_spool.drain(store, spool, clock.now())
+        done = await inbox.handle_pending(store, clock.now, on_handled=told)
+        if done.queued_replies:
+            ctx.texts_queued.set()
+
+    await _repeat(
+        handle,
+        every=INBOX_POLL_SECONDS,
+        wake=ctx.texts_arrived,
+        waiting="inbox not read",
+        failed="handling inbound texts failed",
+    )
 
 
 async def _reconcile(store: Store, media_dir: Path, cdr_file: Path | None) -> None:
     """At start and every minute: complete calls whose outcome never arrived, from the
     CDR, and keep recordings nobody has put on a timeline, from the media directory."""
-    while True:
-        try:
-            if cdr_file is not None:
-                read = functools.partial(cdr.read, cdr_file)
-                await reconcile.from_cdr(store, read, media_dir, clock.now())
-            await reconcile.from_media(store, media_dir, clock.now())
-        except (StorageError, OSError) as exc:
-            logs.event(log, "reconciling calls waits", error=str(exc))
-        except Exception:  # the service must outlive a bad record
-            log.exception("reconciling calls failed")
-        await asyncio.sleep(RECONCILE_SECONDS)
+
+    async def reconcile_once() -> None:
+        if cdr_file is not None:
+            read = functools.partial(cdr.read, cdr_file)
+            await reconcile.from_cdr(store, read, media_dir, clock.now())
+        await reconcile.from_media(store, media_dir, clock.now())
+
+    await _repeat(
+        reconcile_once,
+        every=RECONCILE_SECONDS,
+        waits_on=(StorageError, OSError),
+        waiting="reconciling calls waits",
+        failed="reconciling calls failed",
+    )
 
 
 def _finished(
