@@ -209,6 +209,7 @@ class Contact:
     source: str
     created_at: datetime
     assigned_agent_id: int | None = None
+    external_id: str | None = None  # the CRM's own id for this contact (API upserts by it)
 
 
 class Detail:
@@ -372,3 +373,86 @@ class InboundText:
     attempts: int = 0
     processed_at: datetime | None = None
     outcome: str | None = None
+
+
+class Role(StrEnum):
+    """What an API token may do (SPEC 10)."""
+
+    ADMIN = "admin"  # everything
+    INTEGRATION = "integration"  # the CRM: contacts, activities, calls and texts for agents
+    AGENT = "agent"  # one agent: their own contacts, calls and texts as themselves
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A bearer token of the HTTP API; only its hash is kept."""
+
+    id: int
+    name: str
+    role: Role
+    agent_id: int | None
+    created_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A subscription: events of these types are POSTed, signed, to url."""
+
+    id: int
+    url: str
+    events: tuple[str, ...]
+    secret: str  # whsec_... (Standard Webhooks)
+    created_at: datetime
+    agent_id: int | None = None  # only events about this agent
+    active: bool = True
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One thing that happened, as receivers get it: `payload` is the body, byte for byte."""
+
+    id: int
+    event_id: str  # the webhook-id header: the same on every attempt and replay
+    type: str
+    at: datetime
+    payload: str
+    contact_id: int | None = None
+    agent_id: int | None = None
+
+    @property
+    def ordering_key(self) -> str:
+        return ordering_key(self.contact_id, self.agent_id)
+
+
+def ordering_key(contact_id: int | None, agent_id: int | None) -> str:
+    """Events about one contact reach a receiver in order; so do those about one agent."""
+    if contact_id is not None:
+        return f"contact:{contact_id}"
+    if agent_id is not None:
+        return f"agent:{agent_id}"
+    return "system"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # every attempt failed
+    DROPPED = "dropped"  # the subscription was disabled or removed before it went
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One event on its way to one subscription."""
+
+    id: int
+    event: WebhookEvent
+    webhook_id: int
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None = None  # the receiver's HTTP status, if it answered
+    last_error: str | None = None
+    delivered_at: datetime | None = None

@@ -17,6 +17,7 @@ from ..model import (
     Activity,
     ActivityKind,
     Agent,
+    ApiToken,
     CallerId,
     Campaign,
     Contact,
@@ -30,6 +31,7 @@ from ..model import (
     QueuedText,
     Recording,
     Registration,
+    Role,
     RoutingMode,
     Scope,
     SmartNumber,
@@ -37,6 +39,9 @@ from ..model import (
     Team,
     TextCode,
     TextStatus,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
 )
 
 
@@ -72,6 +77,7 @@ class NewContact:
     owner_team_id: int | None = None
     owner_office_id: int | None = None
     source: str = "manual"
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,34 @@ class LatestActivity:
     at: datetime
 
 
+@dataclass(frozen=True)
+class NewApiToken:
+    name: str
+    role: Role
+    token_hash: str
+    created_at: datetime
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewWebhook:
+    url: str
+    events: tuple[str, ...]
+    secret: str
+    created_at: datetime
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewWebhookEvent:
+    event_id: str
+    type: str
+    at: datetime
+    payload: str
+    contact_id: int | None = None
+    agent_id: int | None = None
+
+
 class Repository(Protocol):
     """Everything smartnumber reads or writes, within one transaction."""
 
@@ -195,6 +229,18 @@ class Repository(Protocol):
     async def contacts_by_phone(self, e164: str) -> list[Contact]: ...
     async def contacts_by_ids(self, contact_ids: Sequence[int]) -> list[Contact]: ...
     async def list_contacts(self, limit: int, offset: int = 0) -> list[Contact]: ...
+    async def contact_by_external_id(self, external_id: str) -> Contact | None: ...
+    async def agent_contacts(self, agent_id: int, limit: int, after_id: int = 0) -> list[Contact]:
+        """Contacts the agent owns or is assigned, by id."""
+        ...
+
+    async def update_contact(
+        self, contact_id: int, *, name: str, external_id: str | None
+    ) -> None: ...
+    async def add_contact_phones(self, contact_id: int, phones: Sequence[ContactPhone]) -> None:
+        """Add numbers the contact does not have yet (those it has are left as they are)."""
+        ...
+
     async def set_contact_ownership(
         self,
         contact_id: int,
@@ -210,7 +256,13 @@ class Repository(Protocol):
         """Store an activity; None when its external_id was already imported."""
         ...
 
-    async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]: ...
+    async def timeline(
+        self, contact_ids: Sequence[int], limit: int, before_id: int | None = None
+    ) -> list[Activity]:
+        """Newest first; with before_id, the page after that activity (older ones)."""
+        ...
+
+    async def activity_by_external_id(self, external_id: str) -> Activity | None: ...
     async def activity_by_id(self, activity_id: int) -> Activity | None: ...
     async def activity_by_call_key(self, call_key: str) -> Activity | None: ...
     async def update_activity(
@@ -354,6 +406,66 @@ class Repository(Protocol):
     async def set_state(self, key: str, value: str) -> None: ...
     async def recording_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of these recordings are kept already."""
+        ...
+
+    # the HTTP API's tokens
+    async def add_api_token(self, token: NewApiToken) -> ApiToken: ...
+    async def api_token_by_hash(self, token_hash: str) -> ApiToken | None: ...
+    async def api_tokens(self) -> list[ApiToken]: ...
+    async def revoke_api_token(self, name: str, at: datetime) -> bool:
+        """False when no token has that name (or it was revoked already)."""
+        ...
+
+    # webhooks: subscriptions, the event outbox, deliveries
+    async def add_webhook(self, webhook: NewWebhook) -> Webhook: ...
+    async def webhook_by_id(self, webhook_id: int) -> Webhook | None: ...
+    async def webhooks(self, *, active_only: bool) -> list[Webhook]: ...
+    async def disable_webhook(self, webhook_id: int, reason: str) -> None:
+        """Stop delivering to it; what was still waiting for it is dropped."""
+        ...
+
+    async def remove_webhook(self, webhook_id: int) -> bool: ...
+    async def add_webhook_event(
+        self, event: NewWebhookEvent, webhook_ids: Sequence[int]
+    ) -> WebhookEvent:
+        """Keep an event and queue it for each of these subscriptions."""
+        ...
+
+    async def webhook_event(self, event_id: str) -> WebhookEvent | None: ...
+    async def webhook_events_between(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[WebhookEvent]:
+        """Events from start (inclusive) to end (exclusive), oldest first."""
+        ...
+
+    async def queue_deliveries(
+        self, events: Sequence[WebhookEvent], webhook_id: int, at: datetime
+    ) -> int:
+        """Deliver these events (again) to one subscription (a replay)."""
+        ...
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
+        """Pending deliveries due now that are first in their queue (per subscription and
+        contact), oldest first."""
+        ...
+
+    async def delivery_attempted(
+        self,
+        delivery_id: int,
+        *,
+        at: datetime,
+        status_code: int | None,
+        error: str | None,
+        delivered: bool,
+        retry_at: datetime | None,
+    ) -> None:
+        """Record one attempt: delivered, to be retried at retry_at, or (None) failed."""
+        ...
+
+    async def deliveries(
+        self, webhook_id: int | None, limit: int, before_id: int | None = None
+    ) -> list[WebhookDelivery]:
+        """The delivery log, newest first."""
         ...
 
     # installation settings

@@ -20,10 +20,12 @@ from ..model import (
     Activity,
     ActivityKind,
     Agent,
+    ApiToken,
     CallerId,
     Campaign,
     Contact,
     ContactPhone,
+    DeliveryStatus,
     Detail,
     Direction,
     Email,
@@ -35,6 +37,7 @@ from ..model import (
     Recording,
     RecordingKind,
     Registration,
+    Role,
     RoutingMode,
     Scope,
     SmartNumber,
@@ -43,16 +46,23 @@ from ..model import (
     Team,
     TextCode,
     TextStatus,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    ordering_key,
 )
 from .migrations import apply_migrations
 from .repository import (
     LatestActivity,
     NewActivity,
     NewAgent,
+    NewApiToken,
     NewContact,
     NewInboundText,
     NewSmartNumber,
     NewText,
+    NewWebhook,
+    NewWebhookEvent,
     ReceivedText,
     SentText,
 )
@@ -65,7 +75,14 @@ _NUMBER_COLUMNS = (
 )
 _CONTACT_COLUMNS = (
     "id, name, owner_agent_id, owner_team_id, owner_office_id, source, created_at,"
-    " assigned_agent_id"
+    " assigned_agent_id, external_id"
+)
+_API_TOKEN_FIELDS = "id, name, role, agent_id, created_at, revoked_at, last_used_at"  # noqa: S105 (column names)
+_WEBHOOK_COLUMNS = "id, url, events, secret, created_at, agent_id, active, disabled_reason"
+_EVENT_COLUMNS = "id, event_id, type, at, payload, contact_id, agent_id"
+_DELIVERY_COLUMNS = (
+    "d.id, d.webhook_id, d.status, d.attempts, d.next_attempt_at, d.last_status, d.last_error,"
+    " d.delivered_at, e.id, e.event_id, e.type, e.at, e.payload, e.contact_id, e.agent_id"
 )
 _ACTIVITY_COLUMNS = (
     "id, contact_id, agent_id, kind, direction, at, smart_number_id, detail, external_id, call_key"
@@ -432,7 +449,7 @@ class SqliteRepository:
     async def add_contact(self, contact: NewContact) -> Contact:
         contact_id = await self._insert(
             "INSERT INTO contacts (name, owner_agent_id, owner_team_id, owner_office_id, source,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            " created_at, external_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 contact.name,
                 contact.owner_agent_id,
@@ -440,6 +457,7 @@ class SqliteRepository:
                 contact.owner_office_id,
                 contact.source,
                 to_millis(contact.created_at),
+                contact.external_id,
             ),
             f"contact {contact.name!r}",
         )
@@ -455,14 +473,15 @@ class SqliteRepository:
         except Conflict:
             raise Conflict(f"contact {contact.name!r} lists the same number twice") from None
         return Contact(
-            contact_id,
-            contact.name,
-            contact.phones,
-            contact.owner_agent_id,
-            contact.owner_team_id,
-            contact.owner_office_id,
-            contact.source,
-            contact.created_at,
+            id=contact_id,
+            name=contact.name,
+            phones=contact.phones,
+            owner_agent_id=contact.owner_agent_id,
+            owner_team_id=contact.owner_team_id,
+            owner_office_id=contact.owner_office_id,
+            source=contact.source,
+            created_at=from_millis(to_millis(contact.created_at)),
+            external_id=contact.external_id,
         )
 
     async def contact_by_id(self, contact_id: int) -> Contact | None:
@@ -497,6 +516,35 @@ class SqliteRepository:
         )
         return await self._with_phones(rows)
 
+    async def contact_by_external_id(self, external_id: str) -> Contact | None:
+        rows = await self._all(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE external_id = ?", (external_id,)
+        )
+        return next(iter(await self._with_phones(rows)), None)
+
+    async def agent_contacts(self, agent_id: int, limit: int, after_id: int = 0) -> list[Contact]:
+        rows = await self._all(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id > ? AND id IN"
+            " (SELECT id FROM contacts WHERE owner_agent_id = ?"
+            "  UNION SELECT id FROM contacts WHERE assigned_agent_id = ?)"
+            " ORDER BY id LIMIT ?",
+            (after_id, agent_id, agent_id, limit),
+        )
+        return await self._with_phones(rows)
+
+    async def update_contact(self, contact_id: int, *, name: str, external_id: str | None) -> None:
+        await self._exec(
+            "UPDATE contacts SET name = ?, external_id = ? WHERE id = ?",
+            (name, external_id, contact_id),
+        )
+
+    async def add_contact_phones(self, contact_id: int, phones: Sequence[ContactPhone]) -> None:
+        await self._exec_many(
+            "INSERT INTO contact_phones (contact_id, e164, subscription, line_type)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, e164) DO NOTHING",
+            [(contact_id, p.e164, p.subscription.value, p.line_type.value) for p in phones],
+        )
+
     async def set_contact_ownership(
         self,
         contact_id: int,
@@ -528,7 +576,16 @@ class SqliteRepository:
             )
         return [
             Contact(
-                r[0], r[1], tuple(phones[r[0]]), r[2], r[3], r[4], r[5], from_millis(r[6]), r[7]
+                id=r[0],
+                name=r[1],
+                phones=tuple(phones[r[0]]),
+                owner_agent_id=r[2],
+                owner_team_id=r[3],
+                owner_office_id=r[4],
+                source=r[5],
+                created_at=from_millis(r[6]),
+                assigned_agent_id=r[7],
+                external_id=r[8],
             )
             for r in rows
         ]
@@ -570,16 +627,28 @@ class SqliteRepository:
             activity.call_key,
         )
 
-    async def timeline(self, contact_ids: Sequence[int], limit: int) -> list[Activity]:
+    async def timeline(
+        self, contact_ids: Sequence[int], limit: int, before_id: int | None = None
+    ) -> list[Activity]:
         if not contact_ids:
             return []
         marks = ",".join("?" * len(contact_ids))
+        page, params = "", [*contact_ids]
+        if before_id is not None:
+            page = " AND (at, id) < (SELECT at, id FROM activities WHERE id = ?)"
+            params.append(before_id)
         rows = await self._all(
-            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE contact_id IN ({marks})"
+            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE contact_id IN ({marks}){page}"
             " ORDER BY at DESC, id DESC LIMIT ?",
-            [*contact_ids, limit],
+            [*params, limit],
         )
         return [_activity(r) for r in rows]
+
+    async def activity_by_external_id(self, external_id: str) -> Activity | None:
+        row = await self._one(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE external_id = ?", (external_id,)
+        )
+        return _activity(row) if row else None
 
     async def activity_by_id(self, activity_id: int) -> Activity | None:
         row = await self._one(
@@ -1118,6 +1187,212 @@ class SqliteRepository:
             (key, value),
         )
 
+    # -- the HTTP API's tokens ---------------------------------------------
+
+    async def add_api_token(self, token: NewApiToken) -> ApiToken:
+        token_id = await self._insert(
+            "INSERT INTO api_tokens (name, role, agent_id, token_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                token.name,
+                token.role.value,
+                token.agent_id,
+                token.token_hash,
+                to_millis(token.created_at),
+            ),
+            f"token {token.name!r}",
+        )
+        return ApiToken(
+            id=token_id,
+            name=token.name,
+            role=token.role,
+            agent_id=token.agent_id,
+            created_at=from_millis(to_millis(token.created_at)),
+        )
+
+    async def api_token_by_hash(self, token_hash: str) -> ApiToken | None:
+        row = await self._one(
+            f"SELECT {_API_TOKEN_FIELDS} FROM api_tokens WHERE token_hash = ?", (token_hash,)
+        )
+        return _api_token(row) if row else None
+
+    async def api_tokens(self) -> list[ApiToken]:
+        rows = await self._all(f"SELECT {_API_TOKEN_FIELDS} FROM api_tokens ORDER BY id")
+        return [_api_token(r) for r in rows]
+
+    async def revoke_api_token(self, name: str, at: datetime) -> bool:
+        cursor = await self._exec(
+            "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+            (to_millis(at), name),
+        )
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed > 0
+
+    # -- webhooks --------------------------------------------------------------
+
+    async def add_webhook(self, webhook: NewWebhook) -> Webhook:
+        webhook_id = await self._insert(
+            "INSERT INTO webhooks (url, events, agent_id, secret, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                webhook.url,
+                ",".join(webhook.events),
+                webhook.agent_id,
+                webhook.secret,
+                to_millis(webhook.created_at),
+            ),
+            f"webhook to {webhook.url!r}",
+        )
+        found = await self.webhook_by_id(webhook_id)
+        assert found is not None
+        return found
+
+    async def webhook_by_id(self, webhook_id: int) -> Webhook | None:
+        row = await self._one(
+            f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,)
+        )
+        return _webhook(row) if row else None
+
+    async def webhooks(self, *, active_only: bool) -> list[Webhook]:
+        where = " WHERE active = 1" if active_only else ""
+        rows = await self._all(f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks{where} ORDER BY id")
+        return [_webhook(r) for r in rows]
+
+    async def disable_webhook(self, webhook_id: int, reason: str) -> None:
+        await self._exec(
+            "UPDATE webhooks SET active = 0, disabled_reason = ? WHERE id = ?",
+            (reason, webhook_id),
+        )
+        await self._exec(
+            "UPDATE webhook_deliveries SET status = 'dropped', last_error = ?"
+            " WHERE webhook_id = ? AND status = 'pending'",
+            (reason, webhook_id),
+        )
+
+    async def remove_webhook(self, webhook_id: int) -> bool:
+        cursor = await self._exec("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed > 0
+
+    async def add_webhook_event(
+        self, event: NewWebhookEvent, webhook_ids: Sequence[int]
+    ) -> WebhookEvent:
+        at = to_millis(event.at)
+        key = ordering_key(event.contact_id, event.agent_id)
+        row_id = await self._insert(
+            "INSERT INTO webhook_events (event_id, type, at, contact_id, agent_id, payload)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (event.event_id, event.type, at, event.contact_id, event.agent_id, event.payload),
+            f"event {event.event_id}",
+        )
+        await self._exec_many(
+            "INSERT INTO webhook_deliveries (event_id, webhook_id, ordering_key,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(row_id, w, key, at, at) for w in webhook_ids],
+        )
+        return WebhookEvent(
+            id=row_id,
+            event_id=event.event_id,
+            type=event.type,
+            at=from_millis(at),
+            payload=event.payload,
+            contact_id=event.contact_id,
+            agent_id=event.agent_id,
+        )
+
+    async def webhook_event(self, event_id: str) -> WebhookEvent | None:
+        row = await self._one(
+            f"SELECT {_EVENT_COLUMNS} FROM webhook_events WHERE event_id = ?", (event_id,)
+        )
+        return _webhook_event(row) if row else None
+
+    async def webhook_events_between(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[WebhookEvent]:
+        rows = await self._all(
+            f"SELECT {_EVENT_COLUMNS} FROM webhook_events WHERE at >= ? AND at < ?"
+            " ORDER BY at, id LIMIT ?",
+            (to_millis(start), to_millis(end), limit),
+        )
+        return [_webhook_event(r) for r in rows]
+
+    async def queue_deliveries(
+        self, events: Sequence[WebhookEvent], webhook_id: int, at: datetime
+    ) -> int:
+        now = to_millis(at)
+        await self._exec_many(
+            "INSERT INTO webhook_deliveries (event_id, webhook_id, ordering_key,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(e.id, webhook_id, e.ordering_key, now, now) for e in events],
+        )
+        return len(events)
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
+        # The head of each (subscription, contact) queue only: per contact, events reach a
+        # receiver in the order they happened, each after the one before it was settled.
+        rows = await self._all(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d"
+            " JOIN webhook_events e ON e.id = d.event_id"
+            " WHERE d.status = 'pending' AND d.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.status = 'pending'"
+            "  AND o.webhook_id = d.webhook_id AND o.ordering_key = d.ordering_key"
+            "  AND o.id < d.id)"
+            " ORDER BY d.id LIMIT ?",
+            (to_millis(now), limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    async def delivery_attempted(
+        self,
+        delivery_id: int,
+        *,
+        at: datetime,
+        status_code: int | None,
+        error: str | None,
+        delivered: bool,
+        retry_at: datetime | None,
+    ) -> None:
+        if delivered:
+            status, next_at = DeliveryStatus.DELIVERED, None
+        elif retry_at is not None:
+            status, next_at = DeliveryStatus.PENDING, to_millis(retry_at)
+        else:
+            status, next_at = DeliveryStatus.FAILED, None
+        await self._exec(
+            "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,"
+            " next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?,"
+            " delivered_at = ? WHERE id = ?",
+            (
+                status.value,
+                next_at,
+                status_code,
+                error,
+                to_millis(at) if delivered else None,
+                delivery_id,
+            ),
+        )
+
+    async def deliveries(
+        self, webhook_id: int | None, limit: int, before_id: int | None = None
+    ) -> list[WebhookDelivery]:
+        where: list[str] = []
+        params: list[Any] = []
+        if webhook_id is not None:
+            where.append("d.webhook_id = ?")
+            params.append(webhook_id)
+        if before_id is not None:
+            where.append("d.id < ?")
+            params.append(before_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._all(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d"
+            f" JOIN webhook_events e ON e.id = d.event_id{clause} ORDER BY d.id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [_delivery(r) for r in rows]
+
     # -- settings ------------------------------------------------------------
 
     async def settings(self) -> dict[str, str]:
@@ -1240,4 +1515,55 @@ def _activity(r: sqlite3.Row) -> Activity:
         detail=json.loads(r[7]),
         external_id=r[8],
         call_key=r[9],
+    )
+
+
+def _api_token(r: sqlite3.Row) -> ApiToken:
+    return ApiToken(
+        id=r[0],
+        name=r[1],
+        role=Role(r[2]),
+        agent_id=r[3],
+        created_at=from_millis(r[4]),
+        revoked_at=from_millis(r[5]) if r[5] is not None else None,
+        last_used_at=from_millis(r[6]) if r[6] is not None else None,
+    )
+
+
+def _webhook(r: sqlite3.Row) -> Webhook:
+    return Webhook(
+        id=r[0],
+        url=r[1],
+        events=tuple(e for e in r[2].split(",") if e),
+        secret=r[3],
+        created_at=from_millis(r[4]),
+        agent_id=r[5],
+        active=bool(r[6]),
+        disabled_reason=r[7],
+    )
+
+
+def _webhook_event(r: sqlite3.Row | tuple[Any, ...]) -> WebhookEvent:
+    return WebhookEvent(
+        id=r[0],
+        event_id=r[1],
+        type=r[2],
+        at=from_millis(r[3]),
+        payload=r[4],
+        contact_id=r[5],
+        agent_id=r[6],
+    )
+
+
+def _delivery(r: sqlite3.Row) -> WebhookDelivery:
+    return WebhookDelivery(
+        id=r[0],
+        webhook_id=r[1],
+        status=DeliveryStatus(r[2]),
+        attempts=r[3],
+        next_attempt_at=from_millis(r[4]),
+        last_status=r[5],
+        last_error=r[6],
+        delivered_at=from_millis(r[7]) if r[7] is not None else None,
+        event=_webhook_event(r[8:]),
     )
