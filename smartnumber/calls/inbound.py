@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import media, phone
+from .. import clock, media, phone
 from ..directory import numbers, organisation
 from ..errors import UserError
 from ..model import (
@@ -38,6 +38,7 @@ from ..routing.inbound import (
     decide,
 )
 from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
+from ..webhooks import events
 from .handling import allow_territories
 
 
@@ -147,6 +148,22 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
             )
         )
         call_id = added.id if added else None
+        await events.publish(
+            repo,
+            events.CALL_ROUTED,
+            {
+                "call_id": call_id,
+                "contact_id": contact_id,
+                "smart_number": number.e164,
+                "caller": caller,
+                "agents": list(decision.agents),
+                "rule": decision.rule.value,
+                "reason": decision.reason,
+            },
+            at=now,
+            contact_id=contact_id,
+            agent_id=decision.agent_ids[0] if decision.agent_ids else None,
+        )
     territories = await allow_territories(repo)
     notes: list[str] = []
     rings = []
@@ -214,6 +231,14 @@ async def _lead(
             )
         )
         contact_id = created.id
+        await events.publish(
+            repo,
+            events.LEAD_CREATED,
+            events.contact_data(created),
+            at=now,
+            contact_id=created.id,
+            agent_id=created.owner_agent_id,
+        )
     if decision.redirect and single is not None:
         # SPEC 3.5: assigned to the admin, ownership kept on the inactive agent's entity.
         await repo.set_contact_ownership(
@@ -266,6 +291,23 @@ async def finish_call(
     # An outbound call keeps its agent; an inbound one gets whoever answered.
     await repo.update_activity(
         call_id, answered_by.id if answered_by else activity.agent_id, detail
+    )
+    await events.publish(
+        repo,
+        events.CALL_ENDED,
+        {
+            "call_id": call_id,
+            "contact_id": activity.contact_id,
+            "direction": activity.direction.value,
+            "outcome": detail["status"],
+            "answered_by": detail["answered_by"],
+            "talk_seconds": detail["talk_seconds"],
+            "dial_status": detail["dial_status"],
+            "recording_id": activity.detail.get("media_id") or activity.call_key,
+        },
+        at=clock.now(),  # when the outcome became known
+        contact_id=activity.contact_id,
+        agent_id=answered_by.id if answered_by else activity.agent_id,
     )
     if answered_by is not None:
         contact = await repo.contact_by_id(activity.contact_id)

@@ -16,6 +16,7 @@ from .. import media, phone
 from ..errors import Conflict, UserError
 from ..model import ActivityKind, Direction, Recording, RecordingKind
 from ..storage.repository import NewActivity, Repository, Store
+from ..webhooks import events
 
 MIXMONITOR_WAIT = 5.0  # seconds: MixMonitor closes its file just after the call ends
 RECORD_WAIT = 1.0  # Record() has closed its file before the hangup handler runs
@@ -78,6 +79,20 @@ async def collect(
             await repo.add_recording(recording)
         except Conflict:  # the same call's outcome reported twice: kept already
             return []
+        voicemail = kind is not RecordingKind.RECORDING
+        await events.publish(
+            repo,
+            events.VOICEMAIL_CREATED if voicemail else events.RECORDING_CREATED,
+            {
+                "recording_id": recording.id,
+                "call_id": recording.call_id,
+                "contact_id": recording.contact_id,
+                "seconds": seconds,
+            },
+            at=now,
+            contact_id=recording.contact_id,
+            agent_id=call.agent_id if call else None,
+        )
         if call is not None:
             await repo.add_activity(
                 NewActivity(

@@ -19,6 +19,7 @@ from ..model import (
     LineType,
 )
 from ..storage.repository import NewActivity, NewContact, Repository
+from ..webhooks import events
 from .numbers import number_called
 from .organisation import agent_named, check_name
 
@@ -45,7 +46,7 @@ async def contact_or_lead(
     found = await repo.contacts_by_phone(e164)
     if found:
         return found[0]
-    return await repo.add_contact(
+    lead = await repo.add_contact(
         NewContact(
             name=lead_name(e164),
             phones=(ContactPhone(e164),),
@@ -54,6 +55,15 @@ async def contact_or_lead(
             source=source,
         )
     )
+    await events.publish(
+        repo,
+        events.LEAD_CREATED,
+        events.contact_data(lead),
+        at=now,
+        contact_id=lead.id,
+        agent_id=agent.id,
+    )
+    return lead
 
 
 async def add_contact(

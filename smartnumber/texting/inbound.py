@@ -29,6 +29,7 @@ from ..model import (
 from ..routing import texting
 from ..routing.texting import Keyword, TextAction
 from ..storage.repository import NewActivity, NewContact, Repository
+from ..webhooks import events
 from . import outbox
 
 NOT_DELIVERED = (
@@ -143,7 +144,18 @@ async def _act(
     elif action is TextAction.KEYWORD and decision.keyword is not None:
         keyword = decision.keyword
         if keyword is not Keyword.HELP:
-            await repo.set_opted_out(sender, now if keyword is Keyword.OPT_OUT else None)
+            opting_out = keyword is Keyword.OPT_OUT
+            await repo.set_opted_out(sender, now if opting_out else None)
+            kind = events.CONTACT_OPTED_OUT if opting_out else events.CONTACT_OPTED_IN
+            about_whom: list[Contact | None] = list(contacts) or [None]
+            for about in about_whom:
+                await events.publish(
+                    repo,
+                    kind,
+                    {"number": sender, "contact_id": about.id if about else None, "text": body},
+                    at=now,
+                    contact_id=about.id if about else None,
+                )
         await _log(repo, contacts, number, now, body, sender, keyword=keyword.value)
         company = (await settings.load(repo))["company.name"]
         reply(sender, confirmation(keyword, company), "confirmation")
@@ -161,6 +173,14 @@ async def _act(
                 owner_agent_id=agent.id if agent else None,
                 source=f"text-code:{code.code}",
             )
+        )
+        await events.publish(
+            repo,
+            events.LEAD_CREATED,
+            events.contact_data(lead),
+            at=now,
+            contact_id=lead.id,
+            agent_id=lead.owner_agent_id,
         )
         await _log(repo, [lead], number, now, body, sender, agent=agent, text_code=code.code)
         reply(sender, code.reply, "auto-reply")
@@ -180,11 +200,13 @@ async def _act(
             handled.notes.append("no agent to forward to")
         if decision.flagged:
             handled.notes.append("flagged: reads like a request to stop texting")
-    elif agent is not None:  # an unknown number, not a text code: forwarded, no lead
-        reply(agent.cell, texting.forwarded("Unknown", sender, body), "forward")
-        handled.notes.append(f"from an unknown number: forwarded to {agent.name}, no lead")
-    else:
-        handled.notes.append("from an unknown number: nobody to forward to")
+    else:  # an unknown number, not a text code: forwarded, no lead
+        await _received(repo, None, number, now, body, sender, agent)
+        if agent is not None:
+            reply(agent.cell, texting.forwarded("Unknown", sender, body), "forward")
+            handled.notes.append(f"from an unknown number: forwarded to {agent.name}, no lead")
+        else:
+            handled.notes.append("from an unknown number: nobody to forward to")
 
 
 def _replier(handled: Handled, number: SmartNumber) -> Callable[[str, str, str], None]:
@@ -215,6 +237,7 @@ async def _log(
     **detail: Any,
 ) -> None:
     for contact in contacts:
+        await _received(repo, contact, number, now, body, sender, agent)
         await repo.add_activity(
             NewActivity(
                 contact_id=contact.id,
@@ -227,6 +250,31 @@ async def _log(
                 peer=sender,
             )
         )
+
+
+async def _received(
+    repo: Repository,
+    contact: Contact | None,
+    number: SmartNumber,
+    now: datetime,
+    body: str,
+    sender: str,
+    agent: Agent | None,
+) -> None:
+    await events.publish(
+        repo,
+        events.TEXT_RECEIVED,
+        {
+            "contact_id": contact.id if contact else None,
+            "from": sender,
+            "to": number.e164,
+            "text": body,
+            "agent": agent.name if agent else None,
+        },
+        at=now,
+        contact_id=contact.id if contact else None,
+        agent_id=agent.id if agent else None,
+    )
 
 
 # -- sending ----------------------------------------------------------------------------------

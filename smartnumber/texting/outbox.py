@@ -25,6 +25,7 @@ from ..errors import UserError
 from ..model import Outgoing, QueuedText, TextStatus
 from ..routing import forwarding
 from ..storage.repository import NewText, Repository, Store
+from ..webhooks import events
 
 # Texts the system writes by itself. Those to the person who texted (REPLIES) count
 # toward the per-sender limit; forwards and alerts go to the agents' own cells.
@@ -184,9 +185,24 @@ async def _finish(
 ) -> None:
     """The text's final status, on its outbox row and on its timeline entry."""
     await repo.text_done(text.id, status, at, reason)
-    if text.activity_id is None:
-        return
-    entry = await repo.activity_by_id(text.activity_id)
+    entry = await repo.activity_by_id(text.activity_id) if text.activity_id else None
+    if status in (TextStatus.SENT, TextStatus.FAILED):
+        await events.publish(
+            repo,
+            events.TEXT_SENT if status is TextStatus.SENT else events.TEXT_FAILED,
+            {
+                "text_id": text.id,
+                "contact_id": entry.contact_id if entry else None,
+                "from": text.sender,
+                "to": text.recipient,
+                "text": text.body,
+                "purpose": text.purpose,
+                "reason": reason,
+            },
+            at=at,
+            contact_id=entry.contact_id if entry else None,
+            agent_id=entry.agent_id if entry else None,
+        )
     if entry is not None:
         detail = dict(entry.detail) | {"status": status.value}
         if reason is not None:

@@ -21,6 +21,7 @@ from ..spam.config import SpamConfig
 from ..spam.finding import Finding
 from ..spam.history import OptOut, Reply, Sent
 from ..storage.repository import NewActivity, Repository
+from ..webhooks import events
 
 SUSPENSION = timedelta(days=30)
 LOOKBACK = timedelta(days=30)
@@ -78,6 +79,19 @@ async def suspend(repo: Repository, agent: Agent, finding: Finding, now: datetim
         0, agent.id, finding.pattern, finding.summary, evidence, now, now + SUSPENSION
     )
     made = replace(draft, id=await repo.add_suspension(draft))
+    await events.publish(
+        repo,
+        events.AGENT_SUSPENDED,
+        {
+            "suspension_id": made.id,
+            "agent": agent.name,
+            "pattern": made.pattern,
+            "summary": made.summary,
+            "ends_at": made.ends_at.isoformat(),
+        },
+        at=now,
+        agent_id=agent.id,
+    )
     until = f"{made.ends_at:%Y-%m-%d}"
     note = f"{agent.name} suspended from starting texts until {until}: {finding.summary}"
     await _audit(repo, agent, {e.lead for e in finding.evidence}, now, note, made.id)
@@ -91,6 +105,13 @@ async def lift(repo: Repository, agent: Agent, reason: str, now: datetime) -> Su
     if not reason.strip():
         raise UserError("say why with --reason")
     await repo.lift_suspension(current.id, now, reason.strip())
+    await events.publish(
+        repo,
+        events.AGENT_SUSPENSION_LIFTED,
+        {"suspension_id": current.id, "agent": agent.name, "reason": reason.strip()},
+        at=now,
+        agent_id=agent.id,
+    )
     leads = {e["lead"] for e in current.evidence}
     note = f"{agent.name}'s texting suspension lifted early: {reason.strip()}"
     await _audit(repo, agent, leads, now, note, current.id)

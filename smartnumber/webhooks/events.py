@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from ..model import Contact
 from ..storage.repository import NewWebhookEvent, Repository
 
 LEAD_CREATED = "lead.created"
@@ -40,6 +41,18 @@ TYPES = (
     AGENT_SUSPENSION_LIFTED,
     CLICK_TO_CALL_PROGRESS,
 )
+
+
+def contact_data(contact: Contact) -> dict[str, Any]:
+    """A contact as events describe it."""
+    return {
+        "id": contact.id,
+        "external_id": contact.external_id,
+        "name": contact.name,
+        "phones": [p.e164 for p in contact.phones],
+        "source": contact.source,
+        "owner_agent_id": contact.owner_agent_id,
+    }
 
 
 def new_event_id() -> str:

@@ -101,9 +101,7 @@ async def replay(
         if len(every) > MAX_REPLAY:
             raise UserError(f"more than {MAX_REPLAY} events in that range; replay a shorter one")
         chosen = [
-            e
-            for e in every
-            if e.type in target.events and target.agent_id in (None, e.agent_id)
+            e for e in every if e.type in target.events and target.agent_id in (None, e.agent_id)
         ]
     else:
         raise UserError("say which: one event id, or a time range (--since)")

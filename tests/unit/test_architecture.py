@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "smartnumber"
 
 SHARED = {"model", "errors", "phone", "clock", "logs"}  # nouns and helpers for every room
-DOMAIN = {"directory", "calls", "texting"}
+DOMAIN = {"directory", "calls", "texting", "webhooks"}
 # room -> the rooms it may import (besides itself and SHARED)
 ALLOWED: dict[str, set[str]] = {
     "routing": set(),
@@ -27,16 +27,23 @@ ALLOWED: dict[str, set[str]] = {
     "directory": {"settings", "media", "routing", "spam", "storage.repository"} | DOMAIN,
     "calls": {"settings", "media", "routing", "spam", "storage.repository"} | DOMAIN,
     "texting": {"settings", "media", "routing", "spam", "storage.repository"} | DOMAIN,
+    "webhooks": {"storage.repository"},
+    "access": {"storage.repository"},
     "asterisk": {"settings", "media", "routing", "storage"} | DOMAIN,
-    "app": {"settings", "media", "routing", "storage", "asterisk"} | DOMAIN,
+    "app": {"settings", "media", "routing", "storage", "asterisk", "access"} | DOMAIN,
     "service": {"settings", "media", "storage", "asterisk"} | DOMAIN,
     "demo": {"settings", "media", "storage", "asterisk", "app"} | DOMAIN,
-    "cli": {"app", "service.run", "demo.run"},
+    "cli": {"app", "service.run", "demo.run", "api.server"},
+    # the HTTP door: the same use cases as the CLI, and who is asking (access)
+    "api": {"app", "access"},
 }
 # room -> rooms of which it may import only the package itself (its "face"): e.g.
 # directory/ asks asterisk/ which section names are reserved, nothing more, and the CLI
 # opens a store but never touches a repository or a driver.
-FACES: dict[str, set[str]] = {room: {"asterisk"} for room in DOMAIN} | {"cli": {"storage"}}
+FACES: dict[str, set[str]] = {room: {"asterisk"} for room in DOMAIN} | {
+    "cli": {"storage"},
+    "api": {"storage"},
+}
 
 
 def module_name(path: Path) -> str:
