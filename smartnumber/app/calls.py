@@ -4,14 +4,16 @@ places a call) and returns model objects or view dicts (views.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .. import media, settings
+from ..access import Caller
 from ..asterisk import originate, verify_call
 from ..asterisk.ami import AmiConfig
 from ..calls import caller_id, click_to_call, handling, inbound, recordings
@@ -19,6 +21,7 @@ from ..directory import organisation
 from ..errors import UserError
 from ..model import Agent, CallHandling, Recording, RoutingMode, SmartNumber
 from ..storage.repository import Store
+from ..webhooks import events
 from . import views
 
 # What a click-to-call in progress reports (the CLI prints each stage as it comes).
@@ -83,9 +86,33 @@ async def click_to_call_contact(
     and follow it (`around`: what must be up meanwhile, e.g. the demo's phones). The call
     is written down only once Asterisk took it; an agent who did not answer is noted.
     Raises UserError when the contact was never called."""
-    async with store.transaction() as repo:
-        plan = await click_to_call.plan(repo, agent, number, via, now())
+    plan = await plan_click_to_call(store, agent, number, via, now())
     on_plan(plan)
+    return await place_click_to_call(
+        store, plan, now, on_stage, on_note, wait=wait, ring_seconds=ring_seconds, around=around
+    )
+
+
+async def plan_click_to_call(
+    store: Store, agent: str, number: str, via: str | None, at: datetime
+) -> click_to_call.Plan:
+    """Check the agent and the number and choose what the contact sees; writes nothing."""
+    async with store.transaction() as repo:
+        return await click_to_call.plan(repo, agent, number, via, at)
+
+
+async def place_click_to_call(
+    store: Store,
+    plan: click_to_call.Plan,
+    now: Callable[[], datetime],
+    on_stage: Callable[[originate.Stage, str], None],
+    on_note: Callable[[str], None],
+    *,
+    wait: bool,
+    ring_seconds: int,
+    around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+) -> originate.Follow:
+    """Place a planned click-to-call and follow it (see click_to_call_contact)."""
     async with store.transaction() as repo:
         ami = cli_ami(await settings.load(repo), "call")
 
@@ -103,6 +130,66 @@ async def click_to_call_contact(
     if follow.failure:
         raise UserError(f"{follow.failure}; {plan.contact} was not called")
     return follow
+
+
+async def start_click_to_call(
+    store: Store,
+    caller: Caller,
+    agent: str | None,
+    number: str,
+    via: str | None,
+    now: Callable[[], datetime],
+) -> tuple[dict[str, Any], Callable[[], Awaitable[None]]]:
+    """Click-to-call for the HTTP API: checked and planned now (errors are the caller's
+    answer), placed by the returned coroutine, whose every stage is published as a
+    click_to_call.progress event (the CRM follows the call by its webhooks)."""
+    async with store.transaction() as repo:
+        named = await organisation.agent_named(repo, agent) if agent else None
+    acting = caller.acting_agent(named)
+    plan = await plan_click_to_call(store, acting.name, number, via, now())
+    view = {
+        "call_id": plan.call_key,
+        "agent": plan.agent,
+        "to": plan.contact,
+        "caller_id": plan.caller_id,
+        "status": "placing",
+    }
+
+    async def publish(stage: str, detail: str) -> None:
+        async with store.transaction() as repo:
+            await events.publish(
+                repo,
+                events.CLICK_TO_CALL_PROGRESS,
+                view | {"status": stage, "detail": detail},
+                at=now(),
+                agent_id=plan.agent_id,
+            )
+
+    async def place() -> None:
+        stages: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+
+        async def publisher() -> None:  # one at a time, in the order they came
+            while (stage := await stages.get()) is not None:
+                await publish(*stage)
+
+        publishing = asyncio.create_task(publisher())
+        try:
+            await place_click_to_call(
+                store,
+                plan,
+                now,
+                lambda stage, detail: stages.put_nowait((stage.value, detail)),
+                lambda note: stages.put_nowait(("note", note)),
+                wait=True,
+                ring_seconds=AGENT_RING_SECONDS,
+            )
+        except UserError as exc:
+            stages.put_nowait(("failed", str(exc)))
+        finally:
+            stages.put_nowait(None)
+            await publishing
+
+    return view, place
 
 
 async def verify_caller_id(

@@ -9,6 +9,7 @@ from typing import Any
 from ..model import (
     Activity,
     Agent,
+    ApiToken,
     CallerId,
     Contact,
     Email,
@@ -16,6 +17,8 @@ from ..model import (
     Recording,
     SmartNumber,
     Suspension,
+    Webhook,
+    WebhookDelivery,
 )
 from ..routing.outbound import OutboundChoice
 from ..settings import MASK
@@ -111,6 +114,7 @@ def contact(c: Contact, names: Names) -> dict[str, Any]:
         "owner": owner,
         "source": c.source,
         "created_at": c.created_at.isoformat(),
+        "external_id": c.external_id,
     }
 
 
@@ -221,4 +225,43 @@ def caller_id(c: CallerId) -> dict[str, Any]:
         "verified": c.verified_at.isoformat() if c.verified_at else None,
         "in_use": c.in_use,
         "attempts": c.attempts,
+    }
+
+
+def api_token(t: ApiToken, names: Names) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "role": t.role.value,
+        "agent": names.agent(t.agent_id),
+        "created_at": t.created_at.isoformat(),
+        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+    }
+
+
+def webhook(w: Webhook, names: Names, *, reveal: bool = False) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "url": w.url,
+        "events": list(w.events),
+        "agent": names.agent(w.agent_id),
+        "active": w.active,
+        "disabled_reason": w.disabled_reason,
+        "secret": w.secret if reveal else MASK,
+        "created_at": w.created_at.isoformat(),
+    }
+
+
+def delivery(d: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "webhook_id": d.webhook_id,
+        "event_id": d.event.event_id,
+        "type": d.event.type,
+        "event_at": d.event.at.isoformat(),
+        "status": d.status.value,
+        "attempts": d.attempts,
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+        "next_attempt_at": (d.next_attempt_at.isoformat() if d.status.value == "pending" else None),
+        "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
     }

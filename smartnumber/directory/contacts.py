@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import phone
-from ..errors import NotFound, UserError
+from ..errors import Conflict, NotFound, UserError
 from ..model import (
     Activity,
     ActivityKind,
@@ -153,3 +153,66 @@ async def _one_contact(repo: Repository, number: str, name: str | None) -> Conta
         names = ", ".join(repr(c.name) for c in contacts)
         raise UserError(f"{e164} is shared by {names}; say which with --contact-name")
     return contacts[0]
+
+
+async def upsert_contact(
+    repo: Repository,
+    *,
+    name: str,
+    phones: Sequence[str],
+    now: datetime,
+    external_id: str | None = None,
+    owner: Agent | None = None,
+    line_type: str = "unknown",
+    source: str = "api",
+) -> tuple[Contact, bool]:
+    """The CRM's contact, made or brought up to date: found by its external id, else by
+    its phone number (refused when several contacts share it); new numbers are added,
+    none taken away. Returns the contact and whether it is new."""
+    name = check_name("contact", name)
+    if external_id is not None and not (0 < len(external_id) <= 128 and external_id.isprintable()):
+        raise UserError("an external id is 1-128 printable characters")
+    numbers = list(dict.fromkeys(phone.to_e164(p) for p in phones))
+    if not numbers:
+        raise UserError("a contact needs at least one phone number")
+    try:
+        kind = LineType(line_type)
+    except ValueError:
+        raise UserError(f"line type must be one of {', '.join(LineType)}") from None
+    found = await repo.contact_by_external_id(external_id) if external_id else None
+    if found is None:
+        matches = {c.id: c for e164 in numbers for c in await repo.contacts_by_phone(e164)}
+        unclaimed = [c for c in matches.values() if c.external_id in (None, external_id)]
+        if len(unclaimed) > 1:
+            raise Conflict(
+                f"{len(unclaimed)} contacts have these numbers; give an external_id to say which"
+            )
+        found = unclaimed[0] if unclaimed else None
+    if found is None:
+        made = await repo.add_contact(
+            NewContact(
+                name=name,
+                phones=tuple(ContactPhone(e164, line_type=kind) for e164 in numbers),
+                created_at=now,
+                owner_agent_id=owner.id if owner else None,
+                source=source,
+                external_id=external_id,
+            )
+        )
+        return made, True
+    await repo.update_contact(found.id, name=name, external_id=external_id or found.external_id)
+    have = {p.e164 for p in found.phones}
+    await repo.add_contact_phones(
+        found.id, [ContactPhone(e, line_type=kind) for e in numbers if e not in have]
+    )
+    if owner is not None and owner.id != found.owner_agent_id:
+        await repo.set_contact_ownership(
+            found.id,
+            owner_agent_id=owner.id,
+            owner_team_id=None,
+            owner_office_id=None,
+            assigned_agent_id=found.assigned_agent_id,
+        )
+    updated = await repo.contact_by_id(found.id)
+    assert updated is not None
+    return updated, False

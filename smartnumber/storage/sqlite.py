@@ -509,10 +509,12 @@ class SqliteRepository:
         )
         return await self._with_phones(rows)
 
-    async def list_contacts(self, limit: int, offset: int = 0) -> list[Contact]:
+    async def list_contacts(
+        self, limit: int, offset: int = 0, *, after_id: int = 0
+    ) -> list[Contact]:
         rows = await self._all(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts ORDER BY id LIMIT ? OFFSET ?",
-            (limit, offset),
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id > ? ORDER BY id LIMIT ? OFFSET ?",
+            (after_id, limit, offset),
         )
         return await self._with_phones(rows)
 
