@@ -247,6 +247,13 @@ SETTINGS: dict[str, Setting] = {
             "allow agi.host off loopback (Asterisk on another host); requests carry agi.token",
         ),
         _generated("agi.token", "shared secret every FastAGI request must carry"),
+        Setting(
+            "api.bind",
+            lambda: "127.0.0.1",
+            _ip,
+            "address the HTTP API listens on (put a TLS reverse proxy in front of it)",
+        ),
+        Setting("api.port", lambda: "8080", _port, "HTTP API port"),
         Setting("smtp.host", lambda: "127.0.0.1", _host, "mail server for admins' notices"),
         Setting("smtp.port", lambda: "25", _port, "its port"),
         Setting("smtp.tls", lambda: "none", _tls, "none, starttls or tls"),

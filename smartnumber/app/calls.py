@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from ..asterisk import originate, verify_call
 from ..asterisk.ami import AmiConfig
 from ..calls import caller_id, click_to_call, handling, inbound, recordings
 from ..directory import organisation
-from ..errors import UserError
+from ..errors import NotFound, UserError
 from ..model import Agent, CallHandling, Recording, RoutingMode, SmartNumber
 from ..storage.repository import Store
 from ..webhooks import events
@@ -139,7 +139,7 @@ async def start_click_to_call(
     number: str,
     via: str | None,
     now: Callable[[], datetime],
-) -> tuple[dict[str, Any], Callable[[], Awaitable[None]]]:
+) -> tuple[dict[str, Any], Callable[[], Coroutine[Any, Any, None]]]:
     """Click-to-call for the HTTP API: checked and planned now (errors are the caller's
     answer), placed by the returned coroutine, whose every stage is published as a
     click_to_call.progress event (the CRM follows the call by its webhooks)."""
@@ -246,6 +246,44 @@ async def list_recordings(
             views.recording(r, names, contacts.get(r.contact_id) if r.contact_id else None)
             for r in found
         ]
+
+
+async def recordings_for(
+    store: Store, caller: Caller, contact_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Recordings and voicemail the caller may hear, newest first (one contact's, or
+    all: an agent's own contacts' only)."""
+    async with store.transaction() as repo:
+        if contact_id is not None:
+            found = await repo.recordings([contact_id], limit)
+        elif caller.agent is not None:
+            mine = await repo.agent_contacts(caller.agent.id, 10_000)
+            found = await repo.recordings([c.id for c in mine], limit)
+        else:
+            found = await repo.recordings(None, limit)
+        ids = sorted({r.contact_id for r in found if r.contact_id is not None})
+        contacts = {c.id: c for c in await repo.contacts_by_ids(ids)}
+        names = await views.Names.load(repo)
+        shown = []
+        for r in found:
+            contact = contacts.get(r.contact_id) if r.contact_id else None
+            if caller.agent is not None and (contact is None or not caller.may_see(contact)):
+                continue
+            view = views.recording(r, names, contact.name if contact else None)
+            view.pop("path")  # where it lies on the server is nobody's business over HTTP
+            view["contact_id"] = r.contact_id
+            shown.append(view)
+        return shown
+
+
+async def recording_for(store: Store, caller: Caller, recording_id: str) -> Recording:
+    """One recording the caller may hear (an agent: of their own contacts)."""
+    async with store.transaction() as repo:
+        found = await repo.recording_by_id(recording_id)
+        contact = await repo.contact_by_id(found.contact_id) if found and found.contact_id else None
+        if found is None or (caller.agent and (contact is None or not caller.may_see(contact))):
+            raise NotFound(f"no recording {recording_id!r}")
+        return found
 
 
 async def export_recording(store: Store, recording_id: str, out: Path, force: bool) -> Recording:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import phone, settings
+from ..access import Caller
 from ..directory import organisation
 from ..model import QueuedText, TextCode
 from ..storage.repository import Store
@@ -51,6 +52,32 @@ async def send_text(
     return TextSent(sent, state, mailed)
 
 
+async def send_text_as(
+    store: Store, caller: Caller, agent: str | None, to: str, body: str, now: datetime, anyway: bool
+) -> dict[str, Any]:
+    """A text from the HTTP API: as the agent the token may act for; queued (the routing
+    service delivers it), refused with the reason, or held back by a spam warning."""
+    async with store.transaction() as repo:
+        named = await organisation.agent_named(repo, agent) if agent else None
+    acting = caller.acting_agent(named)
+    done = await send_text(store, acting.name, to, body, now, anyway=anyway, wait_seconds=0)
+    sent = done.sent
+    if sent.refused is not None:
+        status = "refused"
+    elif sent.warning is not None:
+        status = "held"
+    else:
+        status = "queued"
+    return {
+        "status": status,
+        "text_id": sent.queued,
+        "agent": acting.name,
+        "to": sent.contact,
+        "reason": sent.refused or sent.warning,
+        "suspended": sent.suspended is not None,
+    }
+
+
 async def text_queue(store: Store, everything: bool, limit: int) -> list[dict[str, Any]]:
     async with store.transaction() as repo:
         return [views.queued_text(t) for t in await outbox.listing(repo, everything, limit)]
@@ -80,11 +107,14 @@ async def flush_mail(store: Store, now: datetime) -> tuple[int, int]:
     return await notices.flush(store, config, lambda: now)
 
 
-async def list_suspensions(store: Store, everything: bool, now: datetime) -> list[dict[str, Any]]:
-    """Suspensions in force (everything: also ended and lifted), newest first."""
+async def list_suspensions(
+    store: Store, everything: bool, now: datetime, agent_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Suspensions in force (everything: also ended and lifted), newest first; one
+    agent's only, with agent_id."""
     async with store.transaction() as repo:
         names = await views.Names.load(repo)
-        shown = [s for s in await repo.suspensions(None) if everything or s.active(now)]
+        shown = [s for s in await repo.suspensions(agent_id) if everything or s.active(now)]
         emails = await repo.emails_of_suspensions([s.id for s in shown])
         return [views.suspension(s, names, now, emails[s.id]) for s in shown]
 

@@ -9,11 +9,11 @@ transaction of its own.
 
 from __future__ import annotations
 
-from . import calls, demo, directory, system, texting
+from . import api, calls, demo, directory, system, texting
 from .base import cli
 
 __all__ = ["cli", "main"]
-_COMMANDS = (calls, demo, directory, system, texting)  # importing them registers the commands
+_COMMANDS = (api, calls, demo, directory, system, texting)  # importing them registers the commands
 
 
 def main() -> None:

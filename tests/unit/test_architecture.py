@@ -31,9 +31,9 @@ ALLOWED: dict[str, set[str]] = {
     "access": {"storage.repository"},
     "asterisk": {"settings", "media", "routing", "storage"} | DOMAIN,
     "app": {"settings", "media", "routing", "storage", "asterisk", "access"} | DOMAIN,
-    "service": {"settings", "media", "storage", "asterisk"} | DOMAIN,
+    "service": {"settings", "media", "storage", "asterisk", "api.app"} | DOMAIN,
     "demo": {"settings", "media", "storage", "asterisk", "app"} | DOMAIN,
-    "cli": {"app", "service.run", "demo.run", "api.server"},
+    "cli": {"app", "service.run", "service.api", "demo.run"},
     # the HTTP door: the same use cases as the CLI, and who is asking (access)
     "api": {"app", "access"},
 }

@@ -1,0 +1,82 @@
+"""The FastAPI application: routes, problem responses, body and rate limits, one log line
+per refused request. FastAPI because the OpenAPI document (/openapi.json, /docs) is made
+from the same models that validate requests, so it cannot drift from what is accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+
+from .. import logs
+from ..storage import Store
+from . import problems
+from .limits import BodyLimit, RateLimit
+from .routes import calls, contacts, directory, recordings, suspensions, texts, webhooks
+
+log = logging.getLogger("smartnumber.api")
+MAX_BODY_BYTES = 1024 * 1024  # a bulk upsert of 1,000 contacts fits several times over
+RATE = 100.0  # requests a second per token, steady
+BURST = 200  # and in a burst
+
+
+def create_app(
+    store: Store,
+    db: Path,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    rate: float = RATE,
+    burst: int = BURST,
+) -> FastAPI:
+    app = FastAPI(
+        title="smartnumber",
+        version="1",
+        summary="The CRM's door to a Smart Number: contacts, timelines, calls, texts,"
+        " recordings, suspensions, configuration; webhooks signed the Standard Webhooks way.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.store, app.state.db = store, db
+    app.state.rate_limit = RateLimit(rate, burst)
+    app.state.tasks = set[asyncio.Task[Any]]()
+    problems.install(app)
+    for module in (contacts, calls, texts, recordings, suspensions, directory, webhooks):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def log_refusals(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if _sends_other_than_json(request):
+            response: Response = problems.problem(415, "send JSON: Content-Type: application/json")
+        else:
+            response = await call_next(request)
+        if response.status_code >= 400:
+            logs.event(
+                log,
+                "refused",
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+            )
+        return response
+
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def _sends_other_than_json(request: Request) -> bool:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    if (
+        request.headers.get("content-length", "0") == "0"
+        and "transfer-encoding" not in request.headers
+    ):
+        return False
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind != "application/json"

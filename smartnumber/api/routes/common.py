@@ -1,0 +1,44 @@
+"""What every route module shares: the store, the clock, who is asking, role checks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from ... import clock
+from ...access import Caller
+from ...model import Role
+from ...storage import Store
+from ..auth import caller
+
+Who = Annotated[Caller, Depends(caller)]
+ADMIN = (Role.ADMIN,)
+CRM = (Role.ADMIN, Role.INTEGRATION)
+ANYONE = (Role.ADMIN, Role.INTEGRATION, Role.AGENT)
+now = clock.now
+
+
+def store(request: Request) -> Store:
+    found: Store = request.app.state.store
+    return found
+
+
+def needs(*roles: Role) -> Callable[[Caller], Coroutine[Any, Any, Caller]]:
+    """A dependency: the caller, if their role is one of these (else 403)."""
+
+    async def check(who: Who) -> Caller:
+        who.require(*roles)
+        return who
+
+    return check
+
+
+def background(request: Request, work: Coroutine[Any, Any, None]) -> None:
+    """Run work after the answer is sent, held by the app until it ends."""
+    tasks: set[Any] = request.app.state.tasks
+    task = asyncio.get_running_loop().create_task(work)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
