@@ -35,6 +35,8 @@ class System:
     _service: subprocess.Popen[bytes] | None = None
     _service_log: IO[bytes] | None = None
     _trunk: Trunk | None = None
+    _api: subprocess.Popen[bytes] | None = None
+    api_port: int = 0
 
     @property
     def db(self) -> Path:
@@ -218,18 +220,62 @@ class System:
 
     def service_log(self) -> list[dict[str, Any]]:
         """The service's structured log lines so far."""
-        path = self.root / "serve.log"
-        if not path.exists():
-            return []
-        entries = []
-        for line in path.read_text(errors="replace").splitlines():
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:
-                entries.append({"message": line})
-        return entries
+        return _log_lines(self.root / "serve.log")
+
+    def start_api(self) -> str:
+        """Run `smartnumber api` on a free port as its own process; its base URL."""
+        assert self._api is None, "api already running"
+        self.api_port = free_tcp_port()
+        log = (self.root / "api.log").open("ab")
+        self._api = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "smartnumber",
+                "--db",
+                str(self.db),
+                "api",
+                "--port",
+                str(self.api_port),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 15
+        while not _tcp_open("127.0.0.1", self.api_port):
+            assert self._api.poll() is None, f"api exited: {self.api_log()}"
+            assert time.monotonic() < deadline, f"api not ready: {self.api_log()}"
+            time.sleep(0.05)
+        return self.api_url
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def api_log(self) -> list[dict[str, Any]]:
+        return _log_lines(self.root / "api.log")
+
+    def stop_api(self) -> None:
+        if self._api is None:
+            return
+        self._api.terminate()
+        try:
+            self._api.wait(10)
+        except subprocess.TimeoutExpired:
+            self._api.kill()
+            self._api.wait()
+        self._api = None
+
+    def token(self, name: str, role: str, agent: str | None = None) -> str:
+        """A new API token (`token create`), its secret."""
+        extra = ["--agent", agent] if agent else []
+        result = invoke(self.db, "token", "create", name, "--role", role, *extra)
+        return result.stdout.strip().splitlines()[-1]
 
     def close(self) -> None:
+        self.stop_api()
         self.stop_service()
         self.instance.stop()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -239,3 +285,16 @@ def _tcp_open(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
+
+
+def _log_lines(path: Path) -> list[dict[str, Any]]:
+    """A process's structured log lines so far (others kept as their message)."""
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            entries.append({"message": line})
+    return entries

@@ -8,16 +8,13 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import problem
-
-
-class BodyTooLarge(Exception):
-    pass
+from .. import logs
+from .problems import log, problem
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a body over `max_bytes` (by its Content-Length, or as it
-    streams in when it has none)."""
+    """ASGI middleware: 413 for a body over `max_bytes`, by its Content-Length, or counted
+    as it streams in when it has none (then read here, before the app sees it)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -30,23 +27,31 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
             return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        if declared is not None:
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read it here, counting, and hand the app the whole.
+        body = bytearray()
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # the client went away
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        whole: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": False}]
 
-        try:
-            await self.app(scope, counted, send)
-        except BodyTooLarge:
-            await self._refuse(scope, receive, send)
+        async def replay() -> Message:
+            return whole.pop() if whole else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        logs.event(log, "refused", method=scope["method"], path=scope["path"], status=413)
         response = problem(413, f"the request body is over {self.max_bytes} bytes")
         await response(scope, receive, send)
 

@@ -42,23 +42,17 @@ async def _owner(repo: Repository, caller: Caller, fields: ContactFields) -> Age
 async def _upsert(
     repo: Repository, caller: Caller, fields: ContactFields, now: datetime
 ) -> tuple[Contact, bool]:
-    owner = await _owner(repo, caller, fields)
-    if caller.agent is not None and fields.external_id:
-        existing = await repo.contact_by_external_id(fields.external_id)
-        if existing is not None and not caller.may_see(existing):
-            raise NotFound(f"no contact with external id {fields.external_id!r}")
-    contact, created = await contacts.upsert_contact(
+    return await contacts.upsert_contact(
         repo,
         name=fields.name,
         phones=fields.phones,
         now=now,
         external_id=fields.external_id,
-        owner=owner,
+        owner=await _owner(repo, caller, fields),
         line_type=fields.line_type,
+        may_change=caller.may_see,
+        reassign=caller.agent is None,  # an agent's token makes theirs, takes none over
     )
-    if not created and not caller.may_see(contact):
-        raise NotFound("no such contact among yours")
-    return contact, created
 
 
 async def upsert_contact(

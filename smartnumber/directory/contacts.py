@@ -3,7 +3,7 @@ making a lead from a number, recording an activity."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -165,10 +165,14 @@ async def upsert_contact(
     owner: Agent | None = None,
     line_type: str = "unknown",
     source: str = "api",
+    may_change: Callable[[Contact], bool] = lambda contact: True,
+    reassign: bool = True,
 ) -> tuple[Contact, bool]:
     """The CRM's contact, made or brought up to date: found by its external id, else by
     its phone number (refused when several contacts share it); new numbers are added,
-    none taken away. Returns the contact and whether it is new."""
+    none taken away. An existing contact `may_change` refuses is NotFound (to the asker
+    it does not exist); with `reassign` False, `owner` is only for a new contact.
+    Returns the contact and whether it is new."""
     name = check_name("contact", name)
     if external_id is not None and not (0 < len(external_id) <= 128 and external_id.isprintable()):
         raise UserError("an external id is 1-128 printable characters")
@@ -188,6 +192,8 @@ async def upsert_contact(
                 f"{len(unclaimed)} contacts have these numbers; give an external_id to say which"
             )
         found = unclaimed[0] if unclaimed else None
+    if found is not None and not may_change(found):
+        raise NotFound("no such contact among yours")
     if found is None:
         made = await repo.add_contact(
             NewContact(
@@ -205,7 +211,7 @@ async def upsert_contact(
     await repo.add_contact_phones(
         found.id, [ContactPhone(e, line_type=kind) for e in numbers if e not in have]
     )
-    if owner is not None and owner.id != found.owner_agent_id:
+    if reassign and owner is not None and owner.id != found.owner_agent_id:
         await repo.set_contact_ownership(
             found.id,
             owner_agent_id=owner.id,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import phone, settings
+from ..calls.handling import allow_territories
 from ..directory import contacts, numbers, organisation
 from ..errors import UserError
 from ..model import (
@@ -20,7 +21,7 @@ from ..model import (
     SmartNumber,
     Suspension,
 )
-from ..routing import texting
+from ..routing import forwarding, texting
 from ..spam.config import SpamConfig
 from ..storage.repository import NewActivity, Repository
 from . import compliance, outbox, suspension
@@ -53,6 +54,10 @@ async def send(
     suspended (suspension.py)."""
     agent = await organisation.agent_named(repo, agent_name)
     to = phone.to_e164(to_text)
+    # Texts go only to the US and Canada (premium and pay-per-use ranges refused too).
+    verdict = forwarding.check(to, allow_us_territories=await allow_territories(repo))
+    if not verdict.allowed:
+        raise UserError(f"not texting {to}: {verdict.reason}")
     if not body.strip():
         raise UserError("the message is empty")
     if len(body) > texting.MAX_TEXT_CHARS:
