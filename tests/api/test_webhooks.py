@@ -183,9 +183,6 @@ async def _publish(store: Store, *, per_contact: int, contacts: int) -> list[int
     async with store.transaction() as repo:
         ids = []
         for n in range(contacts):
-            from smartnumber.model import ContactPhone
-            from smartnumber.storage.repository import NewContact
-
             c = await repo.add_contact(
                 NewContact(
                     name=f"C{n}", phones=(ContactPhone(f"+1310555{n:04d}"),), created_at=clock.now()
