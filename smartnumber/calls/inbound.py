@@ -14,6 +14,7 @@ from .. import clock, media, phone
 from ..directory import numbers, organisation
 from ..errors import UserError
 from ..model import (
+    Activity,
     ActivityKind,
     Agent,
     CallOutcome,
@@ -21,6 +22,7 @@ from ..model import (
     ContactPhone,
     Direction,
     ForwardWhen,
+    RecordingKind,
     Ring,
     RoutingMode,
     Scope,
@@ -39,6 +41,7 @@ from ..routing.inbound import (
 )
 from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
 from ..webhooks import events
+from . import recordings
 from .handling import allow_territories
 
 
@@ -303,7 +306,7 @@ async def finish_call(
             "answered_by": detail["answered_by"],
             "talk_seconds": detail["talk_seconds"],
             "dial_status": detail["dial_status"],
-            "recording_id": activity.detail.get("media_id") or activity.call_key,
+            **await _audio_expected(repo, activity, outcome.answered),
         },
         at=clock.now(),  # when the outcome became known
         contact_id=activity.contact_id,
@@ -321,6 +324,24 @@ async def finish_call(
                 assigned_agent_id=None,
             )
     return detail
+
+
+async def _audio_expected(
+    repo: Repository, call: Activity, answered: bool
+) -> dict[str, str | None]:
+    """The ids the call's recording (answered, on a number that records) or voicemail
+    (missed, on a number that takes it) will be kept under; recording.created or
+    voicemail.created follows once the audio is kept."""
+    media_id = call.detail.get("media_id")
+    number = await repo.number_by_id(call.smart_number_id) if call.smart_number_id else None
+    ids: dict[str, str | None] = {"recording_id": None, "voicemail_id": None}
+    if not media_id or number is None:
+        return ids
+    if answered and number.handling.record:
+        ids["recording_id"] = recordings.recording_id(RecordingKind.RECORDING, media_id)
+    elif not answered and number.handling.voicemail:
+        ids["voicemail_id"] = recordings.recording_id(RecordingKind.VOICEMAIL, media_id)
+    return ids
 
 
 def _unowned(contact: Contact) -> bool:

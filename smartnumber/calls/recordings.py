@@ -27,11 +27,16 @@ _KINDS = {
 }
 
 
-def file_of(media_dir: Path, kind: RecordingKind, media_id: str) -> Path:
+def recording_id(kind: RecordingKind, media_id: str) -> str:
+    """The id a call's recording (or voicemail) is kept under, made from its media id."""
     if not media.KEY_RE.match(media_id):
         raise ValueError(f"not a media id: {media_id!r}")
     prefix, _ = _KINDS[kind]
-    return media.recording_dir(media_dir) / f"{prefix}-{media_id}.wav"
+    return f"{prefix}-{media_id}"
+
+
+def file_of(media_dir: Path, kind: RecordingKind, media_id: str) -> Path:
+    return media.recording_dir(media_dir) / f"{recording_id(kind, media_id)}.wav"
 
 
 async def collect(

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from lab.receiver import Receiver
+from smartnumber.demo.sipp import place_call
 from tests.e2e.click_to_call.conftest import CONTACT
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import GRACE, Inbox, add_grace, register_for_texting, send_text
@@ -24,6 +25,7 @@ EVENTS = [
     "text.sent",
     "lead.created",
     "click_to_call.progress",
+    "recording.created",
 ]
 
 
@@ -65,6 +67,32 @@ async def test_a_call_is_routed_then_ends(
     order = [r.type for r in receiver.received if r.type.startswith("call.")]
     assert order == ["call.routed", "call.ended"]
     assert receiver.refused == []
+
+
+async def test_a_recorded_call_names_its_recording_which_the_crm_can_fetch(
+    door: tuple[Office, httpx.AsyncClient, Receiver], stop_parties: None
+) -> None:
+    office, client, receiver = door
+    office.system.cli("number", "config", OFFICE_NUMBER, "--record")
+    caller = office.system.caller(
+        OFFICE_NUMBER, caller_id=GRACE, scenario_name="caller-speaks", hold_ms=3000, timeout_s=60
+    )
+    result = await place_call(caller, {"Alice": office.phone("Alice")})
+    assert result.answered == ["Alice"], result
+
+    [ended] = await receiver.wait_for("call.ended")
+    [recorded] = await receiver.wait_for("recording.created", timeout=30)
+    assert ended.data["recording_id"] == recorded.data["recording_id"]
+    assert recorded.data["call_id"] == ended.data["call_id"] and recorded.data["seconds"] > 1
+    url = f"/v1/recordings/{recorded.data['recording_id']}/audio"
+    whole = await client.get(url)
+    assert whole.status_code == 200 and whole.headers["content-type"] == "audio/wav"
+    assert whole.content[:4] == b"RIFF"
+    part = await client.get(url, headers={"range": "bytes=0-43"})
+    assert part.status_code == 206 and part.content == whole.content[:44]
+    listed = (await client.get("/v1/recordings")).json()["recordings"]
+    assert [r["id"] for r in listed] == [recorded.data["recording_id"]]
+    assert "path" not in listed[0]  # where it lies on the server is not the CRM's business
 
 
 async def test_a_stop_over_the_trunk_opts_the_contact_out(
