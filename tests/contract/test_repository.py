@@ -7,9 +7,8 @@ Repository interface is used here: no SQL, no driver, no store-specific detail.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -30,7 +29,7 @@ from smartnumber.model import (
     TextCode,
     TextStatus,
 )
-from smartnumber.storage import Repository, Store, open_store
+from smartnumber.storage import Repository, Store
 from smartnumber.storage.repository import (
     NewActivity,
     NewAgent,
@@ -43,16 +42,6 @@ from smartnumber.storage.repository import (
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ANN = "+12125550199"
 T = TypeVar("T")
-
-
-@pytest.fixture(params=["sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    urls = {"sqlite": f"sqlite:///{tmp_path / 'contract.db'}"}
-    opened = await open_store(urls[request.param])
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def within(store: Store, work: Callable[[Repository], Awaitable[T]]) -> T:

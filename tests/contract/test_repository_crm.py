@@ -1,0 +1,165 @@
+"""The repository contract, the CRM's door: contacts by external id and an agent's own,
+timeline and contact paging, API tokens, webhook subscriptions, the event outbox and its
+deliveries (one at a time per subscription and contact). Every store must pass it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from smartnumber.errors import Conflict
+from smartnumber.model import ActivityKind, ContactPhone, DeliveryStatus, Direction, Role
+from smartnumber.storage import Store
+from smartnumber.storage.repository import (
+    NewActivity,
+    NewApiToken,
+    NewContact,
+    NewWebhook,
+    NewWebhookEvent,
+)
+from tests.contract.test_repository import T0, people
+
+
+async def test_contacts_by_external_id_an_agents_own_and_pages(store: Store) -> None:
+    async with store.transaction() as repo:
+        _, alice, bob = await people(repo)
+        made = await repo.add_contact(
+            NewContact("Ann", (ContactPhone("+12125550199"),), T0, alice.id, external_id="crm-1")
+        )
+        other = await repo.add_contact(NewContact("Ben", (ContactPhone("+12125550198"),), T0))
+        await repo.set_contact_ownership(
+            other.id, owner_agent_id=None, owner_team_id=None, owner_office_id=None,
+            assigned_agent_id=bob.id,
+        )  # fmt: skip
+        assert made.external_id == "crm-1"
+        found = await repo.contact_by_external_id("crm-1")
+        assert found is not None and found.id == made.id and found.external_id == "crm-1"
+        assert await repo.contact_by_external_id("crm-2") is None
+        assert [c.id for c in await repo.agent_contacts(alice.id, 10)] == [made.id]
+        assert [c.id for c in await repo.agent_contacts(bob.id, 10)] == [other.id]  # assigned
+        assert [c.id for c in await repo.list_contacts(10, after_id=made.id)] == [other.id]
+
+        await repo.update_contact(made.id, name="Ann Lee", external_id="crm-9")
+        await repo.add_contact_phones(
+            made.id, [ContactPhone("+12125550199"), ContactPhone("+12125550197")]
+        )
+        updated = await repo.contact_by_id(made.id)
+        assert updated is not None and updated.name == "Ann Lee"
+        assert updated.external_id == "crm-9"
+        assert [p.e164 for p in updated.phones] == ["+12125550199", "+12125550197"]
+    with pytest.raises(Conflict):
+        async with store.transaction() as repo:
+            await repo.add_contact(
+                NewContact("Dup", (ContactPhone("+12125550196"),), T0, external_id="crm-9")
+            )
+
+
+async def test_the_timeline_pages_and_activities_are_found_by_external_id(store: Store) -> None:
+    async with store.transaction() as repo:
+        contact = await repo.add_contact(NewContact("Ann", (ContactPhone("+12125550199"),), T0))
+        ids = []
+        for minutes in (0, 5, 5, 10):  # two at the same moment: the newer id comes first
+            added = await repo.add_activity(
+                NewActivity(
+                    contact.id, ActivityKind.NOTE, Direction.INTERNAL,
+                    T0 + timedelta(minutes=minutes), external_id=f"e{len(ids)}",
+                )
+            )  # fmt: skip
+            assert added is not None
+            ids.append(added.id)
+        page = await repo.timeline([contact.id], 2)
+        assert [a.id for a in page] == [ids[3], ids[2]]
+        assert [a.id for a in await repo.timeline([contact.id], 2, before_id=ids[2])] == [
+            ids[1],
+            ids[0],
+        ]
+        assert await repo.timeline([contact.id], 2, before_id=ids[0]) == []
+        found = await repo.activity_by_external_id("e2")
+        assert found is not None and found.id == ids[2]
+        assert await repo.activity_by_external_id("nope") is None
+
+
+async def test_api_tokens_by_hash_listed_and_revoked(store: Store) -> None:
+    async with store.transaction() as repo:
+        _, alice, _ = await people(repo)
+        crm = await repo.add_api_token(NewApiToken("crm", Role.INTEGRATION, "h1" * 32, T0))
+        own = await repo.add_api_token(NewApiToken("al", Role.AGENT, "h2" * 32, T0, alice.id))
+        assert (await repo.api_token_by_hash("h1" * 32)) == crm
+        found = await repo.api_token_by_hash("h2" * 32)
+        assert found is not None and found.agent_id == alice.id and found.role is Role.AGENT
+        assert await repo.api_token_by_hash("h3" * 32) is None
+        assert [t.name for t in await repo.api_tokens()] == ["crm", "al"]
+        assert await repo.revoke_api_token("crm", T0) is True
+        assert await repo.revoke_api_token("crm", T0) is False
+        revoked = await repo.api_token_by_hash("h1" * 32)
+        assert revoked is not None and revoked.revoked_at == T0
+        assert own.revoked_at is None
+    for bad in (
+        NewApiToken("crm", Role.ADMIN, "h4" * 32, T0),  # the name is taken
+        NewApiToken("x", Role.AGENT, "h5" * 32, T0),  # an agent token names its agent
+    ):
+        with pytest.raises(Conflict):
+            async with store.transaction() as repo:
+                await repo.add_api_token(bad)
+
+
+async def test_events_queue_per_subscription_and_contact_in_order(store: Store) -> None:
+    async with store.transaction() as repo:
+        one = await repo.add_webhook(NewWebhook("http://a.example/h", ("lead.created",), "s1", T0))
+        two = await repo.add_webhook(NewWebhook("http://b.example/h", ("call.ended",), "s2", T0))
+        assert [w.id for w in await repo.webhooks(active_only=True)] == [one.id, two.id]
+        made = []
+        for n, contact in enumerate((1, 2, 1)):
+            event = NewWebhookEvent(f"msg_{n}", "lead.created", T0, f'{{"n":{n}}}', contact)
+            made.append(await repo.add_webhook_event(event, [one.id]))
+        assert made[0].payload == '{"n":0}' and made[0].ordering_key == "contact:1"
+        due = await repo.due_deliveries(T0, 10)
+        # contact 1's second event waits behind its first; contact 2's goes at once
+        assert [d.event.event_id for d in due] == ["msg_0", "msg_1"]
+        assert await repo.due_deliveries(T0 - timedelta(seconds=1), 10) == []
+
+        await repo.delivery_attempted(
+            due[0].id, at=T0, status_code=500, error="HTTP 500", delivered=False,
+            retry_at=T0 + timedelta(seconds=5),
+        )  # fmt: skip
+        assert [d.event.event_id for d in await repo.due_deliveries(T0, 10)] == ["msg_1"]
+        later = await repo.due_deliveries(T0 + timedelta(seconds=5), 10)
+        assert [(d.event.event_id, d.attempts) for d in later] == [("msg_0", 1), ("msg_1", 0)]
+        await repo.delivery_attempted(
+            due[0].id, at=T0, status_code=204, error=None, delivered=True, retry_at=None
+        )
+        assert [d.event.event_id for d in await repo.due_deliveries(T0 + timedelta(1), 10)] == [
+            "msg_1",
+            "msg_2",
+        ]
+        log = await repo.deliveries(one.id, 10)
+        assert [(d.event.event_id, d.status) for d in log] == [
+            ("msg_2", DeliveryStatus.PENDING),
+            ("msg_1", DeliveryStatus.PENDING),
+            ("msg_0", DeliveryStatus.DELIVERED),
+        ]
+        assert log[2].delivered_at == T0 and log[2].last_status == 204
+        assert [d.id for d in await repo.deliveries(None, 10, before_id=log[0].id)] == [
+            log[1].id,
+            log[2].id,
+        ]
+
+        # Replay: the same event (same id) queued again; events found by id or time.
+        assert await repo.webhook_event("msg_0") == made[0]
+        between = await repo.webhook_events_between(T0, T0 + timedelta(1), 10)
+        assert [e.event_id for e in between] == ["msg_0", "msg_1", "msg_2"]
+        assert await repo.queue_deliveries([made[0]], two.id, T0) == 1
+        assert [d.event.event_id for d in await repo.deliveries(two.id, 10)] == ["msg_0"]
+
+        await repo.disable_webhook(one.id, "410 Gone")
+        assert [w.id for w in await repo.webhooks(active_only=True)] == [two.id]
+        gone = await repo.webhook_by_id(one.id)
+        assert gone is not None and not gone.active and gone.disabled_reason == "410 Gone"
+        assert {d.status for d in await repo.deliveries(one.id, 10)} == {
+            DeliveryStatus.DELIVERED,
+            DeliveryStatus.DROPPED,
+        }
+        assert await repo.remove_webhook(two.id) is True
+        assert await repo.remove_webhook(two.id) is False
+        assert await repo.deliveries(two.id, 10) == []
