@@ -254,6 +254,12 @@ SETTINGS: dict[str, Setting] = {
             "address the HTTP API listens on (put a TLS reverse proxy in front of it)",
         ),
         Setting("api.port", lambda: "8080", _port, "HTTP API port"),
+        Setting(
+            "api.rate_limit",
+            lambda: "200",
+            _number(1, 100000, True),
+            "requests a second each API token may make (bursts of twice that; then 429)",
+        ),
         Setting("smtp.host", lambda: "127.0.0.1", _host, "mail server for admins' notices"),
         Setting("smtp.port", lambda: "25", _port, "its port"),
         Setting("smtp.tls", lambda: "none", _tls, "none, starttls or tls"),

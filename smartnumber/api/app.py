@@ -20,8 +20,7 @@ from .routes import calls, contacts, directory, recordings, suspensions, texts, 
 
 log = logging.getLogger("smartnumber.api")
 MAX_BODY_BYTES = 1024 * 1024  # a bulk upsert of 1,000 contacts fits several times over
-RATE = 100.0  # requests a second per token, steady
-BURST = 200  # and in a burst
+RATE = 200.0  # requests a second per token, steady (setting api.rate_limit)
 
 
 def create_app(
@@ -30,7 +29,6 @@ def create_app(
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     rate: float = RATE,
-    burst: int = BURST,
 ) -> FastAPI:
     app = FastAPI(
         title="smartnumber",
@@ -42,7 +40,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.store, app.state.db = store, db
-    app.state.rate_limit = RateLimit(rate, burst)
+    app.state.rate_limit = RateLimit(rate, burst=int(2 * rate))
     app.state.tasks = set[asyncio.Task[Any]]()
     problems.install(app)
     for module in (contacts, calls, texts, recordings, suspensions, directory, webhooks):

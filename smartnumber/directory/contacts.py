@@ -4,6 +4,7 @@ making a lead from a number, recording an activity."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -206,11 +207,14 @@ async def upsert_contact(
             )
         )
         return made, True
-    await repo.update_contact(found.id, name=name, external_id=external_id or found.external_id)
+    external_id = external_id or found.external_id
+    if (name, external_id) != (found.name, found.external_id):
+        await repo.update_contact(found.id, name=name, external_id=external_id)
     have = {p.e164 for p in found.phones}
-    await repo.add_contact_phones(
-        found.id, [ContactPhone(e, line_type=kind) for e in numbers if e not in have]
-    )
+    added = tuple(ContactPhone(e, line_type=kind) for e in numbers if e not in have)
+    if added:
+        await repo.add_contact_phones(found.id, added)
+    updated = replace(found, name=name, external_id=external_id, phones=found.phones + added)
     if reassign and owner is not None and owner.id != found.owner_agent_id:
         await repo.set_contact_ownership(
             found.id,
@@ -219,6 +223,7 @@ async def upsert_contact(
             owner_office_id=None,
             assigned_agent_id=found.assigned_agent_id,
         )
-    updated = await repo.contact_by_id(found.id)
-    assert updated is not None
+        updated = replace(
+            updated, owner_agent_id=owner.id, owner_team_id=None, owner_office_id=None
+        )
     return updated, False

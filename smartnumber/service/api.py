@@ -51,6 +51,7 @@ async def serve(
             db,
             host or values["api.bind"],
             port or int(values["api.port"]),
+            float(values["api.rate_limit"]),
             log_level,
             stop or asyncio.Event(),
         )
@@ -59,10 +60,16 @@ async def serve(
 
 
 async def _run(
-    store: Store, db: Path, host: str, port: int, log_level: str, stop: asyncio.Event
+    store: Store,
+    db: Path,
+    host: str,
+    port: int,
+    rate: float,
+    log_level: str,
+    stop: asyncio.Event,
 ) -> None:
     logs.setup(log_level)
-    app = create_app(store, db)
+    app = create_app(store, db, rate=rate)
     config = uvicorn.Config(
         app,
         host=host,

@@ -101,3 +101,16 @@ async def _logged(crm: Crm, count: int, timeout: float = 5.0) -> None:
         assert loop.time() < deadline, crm.refusals_logged()
         await asyncio.sleep(0.05)
     assert len(crm.refusals_logged()) == count
+
+
+async def test_a_token_over_its_rate_gets_429(crm: Crm) -> None:
+    crm.system.stop_api()
+    crm.system.cli("settings", "set", "api.rate_limit", "5")  # bursts of 10
+    crm.system.start_api()
+    async with crm.client("crm") as as_crm, crm.client("alice") as alice:
+        answers = [await as_crm.get("/v1/contacts") for _ in range(30)]
+        limited = [a for a in answers if a.status_code == 429]
+        assert 10 <= len(answers) - len(limited) <= 14 and limited
+        assert limited[0].headers["retry-after"] == "1"
+        assert limited[0].json()["detail"].startswith("too many requests")
+        assert (await alice.get("/v1/contacts")).status_code == 200  # per token
