@@ -22,6 +22,7 @@ import os
 import random
 import re
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 import click
 
 from bench import agi_sessions, dataset
+from bench import api_load as api_load_module
 from bench.bulk import BulkLoader
 from bench.routing import NOW, machine, percentiles
 from lab.system import TRUNK_ADDRESS, System
@@ -74,7 +76,10 @@ async def run_rate(
     seconds: int,
     hold_ms: int,
     callers_csv: Path,
+    api: tuple[str, int, int] | None = None,
 ) -> dict[str, Any]:
+    """One rate step; with `api` (token, requests a second, contacts), the HTTP API
+    serves that stream of CRM requests meanwhile."""
     workdir = system.root / "load" / f"{label}-{rate}"
     workdir.mkdir(parents=True)
     calls = rate * seconds
@@ -112,8 +117,18 @@ async def run_rate(
     )
     processes = {"asterisk": system.instance.pid(), "service": system.service_pid}
     cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    stop_api_load = asyncio.Event()
+    api_load = (
+        asyncio.create_task(
+            api_load_module.drive(system.api_url, api[0], api[1], api[2], stop_api_load)
+        )
+        if api
+        else None
+    )
     await party.start()
     result = await party.wait()
+    stop_api_load.set()
+    api_figures = await api_load if api_load else None
     counts = read_counts(workdir / "stats.csv")
     cpu_ms = {
         name: round((cpu_seconds(pid) - cpu_before[name]) * 1000 / max(1, counts["attempted"]), 3)
@@ -124,7 +139,8 @@ async def run_rate(
     click.echo(
         f"  {label:<11} {rate:>4} calls/s: {counts} post-dial delay "
         f"p50/p95/p99 {pdd and (pdd['p50_ms'], pdd['p95_ms'], pdd['p99_ms'])} ms"
-        f" CPU ms per call {cpu_ms} (sipp exit {result.returncode})",
+        f" CPU ms per call {cpu_ms} (sipp exit {result.returncode})"
+        + (f" API {api_figures}" if api_figures else ""),
         err=True,
     )
     return {
@@ -135,6 +151,7 @@ async def run_rate(
         "post_dial_delay": pdd,
         "cpu_ms_per_call": cpu_ms,
         "errors": error_summary(workdir / "caller.errors.log"),
+        "api_load": api_figures,
     }
 
 
@@ -179,6 +196,7 @@ async def load(
     sessions: int,
     seed: int,
     dialplans: tuple[str, ...] = ("bare", "smartnumber"),
+    api_rps: int = 0,
 ) -> dict[str, Any]:
     loader = BulkLoader(store)
     loader.attach_endpoints(f"sip:{PHONE[0]}:{PHONE[1]}")
@@ -214,6 +232,12 @@ async def load(
         # smartnumber dialplan's two dozen steps far more than bare's one.)
         system.rx("core set verbose 0")
         system.start_service()
+        api = None
+        if api_rps:  # the CRM's stream of requests, served by `smartnumber api` beside
+            token = system.token(f"bench-load-{int(time.time())}", "integration")
+            system.cli("settings", "set", "api.rate_limit", str(api_rps * 2))
+            system.start_api()
+            api = (token, api_rps, contacts)
         await phone.start()
         await phone.listening()
         # Sessions first, on an idle service: after the highest rates it is still
@@ -241,7 +265,7 @@ async def load(
                 if label not in dialplans:
                     continue
                 runs.append(
-                    await run_rate(system, label, number, rate, seconds, hold_ms, callers_csv)
+                    await run_rate(system, label, number, rate, seconds, hold_ms, callers_csv, api)
                 )
         return {
             "runs": runs,
@@ -283,6 +307,13 @@ async def load(
 )
 @click.option("--seed", default=7, show_default=True)
 @click.option(
+    "--api-rps",
+    default=0,
+    show_default=True,
+    help="Also run `smartnumber api` and send it this many CRM requests a second"
+    " during every rate step (0: no API).",
+)
+@click.option(
     "--dialplan",
     "dialplans",
     multiple=True,
@@ -302,13 +333,14 @@ def main(
     out_file: Path,
     seed: int,
     dialplans: tuple[str, ...],
+    api_rps: int,
 ) -> None:
     """Run calls at fixed rates through bare and smartnumber dialplans, side by side."""
     rate_list = [int(r) for r in rates.split(",") if r.strip()]
     store, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     click.echo(f"store: {store}", err=True)
     figures = asyncio.run(
-        load(store, contacts, rate_list, seconds, hold_ms, sessions, seed, dialplans)
+        load(store, contacts, rate_list, seconds, hold_ms, sessions, seed, dialplans, api_rps)
     )
     result = {
         "command": "python -m bench.load " + " ".join(sys.argv[1:]),
@@ -316,6 +348,7 @@ def main(
         "contacts": contacts,
         "activities": activities,
         "hold_ms": hold_ms,
+        "api_rps": api_rps,
         "build_seconds": built,
         "machine": machine(),
         **figures,

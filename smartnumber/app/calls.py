@@ -64,7 +64,7 @@ async def configure_number(
 
 async def explain_route(store: Store, number: str, caller: str, at: datetime) -> dict[str, Any]:
     """Whom a call would ring and by which rule; changes nothing."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         return (await inbound.explain(repo, number, caller, at)).as_dict()
 
 
@@ -253,7 +253,7 @@ async def recordings_for(
 ) -> list[dict[str, Any]]:
     """Recordings and voicemail the caller may hear, newest first (one contact's, or
     all: an agent's own contacts' only)."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         if contact_id is not None:
             found = await repo.recordings([contact_id], limit)
         elif caller.agent is not None:
@@ -278,7 +278,7 @@ async def recordings_for(
 
 async def recording_for(store: Store, caller: Caller, recording_id: str) -> Recording:
     """One recording the caller may hear (an agent: of their own contacts)."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         found = await repo.recording_by_id(recording_id)
         contact = await repo.contact_by_id(found.contact_id) if found and found.contact_id else None
         if found is None or (caller.agent and (contact is None or not caller.may_see(contact))):

@@ -92,7 +92,7 @@ async def _visible(repo: Repository, caller: Caller, contact_id: int) -> Contact
 
 
 async def contact(store: Store, caller: Caller, contact_id: int) -> dict[str, Any]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         found = await _visible(repo, caller, contact_id)
         return views.contact(found, await views.Names.load(repo))
 
@@ -107,7 +107,7 @@ async def find_contacts(
     after_id: int,
 ) -> list[dict[str, Any]]:
     """By phone, by external id, or (neither) a page of all the caller may see."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         if phone_number is not None:
             found = await repo.contacts_by_phone(phone.to_e164(phone_number))
         elif external_id is not None:
@@ -180,7 +180,7 @@ async def timeline(
     store: Store, caller: Caller, contact_id: int, limit: int, before_id: int | None
 ) -> list[dict[str, Any]]:
     """A contact's timeline, newest first; `before_id` pages on from an activity."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         target = await _visible(repo, caller, contact_id)
         entries: list[Activity] = await repo.timeline([target.id], limit, before_id)
         names = await views.Names.load(repo)

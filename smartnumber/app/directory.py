@@ -58,7 +58,7 @@ async def set_agent_active(store: Store, name: str, active: bool) -> Agent:
 
 
 async def list_agents(store: Store) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         names = await views.Names.load(repo)
         return [views.agent(a, names) for a in await repo.list_agents()]
 
@@ -97,7 +97,7 @@ async def add_number(
 
 
 async def list_numbers(store: Store) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         names = await views.Names.load(repo)
         return [views.number(n, names) for n in await repo.list_numbers()]
 
@@ -177,7 +177,7 @@ async def add_activity(store: Store, **fields: Any) -> Activity | None:
 
 async def timeline(store: Store, number: str, limit: int) -> list[dict[str, Any]]:
     """The timeline of every contact with this number, newest first."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         _, found = await contacts.contacts_with(repo, number)
         by_id = {c.id: c.name for c in found}
         names = await views.Names.load(repo)

@@ -112,7 +112,7 @@ async def list_suspensions(
 ) -> list[dict[str, Any]]:
     """Suspensions in force (everything: also ended and lifted), newest first; one
     agent's only, with agent_id."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         names = await views.Names.load(repo)
         shown = [s for s in await repo.suspensions(agent_id) if everything or s.active(now)]
         emails = await repo.emails_of_suspensions([s.id for s in shown])
@@ -134,7 +134,7 @@ async def add_text_code(
 
 
 async def list_text_codes(store: Store) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         return await codes.listing(repo)
 
 

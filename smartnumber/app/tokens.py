@@ -21,7 +21,7 @@ async def create_token(
 
 
 async def list_tokens(store: Store) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         names = await views.Names.load(repo)
         return [views.api_token(t, names) for t in await repo.api_tokens()]
 
@@ -32,5 +32,5 @@ async def revoke_token(store: Store, name: str, now: datetime) -> None:
 
 
 async def authenticate(store: Store, presented: str) -> access.Caller | None:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         return await access.authenticate(repo, presented)

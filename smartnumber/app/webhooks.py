@@ -28,13 +28,13 @@ async def add_webhook(
 
 
 async def list_webhooks(store: Store) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         names = await views.Names.load(repo)
         return [views.webhook(w, names) for w in await repo.webhooks(active_only=False)]
 
 
 async def show_webhook(store: Store, webhook_id: int, *, reveal: bool) -> dict[str, Any]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         found = await subscriptions.webhook(repo, webhook_id)
         return views.webhook(found, await views.Names.load(repo), reveal=reveal)
 
@@ -47,7 +47,7 @@ async def remove_webhook(store: Store, webhook_id: int) -> None:
 async def delivery_log(
     store: Store, webhook_id: int | None, limit: int, before_id: int | None = None
 ) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         return [
             views.delivery(d)
             for d in await subscriptions.delivery_log(repo, webhook_id, limit, before_id)

@@ -483,4 +483,9 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Repository]: ...
 
+    def snapshot(self) -> AbstractAsyncContextManager[Repository]:
+        """A read-only transaction: a consistent view that never holds writers up
+        (what a read-only request or report uses). Writing in it is a StorageError."""
+        ...
+
     async def close(self) -> None: ...

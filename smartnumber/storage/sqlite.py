@@ -156,9 +156,29 @@ class SqliteStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteRepository]:
         """One transaction; sqlite3's errors come out as Conflict, StorageBusy (locked for
-        longer than busy_timeout) or StorageError: no caller needs to know it is SQLite."""
+        longer than busy_timeout) or StorageError: no caller needs to know it is SQLite.
+        It takes the write lock at once (BEGIN IMMEDIATE): a writer never finds, halfway
+        through, that another got there first."""
+        async with self._begun("BEGIN IMMEDIATE") as repo:
+            yield repo
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqliteRepository]:
+        """A consistent read that takes no write lock (BEGIN DEFERRED, query_only): other
+        processes' writers (the routing service) never wait for it."""
         async with self._lock:
-            begin = asyncio.ensure_future(self._db.execute("BEGIN IMMEDIATE"))
+            await self._db.execute("PRAGMA query_only = ON")
+            try:
+                async with self._begun("BEGIN DEFERRED", locked=True) as repo:
+                    yield repo
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("PRAGMA query_only = OFF")
+
+    @asynccontextmanager
+    async def _begun(self, begin_sql: str, locked: bool = False) -> AsyncIterator[SqliteRepository]:
+        async with contextlib.nullcontext() if locked else self._lock:
+            begin = asyncio.ensure_future(self._db.execute(begin_sql))
             try:
                 await asyncio.shield(begin)
             except asyncio.CancelledError:

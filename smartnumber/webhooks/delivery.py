@@ -88,7 +88,7 @@ class Deliverer:
 
     async def deliver_due(self) -> int:
         """One round: every delivery due now that heads its queue. Returns how many."""
-        async with self.store.transaction() as repo:
+        async with self.store.snapshot() as repo:  # holds no writer up while idle
             due = await repo.due_deliveries(self.now(), self.batch)
             hooks = {w.id: w for w in await repo.webhooks(active_only=False)}
         if not due:

@@ -50,3 +50,18 @@ def test_load_bench_runs_both_dialplans(tmp_path: Path) -> None:
     assert sessions["statuses"] == {"OK": 50}
     for moment in ("after_sessions", "after_load"):
         assert figures["service_memory"][moment]["peak_rss_mib"] > 0
+
+
+def test_load_bench_with_the_api_serving_beside(tmp_path: Path) -> None:
+    out = tmp_path / "load.json"
+    args = [
+        "--contacts", "500", "--activities", "5000", "--rates", "5", "--seconds", "2",
+        "--hold-ms", "200", "--sessions", "0", "--dialplan", "smartnumber",
+        "--api-rps", "20", "--db", str(tmp_path), "--out", str(out),
+    ]  # fmt: skip
+    result = CliRunner().invoke(load.main, args)
+    assert result.exit_code == 0, result.output
+    [run] = json.loads(out.read_text())["runs"]
+    assert (run["attempted"], run["completed"], run["failed"]) == (10, 10, 0)
+    api = run["api_load"]
+    assert api["sent"] > 0 and set(api["statuses"]) == {"200"}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from smartnumber.errors import Conflict
+from smartnumber.errors import Conflict, StorageError
 from smartnumber.model import ActivityKind, ContactPhone, DeliveryStatus, Direction, Role
 from smartnumber.storage import Store
 from smartnumber.storage.repository import (
@@ -163,3 +163,16 @@ async def test_events_queue_per_subscription_and_contact_in_order(store: Store) 
         assert await repo.remove_webhook(two.id) is True
         assert await repo.remove_webhook(two.id) is False
         assert await repo.deliveries(two.id, 10) == []
+
+
+async def test_a_snapshot_reads_and_refuses_to_write(store: Store) -> None:
+    async with store.transaction() as repo:
+        await repo.add_office("Main")
+    async with store.snapshot() as repo:
+        assert [o.name for o in await repo.list_offices()] == ["Main"]
+    with pytest.raises(StorageError):
+        async with store.snapshot() as repo:
+            await repo.add_office("Branch")
+    async with store.transaction() as repo:  # and writing works again afterwards
+        await repo.add_office("Branch")
+        assert sorted(o.name for o in await repo.list_offices()) == ["Branch", "Main"]
