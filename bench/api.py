@@ -141,6 +141,9 @@ async def webhook_delivery(
             await asyncio.sleep(0.02)
         total = time.perf_counter() - start
         ids = {r.webhook_id for r in receiver.received}
+        system.stop_api()
+        for made_now in json.loads(system.cli("webhook", "list", "--json").output):
+            system.cli("webhook", "remove", str(made_now["id"]))  # its receiver goes now
         return {
             "events": count,
             "contacts": contacts,

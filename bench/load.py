@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import resource
 import sys
 import time
 from datetime import UTC, datetime
@@ -116,7 +117,10 @@ async def run_rate(
         ],
     )
     processes = {"asterisk": system.instance.pid(), "service": system.service_pid}
+    if api:
+        processes["api"] = system.api_pid
     cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    own_before = resource.getrusage(resource.RUSAGE_SELF)
     stop_api_load = asyncio.Event()
     api_load = (
         asyncio.create_task(
@@ -129,6 +133,11 @@ async def run_rate(
     result = await party.wait()
     stop_api_load.set()
     api_figures = await api_load if api_load else None
+    if api_figures is not None:  # the request generator shares this machine's cores
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        api_figures["generator_cpu_seconds"] = round(
+            own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime, 2
+        )
     counts = read_counts(workdir / "stats.csv")
     cpu_ms = {
         name: round((cpu_seconds(pid) - cpu_before[name]) * 1000 / max(1, counts["attempted"]), 3)

@@ -251,6 +251,10 @@ class System:
         return self.api_url
 
     @property
+    def api_pid(self) -> int | None:
+        return self._api.pid if self._api is not None else None
+
+    @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 

@@ -61,7 +61,7 @@ async def upsert_contact(
     """One contact made or updated; (its view, whether it is new)."""
     async with store.transaction() as repo:
         contact, created = await _upsert(repo, caller, fields, now)
-        return views.contact(contact, await views.Names.load(repo)), created
+        return views.contact(contact, await views.Names.about(repo, [contact])), created
 
 
 async def upsert_contacts(
@@ -94,7 +94,7 @@ async def _visible(repo: Repository, caller: Caller, contact_id: int) -> Contact
 async def contact(store: Store, caller: Caller, contact_id: int) -> dict[str, Any]:
     async with store.snapshot() as repo:
         found = await _visible(repo, caller, contact_id)
-        return views.contact(found, await views.Names.load(repo))
+        return views.contact(found, await views.Names.about(repo, [found]))
 
 
 async def find_contacts(
@@ -117,8 +117,9 @@ async def find_contacts(
             found = await repo.agent_contacts(caller.agent.id, limit, after_id)
         else:
             found = await repo.list_contacts(limit, after_id=after_id)
-        names = await views.Names.load(repo)
-        return [views.contact(c, names) for c in found if caller.may_see(c)][:limit]
+        shown = [c for c in found if caller.may_see(c)][:limit]
+        names = await views.Names.about(repo, shown)
+        return [views.contact(c, names) for c in shown]
 
 
 @dataclass(frozen=True)
@@ -154,12 +155,12 @@ async def ingest_activity(
         agent = caller.agent
         if agent is None and fields.agent:
             agent = await organisation.agent_named(repo, fields.agent)
-        names = await views.Names.load(repo)
         if key is not None:
             earlier = await repo.activity_by_external_id(key)
             if earlier is not None:
                 if earlier.contact_id != target.id:
                     raise UserError("that idempotency key was used for another contact")
+                names = await views.Names.about(repo, activities=[earlier])
                 return views.activity(earlier, names, target.name), False
         added = await repo.add_activity(
             NewActivity(
@@ -173,6 +174,7 @@ async def ingest_activity(
             )
         )
         assert added is not None  # the key was free a moment ago, in this transaction
+        names = await views.Names.about(repo, activities=[added])
         return views.activity(added, names, target.name), True
 
 
@@ -183,5 +185,5 @@ async def timeline(
     async with store.snapshot() as repo:
         target = await _visible(repo, caller, contact_id)
         entries: list[Activity] = await repo.timeline([target.id], limit, before_id)
-        names = await views.Names.load(repo)
+        names = await views.Names.about(repo, activities=entries)
         return [views.activity(a, names, target.name) for a in entries]

@@ -46,6 +46,34 @@ class Names:
             {n.id: n.e164 for n in await repo.list_numbers()},
         )
 
+    @classmethod
+    async def about(
+        cls,
+        repo: Repository,
+        contacts: Sequence[Contact] = (),
+        activities: Sequence[Activity] = (),
+    ) -> Names:
+        """Only the names these contacts and activities mention (a few lookups, where
+        load() reads every office, team, agent and number)."""
+        agent_ids = {c.owner_agent_id for c in contacts} | {a.agent_id for a in activities}
+        team_ids = {c.owner_team_id for c in contacts}
+        office_ids = {c.owner_office_id for c in contacts}
+        number_ids = {a.smart_number_id for a in activities}
+        agents = await repo.agents_by_ids(sorted(i for i in agent_ids if i is not None))
+        teams = [await repo.team_by_id(i) for i in sorted(t for t in team_ids if t is not None)]
+        offices = [
+            await repo.office_by_id(i) for i in sorted(o for o in office_ids if o is not None)
+        ]
+        numbers = [
+            await repo.number_by_id(i) for i in sorted(n for n in number_ids if n is not None)
+        ]
+        return cls(
+            {o.id: o.name for o in offices if o},
+            {t.id: t.name for t in teams if t},
+            {a.id: a.name for a in agents},
+            {n.id: n.e164 for n in numbers if n},
+        )
+
     def office(self, office_id: int | None) -> str | None:
         return self.offices.get(office_id) if office_id is not None else None
 
