@@ -174,6 +174,50 @@ def load_section(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def api_section(r: dict[str, Any]) -> list[str]:
+    timeline, upsert, hooks = r["timeline"], r["upsert"], r["webhooks"]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    create, update = upsert["create"], upsert["update"]
+    fast_create = verdict(create["contacts_per_second"] >= 2000)
+    fast_update = verdict(update["contacts_per_second"] >= 2000)
+    return [
+        "## The CRM's door: HTTP API and webhooks (bench.api)",
+        "",
+        f"`smartnumber api` as its own process on the {r['contacts']:,}-contact store, a client"
+        " on loopback (httpx), one request at a time.",
+        "",
+        "| measure | figure | target |",
+        "|---|---|---|",
+        f"| timeline read, `GET /v1/contacts/{{id}}/timeline?limit=50`, random contacts"
+        f" ({timeline['n']:,}) | p50 {timeline['p50_ms']} ms, p95 {timeline['p95_ms']} ms,"
+        f" p99 {timeline['p99_ms']} ms, max {timeline['max_ms']} ms"
+        f" | p99 ≤ 20 ms: {verdict(timeline['p99_ms'] <= 20)} |",
+        f"| bulk upsert, new contacts, 1,000 a request ({create['contacts']:,})"
+        f" | {create['contacts_per_second']:,} contacts/s (a request: p50"
+        f" {create['request_p50_ms']} ms) | ≥ 2,000/s: {fast_create} |",
+        f"| bulk upsert, the same again (updates by external id)"
+        f" | {update['contacts_per_second']:,} contacts/s (a request: p50"
+        f" {update['request_p50_ms']} ms) | ≥ 2,000/s: {fast_update} |",
+        f"| webhook delivery to a local receiver verifying every signature"
+        f" ({hooks['events']:,} events over {hooks['contacts']:,} contacts, in order per"
+        f" contact) | {hooks['events_per_second']:,} events/s; {hooks['unique']:,} distinct"
+        f" ids received, {hooks['unverified']} unverifiable"
+        f" | ≥ 500/s: {verdict(hooks['events_per_second'] >= 500)} |",
+        "",
+        f"Events were written to the outbox first (api stopped) at {hooks['writes_per_second']:,}"
+        " a second, one transaction each, as the domain writes them; the rate above runs from"
+        " the api process's start to the last event received.",
+        "",
+        f"Measured {r['date']}. Reproduce:",
+        "",
+        f"    {r['command']}",
+        "",
+    ]
+
+
 def main() -> None:
     lines = [
         "# Performance",
@@ -195,6 +239,9 @@ def main() -> None:
     load = RESULTS / "load.json"
     if load.exists():
         lines += load_section(json.loads(load.read_text()))
+    api = RESULTS / "api.json"
+    if api.exists():
+        lines += api_section(json.loads(api.read_text()))
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().rstrip(), ""]
