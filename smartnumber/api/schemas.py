@@ -61,6 +61,20 @@ class LiftIn(Strict):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class AgentIn(Strict):
+    name: str = Name
+    cell: str = Phone
+    office: str | None = Field(default=None, max_length=80)
+    team: str | None = Field(default=None, max_length=80)
+    endpoint: str | None = Field(default=None, max_length=80, description="PJSIP/name")
+    admin: bool = False
+    email: str | None = Field(default=None, max_length=254)
+
+
+class AgentChange(Strict):
+    active: bool
+
+
 class HandlingIn(Strict):
     """A Smart Number's call handling; only what is given changes."""
 

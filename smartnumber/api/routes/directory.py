@@ -10,7 +10,7 @@ from ...access import Caller
 from ...app import calls as call_cases
 from ...app import directory as cases
 from ...app import texting as text_cases
-from ..schemas import HandlingIn, TextCodeIn
+from ..schemas import AgentChange, AgentIn, HandlingIn, TextCodeIn
 from .common import ADMIN, CRM, needs, now, store
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -28,6 +28,32 @@ async def show_agent(name: str, request: Request, who: Crm) -> dict[str, Any]:
     view = await cases.show_agent(store(request), name, now(), reveal=False)
     view.pop("sip_password", None)  # never over HTTP, not even masked
     return view
+
+
+@router.post("/agents", status_code=201)
+async def add_agent(body: AgentIn, request: Request, who: Admin) -> dict[str, Any]:
+    """A new agent (an endpoint gets a generated SIP password: see it on the server with
+    `smartnumber agent show NAME --reveal`, never over HTTP)."""
+    await cases.add_agent(
+        store(request),
+        body.name,
+        body.cell,
+        endpoint=body.endpoint,
+        office_name=body.office,
+        team_name=body.team,
+        admin=body.admin,
+        email=body.email,
+    )
+    return await show_agent(body.name, request, who)
+
+
+@router.patch("/agents/{name}")
+async def change_agent(
+    name: str, body: AgentChange, request: Request, who: Admin
+) -> dict[str, Any]:
+    """Activate or deactivate an agent (their calls then go to a company admin)."""
+    await cases.set_agent_active(store(request), name, body.active)
+    return await show_agent(name, request, who)
 
 
 @router.get("/numbers")
