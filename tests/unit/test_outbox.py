@@ -3,6 +3,7 @@ retries, cancelled by an opt-out that arrives meanwhile, the timeline kept in st
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -190,6 +191,12 @@ async def test_a_text_the_carrier_side_keeps_refusing_fails_with_the_reason(
     assert status == "failed" and reason == "Asterisk did not send the text: Invalid endpoint"
     [entry] = as_json(provisioned("timeline", GRACE, "--json"))
     assert entry["detail"]["status"] == "failed"
+    # The CRM hears it once, with the reason (text.failed, written with the failure).
+    async with store.transaction() as repo:
+        told = await repo.webhook_events_between(NOW, clock.now, 100)
+    [failed] = [json.loads(e.payload) for e in told if e.type == "text.failed"]
+    assert failed["data"]["reason"] == reason and failed["data"]["to"] == GRACE
+    assert not [e for e in told if e.type == "text.sent"]
 
 
 async def test_a_text_still_waiting_after_a_day_fails(store: SqliteStore) -> None:
