@@ -234,14 +234,7 @@ async def _lead(
             )
         )
         contact_id = created.id
-        await events.publish(
-            repo,
-            events.LEAD_CREATED,
-            events.contact_data(created),
-            at=now,
-            contact_id=created.id,
-            agent_id=created.owner_agent_id,
-        )
+        await events.lead_created(repo, created, now)
     if decision.redirect and single is not None:
         # SPEC 3.5: assigned to the admin, ownership kept on the inactive agent's entity.
         await repo.set_contact_ownership(

@@ -56,14 +56,7 @@ async def contact_or_lead(
             source=source,
         )
     )
-    await events.publish(
-        repo,
-        events.LEAD_CREATED,
-        events.contact_data(lead),
-        at=now,
-        contact_id=lead.id,
-        agent_id=agent.id,
-    )
+    await events.lead_created(repo, lead, now)
     return lead
 
 

@@ -174,14 +174,7 @@ async def _act(
                 source=f"text-code:{code.code}",
             )
         )
-        await events.publish(
-            repo,
-            events.LEAD_CREATED,
-            events.contact_data(lead),
-            at=now,
-            contact_id=lead.id,
-            agent_id=lead.owner_agent_id,
-        )
+        await events.lead_created(repo, lead, now)
         await _log(repo, [lead], number, now, body, sender, agent=agent, text_code=code.code)
         reply(sender, code.reply, "auto-reply")
         if agent is not None:

@@ -98,3 +98,15 @@ async def publish(
         ),
         wanted,
     )
+
+
+async def lead_created(repo: Repository, lead: Contact, at: datetime) -> None:
+    """A contact made from a number alone (a call, a text code, an agent reaching out)."""
+    await publish(
+        repo,
+        LEAD_CREATED,
+        contact_data(lead),
+        at=at,
+        contact_id=lead.id,
+        agent_id=lead.owner_agent_id,
+    )
