@@ -260,6 +260,12 @@ SETTINGS: dict[str, Setting] = {
             _number(1, 100000, True),
             "requests a second each API token may make (bursts of twice that; then 429)",
         ),
+        Setting(
+            "webhooks.keep_days",
+            lambda: "30",
+            _number(1, 3650, True),
+            "days webhook events and their delivery log are kept (and can be replayed)",
+        ),
         Setting("smtp.host", lambda: "127.0.0.1", _host, "mail server for admins' notices"),
         Setting("smtp.port", lambda: "25", _port, "its port"),
         Setting("smtp.tls", lambda: "none", _tls, "none, starttls or tls"),

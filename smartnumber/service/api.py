@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -52,6 +53,7 @@ async def serve(
             host or values["api.bind"],
             port or int(values["api.port"]),
             float(values["api.rate_limit"]),
+            timedelta(days=int(values["webhooks.keep_days"])),
             log_level,
             stop or asyncio.Event(),
         )
@@ -65,6 +67,7 @@ async def _run(
     host: str,
     port: int,
     rate: float,
+    keep: timedelta,
     log_level: str,
     stop: asyncio.Event,
 ) -> None:
@@ -85,7 +88,7 @@ async def _run(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with delivery.client() as client:
-        deliverer = delivery.Deliverer(store, client)
+        deliverer = delivery.Deliverer(store, client, keep=keep)
         delivering = asyncio.create_task(deliverer.run(stop))
         serving = asyncio.create_task(server.serve())
         stopping = asyncio.create_task(stop.wait())

@@ -1415,6 +1415,21 @@ class SqliteRepository:
         )
         return [_delivery(r) for r in rows]
 
+    async def prune_webhook_events(self, before: datetime, limit: int) -> int:
+        old = await self._all(
+            "SELECT id FROM webhook_events e WHERE at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id"
+            "  AND d.status = 'pending') ORDER BY at LIMIT ?",
+            (to_millis(before), limit),
+        )
+        ids = [r[0] for r in old]
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        await self._exec(f"DELETE FROM webhook_deliveries WHERE event_id IN ({marks})", ids)
+        await self._exec(f"DELETE FROM webhook_events WHERE id IN ({marks})", ids)
+        return len(ids)
+
     # -- settings ------------------------------------------------------------
 
     async def settings(self) -> dict[str, str]:

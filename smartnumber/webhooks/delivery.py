@@ -32,6 +32,8 @@ SCHEDULE: tuple[timedelta, ...] = (
     timedelta(hours=10),
 )
 POLL_SECONDS = 0.5  # events written by other processes wait at most this long
+PRUNE_SECONDS = 3600.0  # events older than webhooks.keep_days are forgotten this often
+PRUNE_BATCH = 5000  # events a prune transaction deletes, so no writer waits long
 TIMEOUT_SECONDS = 10.0  # a receiver has this long to answer one attempt
 # Requests in flight at once. httpcore's pool spends time on every queued request, so
 # more than it has connections only slows it down (measured: bench/api.py).
@@ -81,9 +83,10 @@ class Deliverer:
         schedule: Sequence[timedelta] = SCHEDULE,
         batch: int = 200,
         now: Callable[[], datetime] = clock.now,
+        keep: timedelta | None = None,
     ) -> None:
         self.store, self.client, self.schedule = store, client, tuple(schedule)
-        self.batch, self.now = batch, now
+        self.batch, self.now, self.keep = batch, now, keep
         self.in_flight = asyncio.Semaphore(IN_FLIGHT)
 
     async def deliver_due(self) -> int:
@@ -139,10 +142,31 @@ class Deliverer:
                         retry_at=retry_at.isoformat() if retry_at else "never",
                     )
 
+    async def prune(self) -> int:
+        """Forget events older than `keep` that nothing waits to deliver; how many."""
+        if self.keep is None:
+            return 0
+        before, gone = self.now() - self.keep, 0
+        while True:
+            async with self.store.transaction() as repo:
+                batch = await repo.prune_webhook_events(before, PRUNE_BATCH)
+            gone += batch
+            if batch < PRUNE_BATCH:
+                break
+        if gone:
+            logs.event(log, "webhook events pruned", events=gone, before=before.isoformat())
+        return gone
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until stop is set; a failing database is logged and tried again."""
+        """Deliver until stop is set (pruning old events now and then); a failing
+        database is logged and tried again."""
+        pruned_at = -PRUNE_SECONDS
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
             try:
+                if loop.time() - pruned_at >= PRUNE_SECONDS:
+                    pruned_at = loop.time()
+                    await self.prune()
                 sent = await self.deliver_due()
             except Exception as exc:  # the loop must outlive a database hiccup
                 logs.event(log, "webhook delivery round failed", error=str(exc))

@@ -177,6 +177,25 @@ async def test_replay_one_event_and_a_time_range(system: System, receiver: Recei
         await store.close()
 
 
+async def test_the_deliverer_forgets_events_past_their_keeping_time(system: System) -> None:
+    store = await open_store(system.db)
+    try:
+        async with store.transaction() as repo:
+            at = clock.now() - timedelta(days=31)
+            for n in range(7):
+                await events.publish(repo, events.LEAD_CREATED, {"n": n}, at=at, contact_id=n)
+            await events.publish(repo, events.LEAD_CREATED, {"n": 7}, at=clock.now())
+        async with delivery.client() as client:
+            keeper = delivery.Deliverer(store, client, keep=timedelta(days=30))
+            assert await keeper.prune() == 7
+            assert await keeper.prune() == 0
+        async with store.snapshot() as repo:
+            left = await repo.webhook_events_between(at, clock.now() + timedelta(1), 100)
+        assert [json.loads(e.payload)["data"]["n"] for e in left] == [7]
+    finally:
+        await store.close()
+
+
 async def _publish(store: Store, *, per_contact: int, contacts: int) -> list[int]:
     """Events about `contacts` contacts, interleaved, each numbered in its contact's order."""
     made = []

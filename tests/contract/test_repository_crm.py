@@ -176,3 +176,27 @@ async def test_a_snapshot_reads_and_refuses_to_write(store: Store) -> None:
     async with store.transaction() as repo:  # and writing works again afterwards
         await repo.add_office("Branch")
         assert sorted(o.name for o in await repo.list_offices()) == ["Branch", "Main"]
+
+
+async def test_old_settled_events_are_pruned_pending_ones_kept(store: Store) -> None:
+    async with store.transaction() as repo:
+        hook = await repo.add_webhook(NewWebhook("http://a.example/h", ("lead.created",), "s", T0))
+        old = T0 - timedelta(days=40)
+        events = [
+            await repo.add_webhook_event(
+                NewWebhookEvent(f"msg_{n}", "lead.created", at, "{}", n), [hook.id]
+            )
+            for n, at in enumerate((old, old, T0))
+        ]
+        [first, *_] = await repo.due_deliveries(old, 10)
+        assert first.event.event_id == "msg_0"
+        await repo.delivery_attempted(
+            first.id, at=old, status_code=204, error=None, delivered=True, retry_at=None
+        )
+        # msg_0: old and delivered; msg_1: old but still waiting; msg_2: recent.
+        assert await repo.prune_webhook_events(T0 - timedelta(days=30), 100) == 1
+        assert await repo.webhook_event("msg_0") is None
+        assert await repo.webhook_event("msg_1") == events[1]
+        assert await repo.webhook_event("msg_2") == events[2]
+        assert [d.event.event_id for d in await repo.deliveries(hook.id, 10)] == ["msg_2", "msg_1"]
+        assert await repo.prune_webhook_events(T0 - timedelta(days=30), 100) == 0
