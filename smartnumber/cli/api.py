@@ -128,6 +128,7 @@ def webhook_list(as_json: bool) -> None:
 @click.argument("webhook_id", type=int)
 @click.option("--reveal", is_flag=True, help="Show the signing secret too.")
 def webhook_show(webhook_id: int, reveal: bool) -> None:
+    """One subscription: its URL, events, state; the secret masked unless --reveal."""
     output.record(run(lambda store: webhook_cases.show_webhook(store, webhook_id, reveal=reveal)))
 
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,12 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            config = self.config
+            logs.event(log, "API listening", host=config.host, port=config.port)
 
 
 async def serve(
@@ -84,18 +91,22 @@ async def _run(
         lifespan="off",
     )
     server = _Server(config)
+    try:  # bound here, so a port in use is one clear line, not uvicorn's exit
+        listening = socket.create_server((host, port), reuse_port=False)
+    except OSError as exc:
+        raise UserError(f"cannot start: cannot listen on {host}:{port}: {exc.strerror}") from None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with delivery.client() as client:
         deliverer = delivery.Deliverer(store, client, keep=keep)
         delivering = asyncio.create_task(deliverer.run(stop))
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[listening]))
         stopping = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if serving.done() and not server.started:
-                raise UserError(f"cannot start: nothing could listen on {host}:{port}")
+                raise UserError(f"cannot start: the API on {host}:{port} did not come up")
             logs.event(log, "stopping")
         finally:
             stop.set()
