@@ -1,6 +1,6 @@
 """The storage interface: what the rest of smartnumber may ask of a database.
 
-SQLite implements it now (storage/sqlite.py); PostgreSQL will implement the same
+SQLite implements it now (storage/sqlite/); PostgreSQL will implement the same
 Protocol. Callers get a Repository inside `Store.transaction()`: one transaction per
 CLI command or AGI request, committed when the block ends, rolled back on error.
 """

@@ -1,0 +1,260 @@
+"""The CRM's door in SQLite: API tokens, webhook subscriptions, the event outbox and
+its deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ...model import (
+    ApiToken,
+    DeliveryStatus,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    ordering_key,
+)
+from ..repository import (
+    NewApiToken,
+    NewWebhook,
+    NewWebhookEvent,
+)
+from .base import (
+    Statements,
+    from_millis,
+    to_millis,
+)
+from .rows import (
+    API_TOKEN_FIELDS,
+    DELIVERY_COLUMNS,
+    EVENT_COLUMNS,
+    WEBHOOK_COLUMNS,
+    as_api_token,
+    as_delivery,
+    as_webhook,
+    as_webhook_event,
+)
+
+
+class CrmRows(Statements):
+    """API tokens, webhooks, events and deliveries."""
+
+    # -- the HTTP API's tokens ---------------------------------------------
+
+    async def add_api_token(self, token: NewApiToken) -> ApiToken:
+        token_id = await self._insert(
+            "INSERT INTO api_tokens (name, role, agent_id, token_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                token.name,
+                token.role.value,
+                token.agent_id,
+                token.token_hash,
+                to_millis(token.created_at),
+            ),
+            f"token {token.name!r}",
+        )
+        return ApiToken(
+            id=token_id,
+            name=token.name,
+            role=token.role,
+            agent_id=token.agent_id,
+            created_at=from_millis(to_millis(token.created_at)),
+        )
+
+    async def api_token_by_hash(self, token_hash: str) -> ApiToken | None:
+        row = await self._one(
+            f"SELECT {API_TOKEN_FIELDS} FROM api_tokens WHERE token_hash = ?", (token_hash,)
+        )
+        return as_api_token(row) if row else None
+
+    async def api_tokens(self) -> list[ApiToken]:
+        rows = await self._all(f"SELECT {API_TOKEN_FIELDS} FROM api_tokens ORDER BY id")
+        return [as_api_token(r) for r in rows]
+
+    async def revoke_api_token(self, name: str, at: datetime) -> bool:
+        cursor = await self._exec(
+            "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+            (to_millis(at), name),
+        )
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed > 0
+
+    # -- webhooks --------------------------------------------------------------
+
+    async def add_webhook(self, webhook: NewWebhook) -> Webhook:
+        webhook_id = await self._insert(
+            "INSERT INTO webhooks (url, events, agent_id, secret, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                webhook.url,
+                ",".join(webhook.events),
+                webhook.agent_id,
+                webhook.secret,
+                to_millis(webhook.created_at),
+            ),
+            f"webhook to {webhook.url!r}",
+        )
+        found = await self.webhook_by_id(webhook_id)
+        assert found is not None
+        return found
+
+    async def webhook_by_id(self, webhook_id: int) -> Webhook | None:
+        row = await self._one(f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,))
+        return as_webhook(row) if row else None
+
+    async def webhooks(self, *, active_only: bool) -> list[Webhook]:
+        where = " WHERE active = 1" if active_only else ""
+        rows = await self._all(f"SELECT {WEBHOOK_COLUMNS} FROM webhooks{where} ORDER BY id")
+        return [as_webhook(r) for r in rows]
+
+    async def disable_webhook(self, webhook_id: int, reason: str) -> None:
+        await self._exec(
+            "UPDATE webhooks SET active = 0, disabled_reason = ? WHERE id = ?",
+            (reason, webhook_id),
+        )
+        await self._exec(
+            "UPDATE webhook_deliveries SET status = 'dropped', last_error = ?"
+            " WHERE webhook_id = ? AND status = 'pending'",
+            (reason, webhook_id),
+        )
+
+    async def remove_webhook(self, webhook_id: int) -> bool:
+        cursor = await self._exec("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed > 0
+
+    async def add_webhook_event(
+        self, event: NewWebhookEvent, webhook_ids: Sequence[int]
+    ) -> WebhookEvent:
+        at = to_millis(event.at)
+        key = ordering_key(event.contact_id, event.agent_id)
+        row_id = await self._insert(
+            "INSERT INTO webhook_events (event_id, type, at, contact_id, agent_id, payload)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (event.event_id, event.type, at, event.contact_id, event.agent_id, event.payload),
+            f"event {event.event_id}",
+        )
+        await self._exec_many(
+            "INSERT INTO webhook_deliveries (event_id, webhook_id, ordering_key,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(row_id, w, key, at, at) for w in webhook_ids],
+        )
+        return WebhookEvent(
+            id=row_id,
+            event_id=event.event_id,
+            type=event.type,
+            at=from_millis(at),
+            payload=event.payload,
+            contact_id=event.contact_id,
+            agent_id=event.agent_id,
+        )
+
+    async def webhook_event(self, event_id: str) -> WebhookEvent | None:
+        row = await self._one(
+            f"SELECT {EVENT_COLUMNS} FROM webhook_events WHERE event_id = ?", (event_id,)
+        )
+        return as_webhook_event(row) if row else None
+
+    async def webhook_events_between(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[WebhookEvent]:
+        rows = await self._all(
+            f"SELECT {EVENT_COLUMNS} FROM webhook_events WHERE at >= ? AND at < ?"
+            " ORDER BY at, id LIMIT ?",
+            (to_millis(start), to_millis(end), limit),
+        )
+        return [as_webhook_event(r) for r in rows]
+
+    async def queue_deliveries(
+        self, events: Sequence[WebhookEvent], webhook_id: int, at: datetime
+    ) -> int:
+        now = to_millis(at)
+        await self._exec_many(
+            "INSERT INTO webhook_deliveries (event_id, webhook_id, ordering_key,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(e.id, webhook_id, e.ordering_key, now, now) for e in events],
+        )
+        return len(events)
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
+        # The head of each (subscription, contact) queue only: per contact, events reach a
+        # receiver in the order they happened, each after the one before it was settled.
+        rows = await self._all(
+            f"SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d"
+            " JOIN webhook_events e ON e.id = d.event_id"
+            " WHERE d.status = 'pending' AND d.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.status = 'pending'"
+            "  AND o.webhook_id = d.webhook_id AND o.ordering_key = d.ordering_key"
+            "  AND o.id < d.id)"
+            " ORDER BY d.id LIMIT ?",
+            (to_millis(now), limit),
+        )
+        return [as_delivery(r) for r in rows]
+
+    async def delivery_attempted(
+        self,
+        delivery_id: int,
+        *,
+        at: datetime,
+        status_code: int | None,
+        error: str | None,
+        delivered: bool,
+        retry_at: datetime | None,
+    ) -> None:
+        if delivered:
+            status, next_at = DeliveryStatus.DELIVERED, None
+        elif retry_at is not None:
+            status, next_at = DeliveryStatus.PENDING, to_millis(retry_at)
+        else:
+            status, next_at = DeliveryStatus.FAILED, None
+        await self._exec(
+            "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,"
+            " next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?,"
+            " delivered_at = ? WHERE id = ?",
+            (
+                status.value,
+                next_at,
+                status_code,
+                error,
+                to_millis(at) if delivered else None,
+                delivery_id,
+            ),
+        )
+
+    async def deliveries(
+        self, webhook_id: int | None, limit: int, before_id: int | None = None
+    ) -> list[WebhookDelivery]:
+        where: list[str] = []
+        params: list[Any] = []
+        if webhook_id is not None:
+            where.append("d.webhook_id = ?")
+            params.append(webhook_id)
+        if before_id is not None:
+            where.append("d.id < ?")
+            params.append(before_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._all(
+            f"SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d"
+            f" JOIN webhook_events e ON e.id = d.event_id{clause} ORDER BY d.id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [as_delivery(r) for r in rows]
+
+    async def prune_webhook_events(self, before: datetime, limit: int) -> int:
+        old = await self._all(
+            "SELECT id FROM webhook_events e WHERE at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id"
+            "  AND d.status = 'pending') ORDER BY at LIMIT ?",
+            (to_millis(before), limit),
+        )
+        ids = [r[0] for r in old]
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        await self._exec(f"DELETE FROM webhook_deliveries WHERE event_id IN ({marks})", ids)
+        await self._exec(f"DELETE FROM webhook_events WHERE id IN ({marks})", ids)
+        return len(ids)

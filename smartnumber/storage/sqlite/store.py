@@ -1,0 +1,128 @@
+"""The SQLite store: opening (private file, WAL, migrations) and transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from ...errors import StorageError
+from ..migrations import apply_migrations
+from .base import (
+    translated,
+)
+from .contacts import ContactRows
+from .crm import CrmRows
+from .organisation import OrganisationRows
+from .records import RecordRows
+from .texting import TextingRows
+
+
+def _private(path: Path) -> None:
+    """Create the database file 0600 if it is new; take group and other rights away from
+    it and its WAL/SHM files if it is not (best effort on files someone else owns)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
+class SqliteStore:
+    """One aiosqlite connection; transactions are serialised on it."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        """Open (creating if needed) and migrate the database at path. It holds secrets, so
+        it is made readable by its owner only (SQLite gives its -wal and -shm files the
+        database's mode), and an existing one left readable by others is tightened."""
+        try:
+            _private(Path(path))
+        except OSError as exc:
+            raise StorageError(f"cannot open the database {path}: {exc.strerror}") from None
+        try:
+            db = await aiosqlite.connect(str(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database {path}: {exc}") from None
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await apply_migrations(db)
+        except BaseException as exc:
+            await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise translated(exc, f"cannot open the database {path}") from None
+            raise
+        return cls(db)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteRepository]:
+        """One transaction; sqlite3's errors come out as Conflict, StorageBusy (locked for
+        longer than busy_timeout) or StorageError: no caller needs to know it is SQLite.
+        It takes the write lock at once (BEGIN IMMEDIATE): a writer never finds, halfway
+        through, that another got there first."""
+        async with self._begun("BEGIN IMMEDIATE") as repo:
+            yield repo
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqliteRepository]:
+        """A consistent read that takes no write lock (BEGIN DEFERRED, query_only): other
+        processes' writers (the routing service) never wait for it."""
+        async with self._lock:
+            await self._db.execute("PRAGMA query_only = ON")
+            try:
+                async with self._begun("BEGIN DEFERRED", locked=True) as repo:
+                    yield repo
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("PRAGMA query_only = OFF")
+
+    @asynccontextmanager
+    async def _begun(self, begin_sql: str, locked: bool = False) -> AsyncIterator[SqliteRepository]:
+        async with contextlib.nullcontext() if locked else self._lock:
+            begin = asyncio.ensure_future(self._db.execute(begin_sql))
+            try:
+                await asyncio.shield(begin)
+            except asyncio.CancelledError:
+                # BEGIN goes on in aiosqlite's thread (it may be waiting for a lock held
+                # elsewhere); end the transaction it opens, or the connection stays stuck.
+                with contextlib.suppress(Exception):
+                    await begin
+                    await self._db.execute("ROLLBACK")
+                raise
+            except sqlite3.Error as exc:
+                raise translated(exc, "the database could not start a transaction") from None
+            try:
+                yield SqliteRepository(self._db)
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise translated(exc, "the database refused a change") from None
+                raise
+            try:
+                await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("ROLLBACK")
+                raise translated(exc, "the database could not commit") from None
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+class SqliteRepository(OrganisationRows, ContactRows, TextingRows, RecordRows, CrmRows):
+    """The Repository protocol over an open transaction, one part per concern."""
