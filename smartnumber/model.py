@@ -185,6 +185,7 @@ class SmartNumber:
     primary: bool
     fallback_agent_id: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    sms_carrier_id: int | None = None  # None: texts go as SIP MESSAGE over the trunk
 
     @property
     def handling(self) -> CallHandling:
@@ -456,3 +457,24 @@ class WebhookDelivery:
     last_status: int | None = None  # the receiver's HTTP status, if it answered
     last_error: str | None = None
     delivered_at: datetime | None = None
+
+
+class CarrierKind(StrEnum):
+    SIP = "sip"  # SIP MESSAGE through Asterisk and the trunk
+    TELNYX = "telnyx"  # Telnyx Messages API, Ed25519-signed webhooks
+    TWILIO = "twilio"  # Twilio Messages resource, HMAC-SHA1-signed webhooks
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """Who carries a Smart Number's texts, and the credentials to reach them."""
+
+    id: int
+    name: str
+    kind: CarrierKind
+    created_at: datetime
+    api_url: str = ""
+    api_key: str = ""  # Telnyx (secret)
+    public_key: str = ""  # Telnyx: verifies its webhooks (not secret)
+    account_sid: str = ""  # Twilio
+    auth_token: str = ""  # Twilio (secret): authenticates us and signs its webhooks

@@ -12,8 +12,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import UserError
 from .storage.repository import Repository
@@ -395,3 +397,21 @@ async def set_value(repo: Repository, key: str, value: str) -> str:
         )
     await repo.set_setting(key, normalised)
     return normalised
+
+
+def read_secret_file(path: Path) -> str:
+    """A secret kept in a file: one line, readable by its owner only."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read the secret file {path}: {exc.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise UserError(
+            f"the secret file {path} is readable by others (mode {stat.S_IMODE(mode):o});"
+            f" run: chmod 600 {path}"
+        )
+    lines = text.splitlines()
+    if len(lines) != 1 or not lines[0].strip():
+        raise UserError(f"the secret file {path} must hold the secret on one line")
+    return lines[0].strip()

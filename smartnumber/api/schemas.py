@@ -90,6 +90,9 @@ class HandlingIn(Strict):
     record: bool | None = None
     record_consent: str | None = Field(default=None, max_length=200)
     no_record_consent: bool = False
+    sms_carrier: str | None = Field(
+        default=None, max_length=64, description="A carrier's name, or sip (the trunk)."
+    )
 
 
 class TextCodeIn(Strict):

@@ -21,6 +21,7 @@ from ..directory import organisation
 from ..errors import NotFound, UserError
 from ..model import Agent, CallHandling, Recording, RoutingMode, SmartNumber
 from ..storage.repository import Store
+from ..texting.carriers import registry
 from ..webhooks import events
 from . import views
 
@@ -54,12 +55,17 @@ async def configure_number(
 ) -> tuple[SmartNumber, CallHandling]:
     """Change a number's call handling; spoken or imported prompts are made into the media
     directory first (espeak-ng and sox take a moment: not inside a transaction)."""
+    changes = dict(changes)
+    carrier = changes.pop("sms_carrier", None)
     handling.check_contradictions(changes)
     async with store.transaction() as repo:
         media_dir = media.directory(await settings.load(repo), db)
     made = handling.make_prompts(media_dir, changes)
     async with store.transaction() as repo:
-        return await handling.configure(repo, number, made)
+        found, configured = await handling.configure(repo, number, made)
+        if carrier is not None:
+            await registry.link(repo, found, carrier)
+        return found, configured
 
 
 async def explain_route(store: Store, number: str, caller: str, at: datetime) -> dict[str, Any]:

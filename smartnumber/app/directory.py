@@ -14,6 +14,7 @@ from ..directory import contacts, imports, numbers, organisation
 from ..model import Activity, Agent, Contact, LineType, Office, SmartNumber, Team
 from ..storage.repository import Store
 from ..texting import compliance, suspension
+from ..texting.carriers import registry
 from . import views
 
 # An import reports progress by line number; the CLI draws it.
@@ -111,6 +112,8 @@ async def show_number(store: Store, e164: str) -> dict[str, Any]:
         fallback = await numbers.fallback_agent(repo, found)
         view["fallback_destination"] = fallback.name if fallback else None
         view["call_handling"] = found.handling.as_dict()
+        carrier = await registry.of_number(repo, found)
+        view["sms_carrier"] = carrier.name if carrier else registry.SIP
         routing = await repo.number_routing(found.id)
         view["routing"] = (
             {

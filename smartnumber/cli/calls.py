@@ -77,6 +77,11 @@ def number_routing(e164: str, mode: str, agent_list: str) -> None:
 )
 @click.option("--record-consent", help="Played to the caller before ringing, when recording.")
 @click.option("--no-record-consent", is_flag=True, help="No consent prompt.")
+@click.option(
+    "--sms-carrier",
+    metavar="NAME",
+    help="Carrier of this number's texts (`carrier list`); `sip`: SIP MESSAGE over the trunk.",
+)
 @JSON_OPTION
 def number_config(e164: str, as_json: bool, **changes: Any) -> None:
     """Call handling for a Smart Number (show it with `number show`). Changes apply to the

@@ -3,9 +3,12 @@ and their email. Each parses, calls one use case (app/texting.py), presents."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from .. import clock
+from ..app import carriers as carrier_cases
 from ..app import texting as cases
 from ..errors import UserError
 from ..model import TextStatus
@@ -272,3 +275,75 @@ def suspension_lift(agent_name: str, reason: str) -> None:
     """Lift an agent's suspension before its 30 days are over."""
     name = run(lambda store: cases.lift_suspension(store, agent_name, reason, clock.now()))
     click.echo(f"{name} may start texts again")
+
+
+# -- SMS carriers ------------------------------------------------------------------------------
+
+
+@cli.group()
+def carrier() -> None:
+    """SMS carriers: SIP MESSAGE over the trunk (the default), or Telnyx or Twilio over
+    HTTP. A number uses one with `number config NUMBER --sms-carrier NAME`."""
+
+
+@carrier.command("add")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["telnyx", "twilio", "sip"]))
+@click.option(
+    "--api-key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Telnyx: a file (mode 0600) holding the API key; without it you are asked.",
+)
+@click.option("--public-key", help="Telnyx: the account's public key (base64), for its webhooks.")
+@click.option("--account-sid", help="Twilio: the account SID (AC...).")
+@click.option(
+    "--auth-token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Twilio: a file (mode 0600) holding the auth token; without it you are asked.",
+)
+@click.option("--api-url", help="The provider's API base URL (default: its public one).")
+def carrier_add(
+    name: str,
+    kind: str,
+    api_key_file: Path | None,
+    public_key: str | None,
+    account_sid: str | None,
+    auth_token_file: Path | None,
+    api_url: str | None,
+) -> None:
+    """Add a carrier. Secrets never come on the command line (any local user can read
+    it): from a file only you can read, or typed at the prompt (not echoed)."""
+    api_key = auth_token = ""
+    if kind == "telnyx" and api_key_file is None:
+        api_key = click.prompt("Telnyx API key", hide_input=True)
+    if kind == "twilio" and auth_token_file is None:
+        auth_token = click.prompt("Twilio auth token", hide_input=True)
+    made = run(
+        lambda store: carrier_cases.add_carrier(
+            store,
+            name,
+            kind,
+            clock.now(),
+            api_key=api_key,
+            api_key_file=api_key_file,
+            public_key=public_key or "",
+            account_sid=account_sid or "",
+            auth_token=auth_token,
+            auth_token_file=auth_token_file,
+            api_url=api_url or "",
+        )
+    )
+    click.echo(f"carrier added: {made['name']} ({made['kind']})")
+
+
+@carrier.command("list")
+@JSON_OPTION
+def carrier_list(as_json: bool) -> None:
+    """Carriers (secrets masked) and the numbers whose texts each carries."""
+    rows = run(carrier_cases.list_carriers)
+    if as_json:
+        output.emit_json(rows)
+    else:
+        output.table(
+            rows, ["name", "kind", "api_url", "numbers"], "no carriers: texts go over the trunk"
+        )

@@ -7,14 +7,13 @@ only its owner may read (`[ami] secret_file`, `--ami-secret-file`).
 
 from __future__ import annotations
 
-import stat
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..settings import is_loopback
+from ..settings import is_loopback, read_secret_file
 
 
 @dataclass(frozen=True)
@@ -109,21 +108,3 @@ class ServiceConfig:
                 " `smartnumber settings set agi.allow_remote yes` (requests must then carry"
                 " agi.token) and keep the port firewalled"
             )
-
-
-def read_secret_file(path: Path) -> str:
-    """A secret kept in a file: one line, readable by its owner only."""
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read the secret file {path}: {exc.strerror}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise UserError(
-            f"the secret file {path} is readable by others (mode {stat.S_IMODE(mode):o});"
-            f" run: chmod 600 {path}"
-        )
-    lines = text.splitlines()
-    if len(lines) != 1 or not lines[0].strip():
-        raise UserError(f"the secret file {path} must hold the secret on one line")
-    return lines[0].strip()

@@ -20,6 +20,8 @@ from ..model import (
     ApiToken,
     CallerId,
     Campaign,
+    Carrier,
+    CarrierKind,
     Contact,
     ContactPhone,
     Direction,
@@ -149,6 +151,18 @@ class LatestActivity:
     agent_id: int
     kind: ActivityKind
     at: datetime
+
+
+@dataclass(frozen=True)
+class NewCarrier:
+    name: str
+    kind: CarrierKind
+    created_at: datetime
+    api_url: str = ""
+    api_key: str = ""
+    public_key: str = ""
+    account_sid: str = ""
+    auth_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -412,6 +426,13 @@ class Repository(Protocol):
     async def recording_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of these recordings are kept already."""
         ...
+
+    # SMS carriers
+    async def add_carrier(self, carrier: NewCarrier) -> Carrier: ...
+    async def carrier_by_name(self, name: str) -> Carrier | None: ...
+    async def carrier_by_id(self, carrier_id: int) -> Carrier | None: ...
+    async def carriers(self) -> list[Carrier]: ...
+    async def set_number_carrier(self, number_id: int, carrier_id: int | None) -> None: ...
 
     # the HTTP API's tokens
     async def add_api_token(self, token: NewApiToken) -> ApiToken: ...

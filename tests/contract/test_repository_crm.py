@@ -9,12 +9,22 @@ from datetime import timedelta
 import pytest
 
 from smartnumber.errors import Conflict, StorageError
-from smartnumber.model import ActivityKind, ContactPhone, DeliveryStatus, Direction, Role
+from smartnumber.model import (
+    ActivityKind,
+    CarrierKind,
+    ContactPhone,
+    DeliveryStatus,
+    Direction,
+    Role,
+    Scope,
+)
 from smartnumber.storage import Store
 from smartnumber.storage.repository import (
     NewActivity,
     NewApiToken,
+    NewCarrier,
     NewContact,
+    NewSmartNumber,
     NewWebhook,
     NewWebhookEvent,
 )
@@ -200,3 +210,25 @@ async def test_old_settled_events_are_pruned_pending_ones_kept(store: Store) -> 
         assert await repo.webhook_event("msg_2") == events[2]
         assert [d.event.event_id for d in await repo.deliveries(hook.id, 10)] == ["msg_2", "msg_1"]
         assert await repo.prune_webhook_events(T0 - timedelta(days=30), 100) == 0
+
+
+async def test_carriers_and_the_numbers_they_carry(store: Store) -> None:
+    async with store.transaction() as repo:
+        office, _, _ = await people(repo)
+        number = await repo.add_number(NewSmartNumber("+12125550100", Scope.OFFICE, office))
+        assert number.sms_carrier_id is None
+        made = await repo.add_carrier(
+            NewCarrier("tx", CarrierKind.TELNYX, T0, "https://api.telnyx.com/v2", "k" * 20, "p")
+        )
+        assert await repo.carrier_by_name("tx") == made == await repo.carrier_by_id(made.id)
+        assert await repo.carrier_by_name("nope") is None
+        await repo.set_number_carrier(number.id, made.id)
+        linked = await repo.number_by_e164("+12125550100")
+        assert linked is not None and linked.sms_carrier_id == made.id
+        await repo.set_number_carrier(number.id, None)
+        unlinked = await repo.number_by_id(number.id)
+        assert unlinked is not None and unlinked.sms_carrier_id is None
+        assert [c.name for c in await repo.carriers()] == ["tx"]
+    with pytest.raises(Conflict):
+        async with store.transaction() as repo:
+            await repo.add_carrier(NewCarrier("tx", CarrierKind.SIP, T0))

@@ -1,7 +1,7 @@
 """SQLite implementation of the storage interface (aiosqlite, WAL, foreign keys on).
 
 store.py opens the database and hands out transactions; the repository is assembled from
-one part per concern (organisation, contacts, texting, records, crm), each running its
+one part per concern (organisation, contacts, texting, carriers, records, crm), each running its
 SQL through base.Statements and reading rows back through rows.py.
 """
 

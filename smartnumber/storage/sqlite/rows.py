@@ -11,6 +11,8 @@ from ...model import (
     ActivityKind,
     Agent,
     ApiToken,
+    Carrier,
+    CarrierKind,
     DeliveryStatus,
     Direction,
     InboundText,
@@ -34,7 +36,11 @@ AGENT_COLUMNS = (
     "id, name, cell, endpoint, office_id, team_id, active, admin, email, sip_contact, sip_secret"
 )
 NUMBER_COLUMNS = (
-    "id, e164, scope, office_id, team_id, agent_id, is_primary, fallback_agent_id, settings"
+    "id, e164, scope, office_id, team_id, agent_id, is_primary, fallback_agent_id, settings,"
+    " sms_carrier_id"
+)
+CARRIER_COLUMNS = (
+    "id, name, kind, created_at, api_url, api_key, public_key, account_sid, auth_token"
 )
 CONTACT_COLUMNS = (
     "id, name, owner_agent_id, owner_team_id, owner_office_id, source, created_at,"
@@ -146,6 +152,21 @@ def as_number(r: sqlite3.Row) -> SmartNumber:
         primary=bool(r[6]),
         fallback_agent_id=r[7],
         settings=json.loads(r[8]),
+        sms_carrier_id=r[9],
+    )
+
+
+def as_carrier(r: sqlite3.Row) -> Carrier:
+    return Carrier(
+        id=r[0],
+        name=r[1],
+        kind=CarrierKind(r[2]),
+        created_at=from_millis(r[3]),
+        api_url=r[4],
+        api_key=r[5],
+        public_key=r[6],
+        account_sid=r[7],
+        auth_token=r[8],
     )
 
 

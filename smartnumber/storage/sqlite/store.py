@@ -17,6 +17,7 @@ from ..migrations import apply_migrations
 from .base import (
     translated,
 )
+from .carriers import CarrierRows
 from .contacts import ContactRows
 from .crm import CrmRows
 from .organisation import OrganisationRows
@@ -124,5 +125,7 @@ class SqliteStore:
         await self._db.close()
 
 
-class SqliteRepository(OrganisationRows, ContactRows, TextingRows, RecordRows, CrmRows):
+class SqliteRepository(
+    OrganisationRows, ContactRows, TextingRows, CarrierRows, RecordRows, CrmRows
+):
     """The Repository protocol over an open transaction, one part per concern."""

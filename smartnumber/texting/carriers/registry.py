@@ -1,0 +1,107 @@
+"""Which carriers there are, and which carries each Smart Number's texts: adding one
+(credentials checked for their kind), linking a number to it, showing them masked."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime
+
+from ...errors import NotFound, UserError
+from ...model import Carrier, CarrierKind, SmartNumber
+from ...storage.repository import NewCarrier, Repository
+from ...webhooks.subscriptions import check_url
+
+API_URLS = {
+    CarrierKind.TELNYX: "https://api.telnyx.com/v2",
+    CarrierKind.TWILIO: "https://api.twilio.com/2010-04-01",
+}
+SIP = "sip"  # what `--sms-carrier` takes to go back to SIP MESSAGE over the trunk
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_SECRET = re.compile(r"^[\x21-\x7e]{16,256}$")  # printable, no spaces: it goes in headers
+_TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+
+
+def _public_key(value: str) -> str:
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise UserError(
+            "the Telnyx public key is the base64 of 32 bytes (Portal: Keys & Credentials)"
+        )
+    return value.strip()
+
+
+async def add(
+    repo: Repository,
+    name: str,
+    kind: str,
+    now: datetime,
+    *,
+    api_key: str = "",
+    public_key: str = "",
+    account_sid: str = "",
+    auth_token: str = "",
+    api_url: str = "",
+) -> Carrier:
+    """A carrier with what its kind needs: Telnyx an API key and the account's public
+    key; Twilio an account SID and auth token; SIP nothing."""
+    if not _NAME.match(name) or name == SIP:
+        raise UserError("a carrier's name is 1-64 letters, digits, '_', '.' or '-' (not 'sip')")
+    try:
+        carrier_kind = CarrierKind(kind)
+    except ValueError:
+        raise UserError(f"kind must be one of {', '.join(CarrierKind)}") from None
+    if await repo.carrier_by_name(name):
+        raise UserError(f"a carrier named {name!r} exists already")
+    if carrier_kind is CarrierKind.TELNYX:
+        if not _SECRET.match(api_key):
+            raise UserError("a Telnyx carrier needs its API key (16-256 characters)")
+        public_key = _public_key(public_key)
+    elif carrier_kind is CarrierKind.TWILIO:
+        if not _TWILIO_SID.match(account_sid):
+            raise UserError("a Twilio account SID is AC followed by 32 hex digits")
+        if not _SECRET.match(auth_token):
+            raise UserError("a Twilio carrier needs its auth token (16-256 characters)")
+    elif api_key or public_key or account_sid or auth_token or api_url:
+        raise UserError("a SIP carrier takes no credentials: texts go over the trunk")
+    if carrier_kind is not CarrierKind.SIP:
+        api_url = check_url(api_url) if api_url else API_URLS[carrier_kind]
+    return await repo.add_carrier(
+        NewCarrier(
+            name=name,
+            kind=carrier_kind,
+            created_at=now,
+            api_url=api_url,
+            api_key=api_key,
+            public_key=public_key,
+            account_sid=account_sid,
+            auth_token=auth_token,
+        )
+    )
+
+
+async def named(repo: Repository, name: str) -> Carrier:
+    found = await repo.carrier_by_name(name)
+    if found is None:
+        raise NotFound(f"no carrier named {name!r} (see `smartnumber carrier list`)")
+    return found
+
+
+async def link(repo: Repository, number: SmartNumber, carrier_name: str) -> Carrier | None:
+    """Texts of this number go through this carrier (`sip`: over the trunk again)."""
+    carrier = None if carrier_name == SIP else await named(repo, carrier_name)
+    if carrier is not None and carrier.kind is CarrierKind.SIP:
+        carrier = None  # a SIP carrier is the trunk: nothing to remember
+    await repo.set_number_carrier(number.id, carrier.id if carrier else None)
+    return carrier
+
+
+async def of_number(repo: Repository, number: SmartNumber) -> Carrier | None:
+    """The carrier of a number's texts; None: SIP MESSAGE over the trunk."""
+    if number.sms_carrier_id is None:
+        return None
+    return await repo.carrier_by_id(number.sms_carrier_id)
