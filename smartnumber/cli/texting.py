@@ -283,7 +283,8 @@ def suspension_lift(agent_name: str, reason: str) -> None:
 @cli.group()
 def carrier() -> None:
     """SMS carriers: SIP MESSAGE over the trunk (the default), or Telnyx or Twilio over
-    HTTP. A number uses one with `number config NUMBER --sms-carrier NAME`."""
+    HTTP. A number uses one with `number config NUMBER --sms-carrier NAME`. Not yet: the
+    HTTP transport is still being built, so for now every text goes over the trunk."""
 
 
 @carrier.command("add")
