@@ -410,6 +410,10 @@ class Webhook:
     active: bool = True
     disabled_reason: str | None = None
 
+    def wants(self, event_type: str, agent_id: int | None) -> bool:
+        """Is an event of this type, about this agent, one this subscription asked for?"""
+        return event_type in self.events and self.agent_id in (None, agent_id)
+
 
 @dataclass(frozen=True)
 class WebhookEvent:

@@ -13,7 +13,7 @@ from .. import phone
 from ..access import Caller, Forbidden
 from ..directory import contacts, organisation
 from ..errors import NotFound, UserError
-from ..model import Activity, ActivityKind, Agent, Contact, Direction, Role
+from ..model import Activity, Agent, Contact
 from ..storage.repository import NewActivity, Repository, Store
 from . import views
 
@@ -137,19 +137,8 @@ async def ingest_activity(
 ) -> tuple[dict[str, Any], bool]:
     """A CRM event on the contact's timeline; the same idempotency key twice is stored
     once (the second answer is the first activity). (its view, whether it is new)."""
-    caller.require(Role.ADMIN, Role.INTEGRATION, Role.AGENT)
-    try:
-        kind, direction = ActivityKind(fields.kind), Direction(fields.direction)
-    except ValueError:
-        raise UserError(
-            f"kind must be one of {', '.join(ActivityKind)};"
-            f" direction one of {', '.join(Direction)}"
-        ) from None
-    if fields.at.tzinfo is None:
-        raise UserError("at needs a time zone (e.g. 2026-11-20T14:00:00Z)")
-    key = fields.idempotency_key
-    if key is not None and not (0 < len(key) <= 128 and key.isprintable()):
-        raise UserError("an idempotency key is 1-128 printable characters")
+    kind, direction = contacts.checked_activity(fields.kind, fields.direction, fields.at)
+    key = contacts.check_external_id(fields.idempotency_key, "an idempotency key")
     async with store.transaction() as repo:
         target = await _visible(repo, caller, contact_id)
         agent = caller.agent

@@ -60,6 +60,43 @@ async def contact_or_lead(
     return lead
 
 
+def checked_fields(
+    name: str, phones: Sequence[str], line_type: str
+) -> tuple[str, list[str], LineType]:
+    """A contact's name, its numbers as E.164 (each once) and their line type, checked."""
+    name = check_name("contact", name)
+    if not phones:
+        raise UserError("a contact needs at least one phone number")
+    numbers = list(dict.fromkeys(phone.to_e164(p) for p in phones))
+    try:
+        kind = LineType(line_type)
+    except ValueError:
+        raise UserError(f"line type must be one of {', '.join(LineType)}") from None
+    return name, numbers, kind
+
+
+def check_external_id(value: str | None, what: str) -> str | None:
+    """The CRM's id of a contact or an event: 1-128 printable characters (or none)."""
+    if value is not None and not (0 < len(value) <= 128 and value.isprintable()):
+        raise UserError(f"{what} is 1-128 printable characters")
+    return value
+
+
+def checked_activity(kind: str, direction: str, at: datetime) -> tuple[ActivityKind, Direction]:
+    """An activity's kind and direction, and a time that says its zone."""
+    try:
+        activity_kind = ActivityKind(kind)
+    except ValueError:
+        raise UserError(f"kind must be one of {', '.join(ActivityKind)}") from None
+    try:
+        activity_direction = Direction(direction)
+    except ValueError:
+        raise UserError(f"direction must be one of {', '.join(Direction)}") from None
+    if at.tzinfo is None:
+        raise UserError("the time needs a time zone (e.g. 2026-11-20T14:00:00+00:00)")
+    return activity_kind, activity_direction
+
+
 async def add_contact(
     repo: Repository,
     name: str,
@@ -71,14 +108,7 @@ async def add_contact(
     source: str = "manual",
 ) -> tuple[Contact, list[Contact]]:
     """Add a contact; also returns other contacts already sharing one of its numbers."""
-    name = check_name("contact", name)
-    if not phones:
-        raise UserError("a contact needs at least one phone number")
-    numbers = list(dict.fromkeys(phone.to_e164(p) for p in phones))
-    try:
-        kind = LineType(line_type)
-    except ValueError:
-        raise UserError(f"line type must be one of {', '.join(LineType)}") from None
+    name, numbers, kind = checked_fields(name, phones, line_type)
     owner_agent = await agent_named(repo, owner) if owner else None
     sharing: dict[int, Contact] = {}
     for e164 in numbers:
@@ -110,16 +140,7 @@ async def add_activity(
     external_id: str | None = None,
 ) -> Activity | None:
     """Record one timeline entry; None if its external id was imported before."""
-    try:
-        activity_kind = ActivityKind(kind)
-    except ValueError:
-        raise UserError(f"kind must be one of {', '.join(ActivityKind)}") from None
-    try:
-        activity_direction = Direction(direction)
-    except ValueError:
-        raise UserError(f"direction must be one of {', '.join(Direction)}") from None
-    if at.tzinfo is None:
-        raise UserError("the time needs a time zone (e.g. 2026-11-20T14:00:00+00:00)")
+    activity_kind, activity_direction = checked_activity(kind, direction, at)
     contact = await _one_contact(repo, contact_number, contact_name)
     agent_row = await agent_named(repo, agent) if agent else None
     number_row = await number_called(repo, smart_number) if smart_number else None
@@ -167,16 +188,8 @@ async def upsert_contact(
     none taken away. An existing contact `may_change` refuses is NotFound (to the asker
     it does not exist); with `reassign` False, `owner` is only for a new contact.
     Returns the contact and whether it is new."""
-    name = check_name("contact", name)
-    if external_id is not None and not (0 < len(external_id) <= 128 and external_id.isprintable()):
-        raise UserError("an external id is 1-128 printable characters")
-    numbers = list(dict.fromkeys(phone.to_e164(p) for p in phones))
-    if not numbers:
-        raise UserError("a contact needs at least one phone number")
-    try:
-        kind = LineType(line_type)
-    except ValueError:
-        raise UserError(f"line type must be one of {', '.join(LineType)}") from None
+    name, numbers, kind = checked_fields(name, phones, line_type)
+    check_external_id(external_id, "an external id")
     found = await repo.contact_by_external_id(external_id) if external_id else None
     if found is None:
         matches = {c.id: c for e164 in numbers for c in await repo.contacts_by_phone(e164)}

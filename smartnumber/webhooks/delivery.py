@@ -93,9 +93,9 @@ class Deliverer:
         """One round: every delivery due now that heads its queue. Returns how many."""
         async with self.store.snapshot() as repo:  # holds no writer up while idle
             due = await repo.due_deliveries(self.now(), self.batch)
+            if not due:
+                return 0
             hooks = {w.id: w for w in await repo.webhooks(active_only=False)}
-        if not due:
-            return 0
         attempts = await asyncio.gather(*(self._post(d, hooks[d.webhook_id]) for d in due))
         await self._record(due, attempts)
         return len(due)

@@ -82,11 +82,7 @@ async def publish(
     an agent's contacts only, when the subscription names an agent)."""
     if event_type not in TYPES:
         raise ValueError(f"unknown event type {event_type}")
-    wanted = [
-        w.id
-        for w in await repo.webhooks(active_only=True)
-        if event_type in w.events and (w.agent_id is None or w.agent_id == agent_id)
-    ]
+    wanted = [w.id for w in await repo.webhooks(active_only=True) if w.wants(event_type, agent_id)]
     await repo.add_webhook_event(
         NewWebhookEvent(
             event_id=new_event_id(),

@@ -100,9 +100,7 @@ async def replay(
         every = await repo.webhook_events_between(start, end or now, MAX_REPLAY + 1)
         if len(every) > MAX_REPLAY:
             raise UserError(f"more than {MAX_REPLAY} events in that range; replay a shorter one")
-        chosen = [
-            e for e in every if e.type in target.events and target.agent_id in (None, e.agent_id)
-        ]
+        chosen = [e for e in every if target.wants(e.type, e.agent_id)]
     else:
         raise UserError("say which: one event id, or a time range (--since)")
     return await repo.queue_deliveries(chosen, webhook_id, now)
