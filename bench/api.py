@@ -22,9 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,7 @@ import click
 import httpx
 
 from bench import dataset
-from bench.routing import NOW, machine, percentiles
+from bench.routing import NOW, percentiles, store_options, write_result
 from lab.receiver import Receiver
 from lab.system import System
 from smartnumber import clock
@@ -188,26 +186,10 @@ async def measure(
 
 
 @click.command()
-@click.option("--contacts", default=1_000_000, show_default=True)
-@click.option("--activities", default=10_000_000, show_default=True)
+@store_options(BENCH / "results" / "api.json")
 @click.option("--reads", default=5000, show_default=True, help="Timeline reads to time.")
 @click.option("--batches", default=10, show_default=True, help="Bulk requests of 1,000.")
 @click.option("--events", "webhook_events", default=10000, show_default=True)
-@click.option(
-    "--db",
-    "db_dir",
-    default="bench/out",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-)
-@click.option(
-    "--out",
-    "out_file",
-    default=str(BENCH / "results" / "api.json"),
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-)
-@click.option("--seed", default=7, show_default=True)
 def main(
     contacts: int,
     activities: int,
@@ -222,17 +204,14 @@ def main(
     store, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     click.echo(f"store: {store}", err=True)
     figures = asyncio.run(measure(store, contacts, reads, batches, webhook_events, seed))
-    result = {
-        "command": "python -m bench.api " + " ".join(sys.argv[1:]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "contacts": contacts,
-        "activities": activities,
-        "build_seconds": built,
-        "machine": machine(),
+    write_result(
+        out_file,
+        "api",
+        contacts=contacts,
+        activities=activities,
+        build_seconds=built,
         **figures,
-    }
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(json.dumps(result, indent=2) + "\n")
+    )
 
 
 if __name__ == "__main__":

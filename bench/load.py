@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import json
 import os
 import random
 import re
 import resource
-import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +30,7 @@ import click
 from bench import agi_sessions, dataset
 from bench import api_load as api_load_module
 from bench.bulk import BulkLoader
-from bench.routing import NOW, machine, percentiles
+from bench.routing import NOW, percentiles, store_options, write_result
 from lab.system import TRUNK_ADDRESS, System
 from smartnumber.asterisk.dialplan import render
 from smartnumber.demo.sipp import SippParty, post_dial_delays, scenario
@@ -287,8 +284,7 @@ async def load(
 
 
 @click.command()
-@click.option("--contacts", default=1_000_000, show_default=True)
-@click.option("--activities", default=10_000_000, show_default=True)
+@store_options(BENCH / "results" / "load.json")
 @click.option(
     "--rates", default="10,25,50,100", show_default=True, help="Calls per second, comma-separated."
 )
@@ -300,21 +296,6 @@ async def load(
     show_default=True,
     help="FastAGI sessions to hold open at once (0: skip this test).",
 )
-@click.option(
-    "--db",
-    "db_dir",
-    default="bench/out",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-)
-@click.option(
-    "--out",
-    "out_file",
-    default=str(BENCH / "results" / "load.json"),
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-)
-@click.option("--seed", default=7, show_default=True)
 @click.option(
     "--api-rps",
     default=0,
@@ -351,19 +332,16 @@ def main(
     figures = asyncio.run(
         load(store, contacts, rate_list, seconds, hold_ms, sessions, seed, dialplans, api_rps)
     )
-    result = {
-        "command": "python -m bench.load " + " ".join(sys.argv[1:]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "contacts": contacts,
-        "activities": activities,
-        "hold_ms": hold_ms,
-        "api_rps": api_rps,
-        "build_seconds": built,
-        "machine": machine(),
+    write_result(
+        out_file,
+        "load",
+        contacts=contacts,
+        activities=activities,
+        hold_ms=hold_ms,
+        api_rps=api_rps,
+        build_seconds=built,
         **figures,
-    }
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(json.dumps(result, indent=2) + "\n")
+    )
 
 
 if __name__ == "__main__":

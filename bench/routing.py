@@ -21,8 +21,10 @@ import resource
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -30,6 +32,7 @@ from bench import dataset
 from smartnumber.calls import inbound as calls
 from smartnumber.storage.sqlite import SqliteStore
 
+F = TypeVar("F", bound=Callable[..., Any])
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 RESULTS = Path(__file__).parent / "results"
 
@@ -102,25 +105,54 @@ def machine() -> dict[str, object]:
     }
 
 
+def store_options(default_out: Path) -> Callable[[F], F]:
+    """The options every benchmark on the store takes: its sizes, where it is kept,
+    where the results go, and the seed."""
+
+    def apply(command: F) -> F:
+        for option in reversed(
+            (
+                click.option("--contacts", default=1_000_000, show_default=True),
+                click.option("--activities", default=10_000_000, show_default=True),
+                click.option(
+                    "--db",
+                    "db_dir",
+                    default="bench/out",
+                    show_default=True,
+                    type=click.Path(file_okay=False, path_type=Path),
+                ),
+                click.option(
+                    "--out",
+                    "out_file",
+                    default=str(default_out),
+                    show_default=True,
+                    type=click.Path(dir_okay=False, path_type=Path),
+                ),
+                click.option("--seed", default=7, show_default=True),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def write_result(out_file: Path, module: str, **fields: Any) -> dict[str, Any]:
+    """The results as JSON, with the command that made them, when, and on what machine."""
+    result = {
+        "command": f"python -m bench.{module} " + " ".join(sys.argv[1:]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        **fields,
+        "machine": machine(),
+    }
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
 @click.command()
-@click.option("--contacts", default=1_000_000, show_default=True)
-@click.option("--activities", default=10_000_000, show_default=True)
+@store_options(RESULTS / "routing.json")
 @click.option("--callers", default=10_000, show_default=True)
-@click.option(
-    "--db",
-    "db_dir",
-    default="bench/out",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-)
-@click.option(
-    "--out",
-    "out_file",
-    default=str(RESULTS / "routing.json"),
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-)
-@click.option("--seed", default=7, show_default=True)
 def main(
     contacts: int, activities: int, callers: int, db_dir: Path, out_file: Path, seed: int
 ) -> None:
@@ -128,20 +160,17 @@ def main(
     path, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     click.echo(f"store: {path} ({path.stat().st_size / 2**20:.0f} MiB)", err=True)
     figures = asyncio.run(measure(path, contacts, callers, seed))
-    result = {
-        "command": "python -m bench.routing " + " ".join(sys.argv[1:]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "contacts": contacts,
-        "activities": activities,
-        "callers": callers,
-        "store_mib": round(path.stat().st_size / 2**20),
-        "build_seconds": built,
-        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "machine": machine(),
+    result = write_result(
+        out_file,
+        "routing",
+        contacts=contacts,
+        activities=activities,
+        callers=callers,
+        store_mib=round(path.stat().st_size / 2**20),
+        build_seconds=built,
+        max_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         **figures,
-    }
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(json.dumps(result, indent=2) + "\n")
+    )
     click.echo(json.dumps({k: result[k] for k in ("decision", "incoming", "rules")}, indent=2))
 
 

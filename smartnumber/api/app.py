@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from .. import logs
 from ..storage import Store
 from . import problems
 from .limits import BodyLimit, RateLimit
@@ -55,13 +54,7 @@ def create_app(
         else:
             response = await call_next(request)
         if response.status_code >= 400:
-            logs.event(
-                log,
-                "refused",
-                method=request.method,
-                path=request.url.path,
-                status=response.status_code,
-            )
+            problems.log_refusal(request.method, request.url.path, response.status_code)
         return response
 
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

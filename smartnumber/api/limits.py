@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import logs
-from .problems import log, problem
+from .problems import log_refusal, problem
 
 
 class BodyLimit:
@@ -51,7 +50,7 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        logs.event(log, "refused", method=scope["method"], path=scope["path"], status=413)
+        log_refusal(scope["method"], scope["path"], 413)
         response = problem(413, f"the request body is over {self.max_bytes} bytes")
         await response(scope, receive, send)
 

@@ -41,6 +41,11 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def log_refusal(method: str, path: str, status: int) -> None:
+    """One line for every request the API refused (whichever layer refused it)."""
+    logs.event(log, "refused", method=method, path=path, status=status)
+
+
 def _status_of(exc: UserError) -> int:
     if isinstance(exc, Forbidden):
         return 403
