@@ -5,7 +5,6 @@ from the same models that validate requests, so it cannot drift from what is acc
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from . import problems
 from .limits import BodyLimit, RateLimit
 from .routes import calls, contacts, directory, recordings, suspensions, texts, webhooks
 
-log = logging.getLogger("smartnumber.api")
 MAX_BODY_BYTES = 1024 * 1024  # a bulk upsert of 1,000 contacts fits several times over
 RATE = 200.0  # requests a second per token, steady (setting api.rate_limit)
 
