@@ -4,6 +4,8 @@ work (403), and every refusal is a problem document with a clear detail."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -96,3 +98,15 @@ async def test_an_admin_may(crm: Crm) -> None:
         )
         assert routed.status_code == 200 and routed.json()["rule"]
         assert (await admin.delete("/v1/text-codes/HOME")).status_code == 204
+
+
+def test_the_api_listens_on_loopback_only_by_default(crm: Crm) -> None:
+    """Started with no --bind, as the demo and the systemd unit start it."""
+    assert crm.system.reveal("api.bind") == "127.0.0.1"
+    port = f"{crm.system.api_port:04X}"
+    listening = [
+        line.split()[1]
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if line.split()[1].endswith(f":{port}") and line.split()[3] == "0A"  # LISTEN
+    ]
+    assert listening == [f"0100007F:{port}"]  # 127.0.0.1, not 0.0.0.0
