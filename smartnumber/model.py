@@ -356,6 +356,10 @@ class QueuedText:
     activity_id: int | None = None
     last_error: str | None = None
     sent_at: datetime | None = None
+    carrier_id: int | None = None  # the HTTP carrier that took it (None: SIP MESSAGE)
+    carrier_message_id: str | None = None  # its id there
+    delivery: str | None = None  # how far it got: sent, delivered, failed, undelivered
+    carrier_code: str | None = None  # the carrier's error code, if it gave one
 
 
 @dataclass(frozen=True)
@@ -369,11 +373,21 @@ class InboundText:
     from_header: str
     body: str
     content_length: int | None
-    via: str  # agi | spool | inject
+    via: str  # agi | spool | inject | carrier
     received_at: datetime
     attempts: int = 0
     processed_at: datetime | None = None
     outcome: str | None = None
+    carrier_id: int | None = None  # the carrier whose webhook brought it
+    media: tuple[Media, ...] = ()  # an MMS's attachments, as the carrier listed them
+
+
+@dataclass(frozen=True)
+class Media:
+    """An attachment of an inbound MMS: where the carrier keeps it, what it says it is."""
+
+    url: str
+    content_type: str = ""
 
 
 class Role(StrEnum):

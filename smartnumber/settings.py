@@ -159,6 +159,17 @@ def _email(value: str) -> str:
     raise UserError(f"{value!r} is not an email address")
 
 
+def _public_url(value: str) -> str:
+    """Empty, or http(s)://host[:port][/prefix] with nothing else: carriers post to it."""
+    if value == "":
+        return value
+    if re.fullmatch(
+        r"https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9_./-]{0,200})?", value
+    ):
+        return value.rstrip("/")
+    raise UserError("must be empty or like https://sn.example.com (no query, no credentials)")
+
+
 def _number(low: float, high: float, whole: bool) -> Callable[[str], str]:
     def check(value: str) -> str:
         try:
@@ -257,6 +268,13 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("api.port", lambda: "8080", _port, "HTTP API port"),
         Setting(
+            "api.public_url",
+            lambda: "",
+            _public_url,
+            "the API's address as carriers reach it, e.g. https://sn.example.com (their"
+            " receipts are sent there; Twilio signs it)",
+        ),
+        Setting(
             "api.rate_limit",
             lambda: "200",
             _number(1, 100000, True),
@@ -308,10 +326,28 @@ SETTINGS: dict[str, Setting] = {
             "spam.optout_batch", lambda: "20", _number(2, 100000, True), "see spam.optout_rate"
         ),
         Setting(
+            "spam.carrier_filtered_count",
+            lambda: "3",
+            _number(1, 1000, True),
+            "this many of an agent's texts filtered as spam by a carrier trip the carrier rule",
+        ),
+        Setting(
+            "spam.carrier_filtered_days",
+            lambda: "7",
+            _number(1, 30, True),
+            "... within this many days",
+        ),
+        Setting(
             "media.dir",
             lambda: "",
             _directory,
             "prompts, recordings, voicemail; Asterisk must write it (empty: media/ by the db)",
+        ),
+        Setting(
+            "texting.mms_max_bytes",
+            lambda: "5000000",
+            _number(1000, 100_000_000, True),
+            "an inbound MMS attachment larger than this is not fetched (noted instead)",
         ),
         Setting(
             "texting.auto_reply_limit",

@@ -14,9 +14,19 @@ from fastapi import FastAPI, Request, Response
 from ..storage import Store
 from . import problems
 from .limits import BodyLimit, RateLimit
-from .routes import calls, contacts, directory, recordings, suspensions, texts, webhooks
+from .routes import (
+    calls,
+    carriers,
+    contacts,
+    directory,
+    recordings,
+    suspensions,
+    texts,
+    webhooks,
+)
 
 MAX_BODY_BYTES = 1024 * 1024  # a bulk upsert of 1,000 contacts fits several times over
+CARRIER_WEBHOOKS = "/v1/carriers/"
 RATE = 200.0  # requests a second per token, steady (setting api.rate_limit)
 
 
@@ -40,7 +50,7 @@ def create_app(
     app.state.rate_limit = RateLimit(rate, burst=int(2 * rate))
     app.state.tasks = set[asyncio.Task[Any]]()
     problems.install(app)
-    for module in (contacts, calls, texts, recordings, suspensions, directory, webhooks):
+    for module in (contacts, calls, texts, recordings, suspensions, directory, webhooks, carriers):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -62,6 +72,8 @@ def create_app(
 def _sends_other_than_json(request: Request) -> bool:
     if request.method not in ("POST", "PUT", "PATCH"):
         return False
+    if request.url.path.startswith(CARRIER_WEBHOOKS):
+        return False  # Twilio posts forms; each carrier's own format is checked there
     if (
         request.headers.get("content-length", "0") == "0"
         and "transfer-encoding" not in request.headers

@@ -1,17 +1,23 @@
 """Use cases for SMS carriers: add one (secrets read from files only their owner can
 read, never from the command line), list them masked. Which number uses which is set by
-`number config --sms-carrier` (app/calls.configure_number)."""
+`number config --sms-carrier` (app/calls.configure_number). And what a carrier's
+webhook brings: texts into the inbox, receipts onto the texts they name."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .. import settings
-from ..model import Carrier
+from ..errors import NotFound, UserError
+from ..model import Carrier, CarrierKind
 from ..storage.repository import Store
-from ..texting.carriers import registry
+from ..texting import inbox
+from ..texting.carriers import receipts, registry, telnyx, twilio, wire
+from ..texting.carriers.signatures import BadSignature
 
 
 def carrier_view(c: Carrier, numbers: list[str]) -> dict[str, Any]:
@@ -68,3 +74,65 @@ async def list_carriers(store: Store) -> list[dict[str, Any]]:
             carrier_view(c, [n.e164 for n in numbers if n.sms_carrier_id == c.id])
             for c in await repo.carriers()
         ]
+
+
+class NotSigned(UserError):
+    """The webhook does not prove it came from the carrier: nothing of it is processed."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a carrier's webhook was, once verified and kept."""
+
+    carrier: Carrier
+    what: str  # inbound | receipt | ignored
+    new: bool  # False: the same message or receipt had come before
+
+
+async def webhook(
+    store: Store,
+    name: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    url: tuple[str, str],
+    now: datetime,
+) -> Heard:
+    """A carrier's webhook: verified by its signature (BadSignature if not), then kept
+    -- an inbound text in the inbox (the routing service handles it), a receipt applied
+    to the text it names -- before the carrier is answered. NotFound: no such carrier.
+    `url`: the URL as this server saw it, and its path and query (Twilio signs the URL
+    it posted to: setting api.public_url and the path, when a proxy is in between)."""
+    async with store.snapshot() as repo:
+        carrier = await registry.named(repo, name)
+        public_url = (await settings.load(repo))["api.public_url"]
+    try:
+        if carrier.kind is CarrierKind.TELNYX:
+            news = telnyx.parse(carrier, body, headers, now)
+        elif carrier.kind is CarrierKind.TWILIO:
+            seen, path = url
+            news = twilio.parse(carrier, body, headers, public_url + path if public_url else seen)
+        else:
+            raise NotFound(f"carrier {name!r} is SIP: its texts come over the trunk")
+    except BadSignature as exc:
+        raise NotSigned(str(exc)) from None
+    if isinstance(news, wire.InboundMessage):
+        kept = await inbox.keep(
+            store,
+            inbox.Arrived(
+                smart_number=news.to,
+                sender=news.sender,
+                from_header=f"{carrier.kind.value}:{news.sender}"[:200],
+                body=news.body,
+                message_key=f"{carrier.kind.value}:{carrier.id}:{news.message_id}",
+                carrier_id=carrier.id,
+                media=news.media,
+            ),
+            "carrier",
+            now,
+        )
+        return Heard(carrier, "inbound", kept is not None)
+    if isinstance(news, wire.Receipt):
+        async with store.transaction() as repo:
+            new = await receipts.record(repo, carrier.id, news, now)
+        return Heard(carrier, "receipt", new)
+    return Heard(carrier, "ignored", False)

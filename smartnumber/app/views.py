@@ -244,6 +244,9 @@ def queued_text(t: QueuedText) -> dict[str, Any]:
         "sent_at": t.sent_at.isoformat() if t.sent_at else None,
         "reason": t.last_error,
         "text": t.body,
+        "delivery": t.delivery,  # a carrier's receipts: sent, delivered, failed, undelivered
+        "carrier_message_id": t.carrier_message_id,
+        "carrier_code": t.carrier_code,
     }
 
 

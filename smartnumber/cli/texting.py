@@ -75,7 +75,8 @@ def text_send(agent_name: str, to: str, message: str, anyway: bool, wait_seconds
     else:
         click.echo(
             f"queued for {state.recipient} from {state.sender} (text {state.id}): the routing"
-            " service sends it once Asterisk is reachable; see `smartnumber text queue`"
+            " service sends it once Asterisk (or the number's carrier) can be reached; see"
+            " `smartnumber text queue`"
         )
 
 
@@ -92,7 +93,8 @@ def text_queue(everything: bool, limit: int, as_json: bool) -> None:
         return
     for row in rows:
         row["queued_at"] = output.when(row["queued_at"])
-    columns = ["id", "queued_at", "status", "to", "from", "purpose", "attempts", "reason", "text"]
+    columns = ["id", "queued_at", "status", "delivery", "to", "from", "purpose", "attempts"]
+    columns += ["reason", "text"]
     output.table(rows, columns, "nothing waits in the outbox")
 
 

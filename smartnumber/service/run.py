@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from .. import clock, logs, media, settings
 from ..asterisk import cdr, events
 from ..asterisk.agi import text_spool
@@ -26,6 +28,8 @@ from ..model import InboundText, QueuedText, TextStatus
 from ..storage import Store, open_store
 from ..texting import inbound, inbox, outbox
 from ..texting import notices as mail
+from ..texting.carriers import mms
+from ..texting.carriers.transport import Transports
 from .config import ServiceConfig
 
 log = logging.getLogger("smartnumber.service")
@@ -124,9 +128,15 @@ async def _start(
             events="user",  # only the hangup handler's UserEvents: see outcomes.py
         )
     )
-    texts_out = AsteriskMessages(
-        ami, values["trunk.host"], values["trunk.port"], values["sip.bind"]
+    # Texts leave by their number's carrier: HTTP (Telnyx, Twilio) or the trunk (SIP).
+    texts_out = Transports(
+        store,
+        AsteriskMessages(ami, values["trunk.host"], values["trunk.port"], values["sip.bind"]),
+        clock.now,
     )
+    running.push_async_callback(texts_out.close)
+    fetch_media = mms.Fetcher(store, media_dir, httpx.AsyncClient(timeout=mms.TIMEOUT))
+    running.push_async_callback(fetch_media.client.aclose)
     context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000, media_dir)
     server = FastAgiServer(
         ROUTES,
@@ -158,9 +168,11 @@ async def _start(
     running.push_async_callback(ami.stop)
     mailer = asyncio.create_task(_retry_mail(store, mail.SmtpConfig.from_settings(values)))
     running.callback(mailer.cancel)
-    sender = asyncio.create_task(_deliver_texts(store, texts_out, ami, context.texts_queued))
+    sender = asyncio.create_task(_deliver_texts(store, texts_out, context.texts_queued))
     running.callback(sender.cancel)
-    handler = asyncio.create_task(_handle_texts(store, media.inbox_dir(media_dir), context))
+    handler = asyncio.create_task(
+        _handle_texts(store, media.inbox_dir(media_dir), context, fetch_media)
+    )
     running.callback(handler.cancel)
     cdr_file = Path(values["asterisk.cdr_file"]) if values["asterisk.cdr_file"] else None
     reconciler = asyncio.create_task(_reconcile(store, media_dir, cdr_file))
@@ -220,11 +232,10 @@ async def _retry_mail(store: Store, config: mail.SmtpConfig) -> None:
     await _repeat(flush, every=mail.RETRY_SECONDS, waits_on=(), failed="sending queued mail failed")
 
 
-async def _deliver_texts(
-    store: Store, transport: AsteriskMessages, ami: AmiLink, queued: asyncio.Event
-) -> None:
+async def _deliver_texts(store: Store, transport: Transports, queued: asyncio.Event) -> None:
     """Deliver the outbox: at once when a handler queued texts, else every second (texts
-    the CLI queued). While the AMI is down, texts wait; they go once it is back."""
+    the CLI and the API queued). While the AMI (or a number's HTTP carrier) is down,
+    that number's texts wait; they go once it is back."""
 
     def told(text: QueuedText, status: TextStatus, reason: str | None) -> None:
         logs.event(
@@ -233,7 +244,6 @@ async def _deliver_texts(
         )  # fmt: skip
 
     async def deliver() -> None:
-        await ami.connected.wait()
         await outbox.deliver_due(store, transport, clock.now, on_outcome=told)
 
     await _repeat(
@@ -245,7 +255,9 @@ async def _deliver_texts(
     )
 
 
-async def _handle_texts(store: Store, spool: Path, ctx: HandlerContext) -> None:
+async def _handle_texts(
+    store: Store, spool: Path, ctx: HandlerContext, fetch_media: mms.Fetcher
+) -> None:
     """Handle the inbox: at once when a text was kept, else every few seconds -- and
     fetch what the dialplan spooled while we were away or the database was locked."""
 
@@ -263,7 +275,9 @@ async def _handle_texts(store: Store, spool: Path, ctx: HandlerContext) -> None:
 
     async def handle() -> None:
         await text_spool.drain(store, spool, clock.now())
-        done = await inbox.handle_pending(store, clock.now, on_handled=told)
+        done = await inbox.handle_pending(
+            store, clock.now, on_handled=told, fetch_media=fetch_media
+        )
         if done.queued_replies:
             ctx.texts_queued.set()
 

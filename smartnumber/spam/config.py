@@ -17,6 +17,9 @@ class SpamConfig:
     optout_count: int = 5  # this many opt-outs from the agent's recent leads ...
     optout_rate: float = 0.10  # ... or this share of a batch of at least optout_batch
     optout_batch: int = 20
+    # 4. carriers filtering the agent's texts as spam
+    carrier_filtered_count: int = 3  # this many filtered texts ...
+    carrier_filtered_days: int = 7  # ... within this many days
 
     @classmethod
     def from_settings(cls, values: Mapping[str, str]) -> SpamConfig:
@@ -27,4 +30,6 @@ class SpamConfig:
             optout_count=int(values["spam.optout_count"]),
             optout_rate=float(values["spam.optout_rate"]),
             optout_batch=int(values["spam.optout_batch"]),
+            carrier_filtered_count=int(values["spam.carrier_filtered_count"]),
+            carrier_filtered_days=int(values["spam.carrier_filtered_days"]),
         )

@@ -15,6 +15,6 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Finding:
-    pattern: str  # repeated-message | unanswered-streak | bulk-opt-outs
+    pattern: str  # repeated-message | unanswered-streak | bulk-opt-outs | carrier-spam-filter
     summary: str  # one line for the agent and the admins
     evidence: tuple[Evidence, ...]

@@ -28,6 +28,7 @@ from ..model import (
     Email,
     InboundText,
     LineType,
+    Media,
     NumberRouting,
     Office,
     QueuedText,
@@ -122,6 +123,8 @@ class NewInboundText:
     content_length: int | None
     via: str
     received_at: datetime
+    carrier_id: int | None = None
+    media: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -411,6 +414,37 @@ class Repository(Protocol):
         self, recipient: str, purposes: Sequence[str], since: datetime
     ) -> int:
         """Automatic texts to this number queued or sent since then (the per-sender limit)."""
+        ...
+
+    # texts through HTTP carriers: their message ids, receipts and error codes
+    async def text_handed(self, text_id: int, carrier_id: int, message_id: str) -> None:
+        """The carrier took the text and calls it message_id."""
+        ...
+
+    async def text_by_carrier_message(
+        self, carrier_id: int, message_id: str
+    ) -> QueuedText | None: ...
+
+    async def set_text_delivery(
+        self, text_id: int, delivery: str, code: str | None, meaning: str | None
+    ) -> None:
+        """How far the text got, by the carrier's receipts, and its error code."""
+        ...
+
+    async def add_carrier_receipt(
+        self, carrier_id: int, message_id: str, status: str, code: str, at: datetime
+    ) -> bool:
+        """Keep a status callback; False when this (message, status) was kept already."""
+        ...
+
+    async def carrier_receipts(self, carrier_id: int, message_id: str) -> list[tuple[str, str]]:
+        """(status, code) of every receipt for the message, in the order they came."""
+        ...
+
+    async def carrier_flagged_texts(
+        self, agent_id: int, meaning: str, since: datetime
+    ) -> list[tuple[datetime, str]]:
+        """(queued at, recipient) of the agent's texts a carrier refused with this meaning."""
         ...
 
     # recordings and voicemail

@@ -6,7 +6,7 @@ body is data from start to end: stored, compared, forwarded, never interpreted."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -59,11 +59,18 @@ def confirmation(keyword: Keyword, company: str) -> str:
 
 
 async def receive(
-    repo: Repository, sender_raw: str, to_raw: str, body: str, now: datetime
+    repo: Repository,
+    sender_raw: str,
+    to_raw: str,
+    body: str,
+    now: datetime,
+    *,
+    media: Sequence[Mapping[str, Any]] = (),
 ) -> Handled:
-    """An inbound text from sender_raw to the Smart Number to_raw; what it makes the
-    system send is queued in the outbox (automatic texts only where they may go)."""
-    handled = await _receive(repo, sender_raw, to_raw, body, now)
+    """An inbound text from sender_raw to the Smart Number to_raw (an MMS: `media`, its
+    attachments as fetched); what it makes the system send is queued in the outbox
+    (automatic texts only where they may go)."""
+    handled = await _receive(repo, sender_raw, to_raw, body, now, [dict(m) for m in media])
     policy = outbox.AutomaticPolicy.from_settings(await settings.load(repo))
     for message in handled.outgoing:
         queued = await outbox.queue(repo, message, now, policy=policy)
@@ -74,7 +81,12 @@ async def receive(
 
 
 async def _receive(
-    repo: Repository, sender_raw: str, to_raw: str, body: str, now: datetime
+    repo: Repository,
+    sender_raw: str,
+    to_raw: str,
+    body: str,
+    now: datetime,
+    media: list[dict[str, Any]],
 ) -> Handled:
     number = await numbers.number_called(repo, to_raw)
     handled = Handled()
@@ -86,8 +98,29 @@ async def _receive(
     facts, contacts, code = await _facts(repo, number, sender, body, now)
     decision = texting.decide(facts)
     agent = await repo.agent_by_id(decision.agent_id) if decision.agent_id else None
-    await _act(repo, handled, decision, number, sender, body, contacts, code, agent, now)
+    said = Said(sender, body, media)
+    await _act(repo, handled, decision, number, said, contacts, code, agent, now)
     return handled
+
+
+@dataclass(frozen=True)
+class Said:
+    """What came in: from whom, the words, an MMS's attachments."""
+
+    sender: str
+    body: str
+    media: list[dict[str, Any]]
+
+    def detail(self) -> dict[str, Any]:
+        """For the timeline entry and the text.received event."""
+        return {Detail.TEXT: self.body, Detail.FROM: self.sender} | (
+            {"media": self.media} if self.media else {}
+        )
+
+    def forwarded(self) -> str:
+        """The words as forwarded to an agent's cell, attachments mentioned."""
+        count = len(self.media)
+        return self.body + (f" [+{count} attachment(s) on the timeline]" if count else "")
 
 
 async def _facts(
@@ -128,14 +161,14 @@ async def _act(
     handled: Handled,
     decision: texting.TextDecision,
     number: SmartNumber,
-    sender: str,
-    body: str,
+    said: Said,
     contacts: list[Contact],
     code: TextCode | None,
     agent: Agent | None,
     now: datetime,
 ) -> None:
     """Carry a decision out: the timeline, the opt-out, the replies to send."""
+    sender, body = said.sender, said.body
     reply = _replier(handled, number)
     action = decision.action
     if action is TextAction.NOT_DELIVERED:
@@ -156,12 +189,12 @@ async def _act(
                     at=now,
                     contact_id=about.id if about else None,
                 )
-        await _log(repo, contacts, number, now, body, sender, keyword=keyword.value)
+        await _log(repo, contacts, number, now, said, keyword=keyword.value)
         company = (await settings.load(repo))["company.name"]
         reply(sender, confirmation(keyword, company), "confirmation")
         handled.notes.append(f"{keyword.value} from {sender}")
     elif action is TextAction.CODE_FROM_CONTACT and code is not None:
-        await _log(repo, contacts, number, now, body, sender, text_code=code.code)
+        await _log(repo, contacts, number, now, said, text_code=code.code)
         reply(sender, code.reply, "auto-reply")
         handled.notes.append(f"text code {code.code} from a known contact")
     elif action is TextAction.CODE_NEW_LEAD and code is not None:
@@ -175,7 +208,7 @@ async def _act(
             )
         )
         await events.lead_created(repo, lead, now)
-        await _log(repo, [lead], number, now, body, sender, agent=agent, text_code=code.code)
+        await _log(repo, [lead], number, now, said, agent=agent, text_code=code.code)
         reply(sender, code.reply, "auto-reply")
         if agent is not None:
             alert = f"New lead from text code {code.code.upper()}: {sender} - {body}"
@@ -185,18 +218,20 @@ async def _act(
         )
     elif action is TextAction.FORWARD_CONTACT:
         flag = {Detail.REVOCATION: True} if decision.flagged else {}
-        await _log(repo, contacts, number, now, body, sender, agent=agent, **flag)
+        await _log(repo, contacts, number, now, said, agent=agent, **flag)
         if agent is not None:
-            reply(agent.cell, texting.forwarded(contacts[0].name, sender, body), "forward")
+            reply(
+                agent.cell, texting.forwarded(contacts[0].name, sender, said.forwarded()), "forward"
+            )
             handled.notes.append(f"forwarded to {agent.name}")
         else:
             handled.notes.append("no agent to forward to")
         if decision.flagged:
             handled.notes.append("flagged: reads like a request to stop texting")
     else:  # an unknown number, not a text code: forwarded, no lead
-        await _received(repo, None, number, now, body, sender, agent)
+        await _received(repo, None, number, now, said, agent)
         if agent is not None:
-            reply(agent.cell, texting.forwarded("Unknown", sender, body), "forward")
+            reply(agent.cell, texting.forwarded("Unknown", sender, said.forwarded()), "forward")
             handled.notes.append(f"from an unknown number: forwarded to {agent.name}, no lead")
         else:
             handled.notes.append("from an unknown number: nobody to forward to")
@@ -223,14 +258,13 @@ async def _log(
     contacts: list[Contact],
     number: SmartNumber,
     now: datetime,
-    body: str,
-    sender: str,
+    said: Said,
     *,
     agent: Agent | None = None,
     **detail: Any,
 ) -> None:
     for contact in contacts:
-        await _received(repo, contact, number, now, body, sender, agent)
+        await _received(repo, contact, number, now, said, agent)
         await repo.add_activity(
             NewActivity(
                 contact_id=contact.id,
@@ -239,8 +273,8 @@ async def _log(
                 at=now,
                 agent_id=agent.id if agent else None,
                 smart_number_id=number.id,
-                detail={Detail.TEXT: body, Detail.FROM: sender, **detail},
-                peer=sender,
+                detail=said.detail() | detail,
+                peer=said.sender,
             )
         )
 
@@ -250,8 +284,7 @@ async def _received(
     contact: Contact | None,
     number: SmartNumber,
     now: datetime,
-    body: str,
-    sender: str,
+    said: Said,
     agent: Agent | None,
 ) -> None:
     await events.publish(
@@ -259,9 +292,10 @@ async def _received(
         events.TEXT_RECEIVED,
         {
             "contact_id": contact.id if contact else None,
-            "from": sender,
+            "from": said.sender,
             "to": number.e164,
-            "text": body,
+            "text": said.body,
+            "media": said.media,
             "agent": agent.name if agent else None,
         },
         at=now,

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .. import logs, phone
 from ..errors import StorageBusy, StorageError, UserError
-from ..model import InboundText
+from ..model import InboundText, Media
 from ..storage.repository import NewInboundText, Repository, Store
 from . import inbound
 
@@ -39,6 +40,8 @@ class Arrived:
     body: str
     content_length: int | None = None
     message_key: str = ""  # '' : none given (an injected text): one is made up
+    carrier_id: int | None = None  # an HTTP carrier's webhook brought it
+    media: tuple[Media, ...] = ()  # an MMS's attachments, as the carrier listed them
 
     def new(self, via: str, now: datetime) -> NewInboundText:
         return NewInboundText(
@@ -50,6 +53,8 @@ class Arrived:
             content_length=self.content_length,
             via=via,
             received_at=now,
+            carrier_id=self.carrier_id,
+            media=self.media,
         )
 
 
@@ -99,8 +104,10 @@ async def handle_pending(
     now: Callable[[], datetime],
     *,
     on_handled: Callable[[InboundText, inbound.Handled | None, str], None] | None = None,
+    fetch_media: Callable[[InboundText], Awaitable[list[dict[str, Any]]]] | None = None,
 ) -> Handling:
-    """Handle the texts kept and not handled yet, oldest first."""
+    """Handle the texts kept and not handled yet, oldest first; an MMS's attachments
+    are fetched first (fetch_media), outside the transaction."""
     result = Handling()
     try:
         async with store.transaction() as repo:
@@ -110,7 +117,8 @@ async def handle_pending(
         return result
     for text in pending:
         try:
-            handled = await handle_one(store, text.id, now())
+            media = await fetch_media(text) if fetch_media and text.media else None
+            handled = await handle_one(store, text.id, now(), media)
         except StorageBusy:
             result.waiting = True
             break
@@ -126,19 +134,25 @@ async def handle_pending(
     return result
 
 
-async def handle_one(store: Store, text_id: int, now: datetime) -> inbound.Handled | None:
+async def handle_one(
+    store: Store, text_id: int, now: datetime, media: list[dict[str, Any]] | None = None
+) -> inbound.Handled | None:
     """Handle one kept text, in one transaction with its handled mark; None when it was
-    handled already."""
+    handled already. `media`: its attachments as fetched (else listed by URL)."""
     async with store.transaction() as repo:
         text = await repo.inbound_text(text_id)
         if text is None or text.processed_at is not None:
             return None
-        handled = await _handle(repo, text, now)
+        if media is None:
+            media = [{"url": m.url[:500], "not_fetched": "not fetched"} for m in text.media]
+        handled = await _handle(repo, text, now, media)
         await repo.inbound_text_handled(text.id, now, "; ".join(handled.notes) or "handled")
     return handled
 
 
-async def _handle(repo: Repository, text: InboundText, now: datetime) -> inbound.Handled:
+async def _handle(
+    repo: Repository, text: InboundText, now: datetime, media: list[dict[str, Any]]
+) -> inbound.Handled:
     try:
         phone.to_e164(text.sender)
     except UserError:
@@ -154,7 +168,7 @@ async def _handle(repo: Repository, text: InboundText, now: datetime) -> inbound
     if not body and text.content_length:
         # Asterisk 16 drops a MESSAGE body of 1024 bytes or more (res_pjsip_messaging).
         body = inbound.lost_body(text.content_length)
-    return await inbound.receive(repo, text.sender, text.smart_number, body, now)
+    return await inbound.receive(repo, text.sender, text.smart_number, body, now, media=media)
 
 
 async def _set_aside(store: Store, text: InboundText, exc: Exception, now: datetime) -> int:

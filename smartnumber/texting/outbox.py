@@ -25,7 +25,8 @@ from ..errors import UserError
 from ..model import Outgoing, QueuedText, TextStatus
 from ..routing import forwarding
 from ..storage.repository import NewText, Repository, Store
-from ..webhooks import events
+from . import progress
+from .carriers import knowledge, receipts, wire
 
 # Texts the system writes by itself. Those to the person who texted (REPLIES) count
 # toward the per-sender limit; forwards and alerts go to the agents' own cells.
@@ -42,9 +43,10 @@ BATCH = 20
 
 
 class Transport(Protocol):
-    async def deliver(self, message: Outgoing) -> None:
-        """Hand one text to the carrier side. UserError: it refused the text; ConnectionError
-        or TimeoutError: it could not be reached (the text may be retried freely)."""
+    async def deliver(self, message: Outgoing) -> wire.Handed | None:
+        """Hand one text to the carrier side; what an HTTP carrier calls it (None over
+        SIP). UserError: it refused the text (wire.Refused: for good, with a code);
+        ConnectionError or TimeoutError: it could not be reached (retried freely)."""
         ...
 
 
@@ -128,11 +130,15 @@ async def deliver_due(
     on_outcome: Callable[[QueuedText, TextStatus, str | None], None] | None = None,
 ) -> Delivered:
     """Deliver what is due, one text at a time (in order: the parts of a conversation stay
-    in order). Stops early when the transport cannot be reached."""
+    in order). When a Smart Number's carrier cannot be reached, its later texts wait
+    too; other numbers' texts go on."""
     done = Delivered()
     async with store.transaction() as repo:
         due = await repo.due_texts(now(), BATCH)
+    unreachable: set[str] = set()  # senders whose carrier could not be reached this round
     for text in due:
+        if text.sender in unreachable:
+            continue
         async with store.transaction() as repo:
             reason = await _withdrawn(repo, text, now())
             if reason is not None:
@@ -144,28 +150,36 @@ async def deliver_due(
             _tell(on_outcome, text, status or TextStatus.CANCELLED, reason)
             continue
         try:
-            await transport.deliver(_message(text))
+            handed = await transport.deliver(_message(text))
         except (ConnectionError, TimeoutError, OSError) as exc:
-            # Not the text's fault: it keeps its place (and the ones after it theirs, so a
-            # conversation stays in order); the service tries again when the link is back.
+            # Not the text's fault: it keeps its place (and the ones after it from the same
+            # number theirs, so a conversation stays in order); tried again next round.
             error = f"the carrier side could not be reached: {exc}"
             async with store.transaction() as repo:
                 await repo.text_attempted(text.id, error, text.not_before, counts=False)
             done.unreachable = True
-            break
+            unreachable.add(text.sender)
+            continue
         except UserError as exc:
             refusals = text.attempts + 1
+            final = isinstance(exc, wire.Refused) or refusals >= MAX_REFUSALS
             async with store.transaction() as repo:
-                if refusals >= MAX_REFUSALS:
-                    await _finish(repo, text, TextStatus.FAILED, now(), str(exc))
+                if final:
+                    code = exc.code if isinstance(exc, wire.Refused) else None
+                    await _finish(repo, text, TextStatus.FAILED, now(), str(exc), code=code)
+                    if isinstance(exc, wire.Refused):
+                        await knowledge.learn(repo, exc.carrier, text, wire.FAILED, exc.code, now())
                 else:
                     await repo.text_attempted(text.id, str(exc), now() + _backoff(refusals))
-            if refusals >= MAX_REFUSALS:
+            if final:
                 done.failed += 1
                 _tell(on_outcome, text, TextStatus.FAILED, str(exc))
             continue
         async with store.transaction() as repo:
             await _finish(repo, text, TextStatus.SENT, now())
+            if handed is not None:
+                await repo.text_handed(text.id, handed.carrier_id, handed.message_id)
+                await receipts.settle(repo, handed.carrier_id, handed.message_id, now())
         done.sent += 1
         _tell(on_outcome, text, TextStatus.SENT, None)
     return done
@@ -181,33 +195,17 @@ async def _withdrawn(repo: Repository, text: QueuedText, now: datetime) -> str |
 
 
 async def _finish(
-    repo: Repository, text: QueuedText, status: TextStatus, at: datetime, reason: str | None = None
+    repo: Repository,
+    text: QueuedText,
+    status: TextStatus,
+    at: datetime,
+    reason: str | None = None,
+    *,
+    code: str | None = None,
 ) -> None:
-    """The text's final status, on its outbox row and on its timeline entry."""
+    """The text's final status in the outbox, on its timeline entry and to the CRM."""
     await repo.text_done(text.id, status, at, reason)
-    entry = await repo.activity_by_id(text.activity_id) if text.activity_id else None
-    if status in (TextStatus.SENT, TextStatus.FAILED):
-        await events.publish(
-            repo,
-            events.TEXT_SENT if status is TextStatus.SENT else events.TEXT_FAILED,
-            {
-                "text_id": text.id,
-                "contact_id": entry.contact_id if entry else None,
-                "from": text.sender,
-                "to": text.recipient,
-                "text": text.body,
-                "purpose": text.purpose,
-                "reason": reason,
-            },
-            at=at,
-            contact_id=entry.contact_id if entry else None,
-            agent_id=entry.agent_id if entry else None,
-        )
-    if entry is not None:
-        detail = dict(entry.detail) | {"status": status.value}
-        if reason is not None:
-            detail["reason"] = reason
-        await repo.update_activity(entry.id, entry.agent_id, detail)
+    await progress.show(repo, text, status.value, at, reason, code=code)
 
 
 def _tell(

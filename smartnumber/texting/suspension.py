@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from ..errors import UserError
 from ..model import ActivityKind, Agent, Detail, Direction, Suspension
 from ..routing.texting import Keyword
-from ..spam import bulk_optouts, repeated, unanswered
+from ..spam import bulk_optouts, carrier_filtered, repeated, unanswered
 from ..spam.config import SpamConfig
 from ..spam.finding import Finding
 from ..spam.history import OptOut, Reply, Sent
 from ..storage.repository import NewActivity, Repository
 from ..webhooks import events
+from .carriers.codes import Meaning
 
 SUSPENSION = timedelta(days=30)
 LOOKBACK = timedelta(days=30)
@@ -54,10 +55,15 @@ async def check(
     new = Sent(now, to, body)
     replies = [Reply(t.at, t.sender) for t in inbound if t.keyword != Keyword.OPT_OUT]
     opt_outs = [OptOut(t.at, t.sender) for t in inbound if t.keyword == Keyword.OPT_OUT]
+    spam = Meaning.SPAM_FILTERED.value
+    filtered = [
+        Sent(at, lead, "") for at, lead in await repo.carrier_flagged_texts(agent.id, spam, since)
+    ]
     found = (
         repeated.check(new, sent, config),
         unanswered.check(new, sent, replies, config),
         bulk_optouts.check(new, sent, opt_outs, config),
+        carrier_filtered.check(new, filtered, config),
     )
     return Gate(None, False, tuple(f for f in found if f is not None))
 

@@ -20,6 +20,7 @@ RECORDING_CREATED = "recording.created"
 TEXT_RECEIVED = "text.received"
 TEXT_SENT = "text.sent"
 TEXT_FAILED = "text.failed"
+TEXT_DELIVERED = "text.delivered"  # a carrier's receipt: it reached the phone
 CONTACT_OPTED_OUT = "contact.opted_out"
 CONTACT_OPTED_IN = "contact.opted_in"
 AGENT_SUSPENDED = "agent.suspended"
@@ -35,6 +36,7 @@ TYPES = (
     TEXT_RECEIVED,
     TEXT_SENT,
     TEXT_FAILED,
+    TEXT_DELIVERED,
     CONTACT_OPTED_OUT,
     CONTACT_OPTED_IN,
     AGENT_SUSPENDED,

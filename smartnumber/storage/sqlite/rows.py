@@ -16,6 +16,7 @@ from ...model import (
     DeliveryStatus,
     Direction,
     InboundText,
+    Media,
     QueuedText,
     Recording,
     RecordingKind,
@@ -61,13 +62,13 @@ ACTIVITY_COLUMNS = (
 CODE_COLUMNS = "code, reply, agent_id, number_id, created_at"
 TEXT_COLUMNS = (
     "id, sender, recipient, body, purpose, status, created_at, not_before, attempts,"
-    " activity_id, last_error, sent_at"
+    " activity_id, last_error, sent_at, carrier_id, carrier_message_id, delivery, carrier_code"
 )
 
 
 INBOX_COLUMNS = (
     "id, message_key, smart_number, sender, from_header, body, content_length, via,"
-    " received_at, attempts, processed_at, outcome"
+    " received_at, attempts, processed_at, outcome, carrier_id, media"
 )
 
 
@@ -85,6 +86,8 @@ def as_inbound_text(r: sqlite3.Row) -> InboundText:
         attempts=r[9],
         processed_at=from_millis(r[10]) if r[10] is not None else None,
         outcome=r[11],
+        carrier_id=r[12],
+        media=tuple(Media(m["url"], m.get("content_type", "")) for m in json.loads(r[13])),
     )
 
 
@@ -102,6 +105,10 @@ def as_queued_text(r: sqlite3.Row) -> QueuedText:
         activity_id=r[9],
         last_error=r[10],
         sent_at=from_millis(r[11]) if r[11] is not None else None,
+        carrier_id=r[12],
+        carrier_message_id=r[13],
+        delivery=r[14],
+        carrier_code=r[15],
     )
 
 

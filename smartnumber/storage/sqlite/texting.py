@@ -304,8 +304,8 @@ class TextingRows(Statements):
     async def keep_inbound_text(self, text: NewInboundText) -> int | None:
         cursor = await self._exec(
             "INSERT INTO text_inbox (message_key, smart_number, sender, from_header, body,"
-            " content_length, via, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (message_key) DO NOTHING",
+            " content_length, via, received_at, carrier_id, media)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_key) DO NOTHING",
             (
                 text.message_key,
                 text.smart_number,
@@ -315,6 +315,8 @@ class TextingRows(Statements):
                 text.content_length,
                 text.via,
                 to_millis(text.received_at),
+                text.carrier_id,
+                json.dumps([{"url": m.url, "content_type": m.content_type} for m in text.media]),
             ),
         )
         inserted, rowid = cursor.rowcount, cursor.lastrowid
@@ -431,3 +433,61 @@ class TextingRows(Statements):
             [recipient, to_millis(since), *purposes],
         )
         return int(row[0]) if row else 0
+
+    # -- texts through HTTP carriers -------------------------------------------
+
+    async def text_handed(self, text_id: int, carrier_id: int, message_id: str) -> None:
+        await self._exec(
+            "UPDATE text_outbox SET carrier_id = ?, carrier_message_id = ?,"
+            " delivery = coalesce(delivery, 'sent') WHERE id = ?",
+            (carrier_id, message_id, text_id),
+        )
+
+    async def text_by_carrier_message(self, carrier_id: int, message_id: str) -> QueuedText | None:
+        row = await self._one(
+            f"SELECT {TEXT_COLUMNS} FROM text_outbox"
+            " WHERE carrier_id = ? AND carrier_message_id = ?",
+            (carrier_id, message_id),
+        )
+        return as_queued_text(row) if row else None
+
+    async def set_text_delivery(
+        self, text_id: int, delivery: str, code: str | None, meaning: str | None
+    ) -> None:
+        await self._exec(
+            "UPDATE text_outbox SET delivery = ?, carrier_code = coalesce(?, carrier_code),"
+            " carrier_meaning = coalesce(?, carrier_meaning) WHERE id = ?",
+            (delivery, code, meaning, text_id),
+        )
+
+    async def add_carrier_receipt(
+        self, carrier_id: int, message_id: str, status: str, code: str, at: datetime
+    ) -> bool:
+        cursor = await self._exec(
+            "INSERT INTO carrier_receipts (carrier_id, message_id, status, code, received_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (carrier_id, message_id, status, code, to_millis(at)),
+        )
+        inserted = cursor.rowcount > 0
+        await cursor.close()
+        return inserted
+
+    async def carrier_receipts(self, carrier_id: int, message_id: str) -> list[tuple[str, str]]:
+        rows = await self._all(
+            "SELECT status, code FROM carrier_receipts WHERE carrier_id = ? AND message_id = ?"
+            " ORDER BY id",
+            (carrier_id, message_id),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def carrier_flagged_texts(
+        self, agent_id: int, meaning: str, since: datetime
+    ) -> list[tuple[datetime, str]]:
+        rows = await self._all(
+            "SELECT o.created_at, o.recipient FROM text_outbox o"
+            " JOIN activities a ON a.id = o.activity_id"
+            " WHERE o.carrier_meaning = ? AND o.created_at >= ? AND a.agent_id = ?"
+            " ORDER BY o.created_at",
+            (meaning, to_millis(since), agent_id),
+        )
+        return [(from_millis(r[0]), r[1]) for r in rows]
