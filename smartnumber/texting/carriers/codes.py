@@ -1,8 +1,10 @@
 """What a carrier's error code tells us about the number texted, in one table.
 
-Sources: Twilio's error dictionary (https://www.twilio.com/docs/api/errors/<code>) and
+Sources: Twilio's error dictionary (https://www.twilio.com/docs/api/errors/<code>);
 Telnyx's messaging error codes (https://developers.telnyx.com/docs/messaging/messages/
-message-detail-records and the API's error `code` field).
+error-codes, and support.telnyx.com "Telnyx Messaging Error Codes" for 40300 and 40010).
+A code arrives in the answer to a send (Twilio 21610, Telnyx 40300 mostly) or in a
+failed receipt (the 300xx and 400xx delivery errors); both are read through this table.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ CODES: dict[tuple[str, str], CarrierCode] = {
         ),
         CarrierCode("telnyx", "40002", Meaning.SPAM_FILTERED, "Blocked as spam (temporary)"),
         CarrierCode("telnyx", "40003", Meaning.SPAM_FILTERED, "Blocked as spam (permanent)"),
+        CarrierCode(
+            "telnyx", "40010", Meaning.UNREGISTERED, "Not 10DLC registered (no approved campaign)"
+        ),
     )
 }
 
