@@ -8,7 +8,8 @@ next N sends 503), refuse a recipient with a provider error code (`refuse`), ser
 media, and (`auto_receipts`) post `sent` then `delivered` for every text it takes, as a
 real carrier does a moment later.
 
-    python -m lab.carrier --port 8090 --keys DIR   # the demo's: writes the keys to DIR
+    python -m lab.carrier serve --port 8090 --keys DIR   # the demo's; keys kept in DIR
+    python -m lab.carrier text --keys DIR --url URL --from N --to N BODY  # a text comes in
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ from urllib.parse import parse_qsl
 import httpx
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -67,6 +73,7 @@ class FakeCarrier:
     twilio_sid: str = field(default_factory=lambda: "AC" + secrets.token_hex(16))
     twilio_token: str = field(default_factory=lambda: secrets.token_hex(16))
     auto_receipts: bool = False
+    echo: bool = False  # print each text taken (the demo's log)
     sent: list[Taken] = field(default_factory=list)
     outage: int = 0  # the next this many sends are answered 503
     refuse: dict[str, Refusal] = field(default_factory=dict)  # by recipient
@@ -183,6 +190,8 @@ class FakeCarrier:
         message_id = str(uuid.uuid4()) if kind == "telnyx" else "SM" + secrets.token_hex(16)
         taken = Taken(kind, message_id, sender, to, body, status_url)
         self.sent.append(taken)
+        if self.echo:
+            print(f"took {kind} text {message_id} {sender} -> {to}: {body!r}", flush=True)
         if self.auto_receipts and status_url:
             task = asyncio.create_task(self._receipts(taken))
             self._tasks.add(task)
@@ -379,14 +388,24 @@ class FakeCarrier:
         await self.stop()
 
 
-def _write_keys(carrier: FakeCarrier, keys: Path) -> None:
-    """What an admin would copy from the provider's portal, as files (the key 0600)."""
-    keys.mkdir(parents=True, exist_ok=True)
-    api_key = keys / "telnyx-api-key"
-    api_key.touch(mode=0o600)
-    api_key.write_text(carrier.telnyx_api_key + "\n")
+def _load_or_make(keys: Path) -> FakeCarrier:
+    """The demo's carrier, its keys kept in `keys` (0600) so restarts keep them: what an
+    admin would copy from the provider's portal, as files."""
+    keys.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private, api_key = keys / "telnyx-private-key", keys / "telnyx-api-key"
+    carrier = FakeCarrier(auto_receipts=True, echo=True)
+    if private.exists() and api_key.exists():
+        raw = base64.b64decode(private.read_text().strip())
+        carrier._key = Ed25519PrivateKey.from_private_bytes(raw)
+        carrier.telnyx_api_key = api_key.read_text().strip()
+    else:
+        for path in (private, api_key):
+            path.touch(mode=0o600)
+        raw = carrier._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        private.write_text(base64.b64encode(raw).decode() + "\n")
+        api_key.write_text(carrier.telnyx_api_key + "\n")
     (keys / "telnyx-public-key").write_text(carrier.telnyx_public_key + "\n")
-    (keys / "telnyx-api-url").write_text(carrier.telnyx_url + "\n")
+    return carrier
 
 
 async def _serve(carrier: FakeCarrier) -> None:
@@ -398,12 +417,33 @@ async def _serve(carrier: FakeCarrier) -> None:
         await carrier.stop()
 
 
-if __name__ == "__main__":
+async def _text(carrier: FakeCarrier, url: str, sender: str, to: str, body: str) -> None:
+    payload = carrier.telnyx_inbound(sender, to, body)
+    answer = await carrier.telnyx_webhook(url, "message.received", payload)
+    print(f"posted message.received {payload['id']}: smartnumber answered {answer.status_code}")
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8090)
-    parser.add_argument("--keys", type=Path, required=True)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the stand-in carrier (Telnyx's API)")
+    serve.add_argument("--port", type=int, default=8090)
+    serve.add_argument("--keys", type=Path, required=True, help="where its keys are kept")
+    text = commands.add_parser("text", help="post a signed inbound text to smartnumber")
+    text.add_argument("--keys", type=Path, required=True)
+    text.add_argument("--url", required=True, help="smartnumber's /v1/carriers/NAME/inbound")
+    text.add_argument("--from", dest="sender", required=True)
+    text.add_argument("--to", required=True)
+    text.add_argument("body")
     args = parser.parse_args()
-    demo = FakeCarrier(port=args.port, auto_receipts=True)  # receipts as a carrier posts them
-    _write_keys(demo, args.keys)
+    carrier = _load_or_make(args.keys)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(demo))
+        if args.command == "serve":
+            carrier.port = args.port
+            asyncio.run(_serve(carrier))
+        else:
+            asyncio.run(_text(carrier, args.url, args.sender, args.to, args.body))
+
+
+if __name__ == "__main__":
+    main()

@@ -20,7 +20,15 @@ from ..texting.carriers import receipts, registry, telnyx, twilio, wire
 from ..texting.carriers.signatures import BadSignature
 
 
-def carrier_view(c: Carrier, numbers: list[str]) -> dict[str, Any]:
+def webhook_urls(c: Carrier, public_url: str) -> dict[str, str]:
+    """What to paste in the provider's console (Telnyx: one URL takes both)."""
+    if c.kind is CarrierKind.SIP:
+        return {}
+    base = f"{public_url or '<api.public_url>'}/v1/carriers/{c.name}"
+    return {"inbound": f"{base}/inbound", "status": f"{base}/status"}
+
+
+def carrier_view(c: Carrier, numbers: list[str], public_url: str = "") -> dict[str, Any]:
     return {
         "name": c.name,
         "kind": c.kind.value,
@@ -30,6 +38,7 @@ def carrier_view(c: Carrier, numbers: list[str]) -> dict[str, Any]:
         "account_sid": c.account_sid,
         "auth_token": settings.MASK if c.auth_token else "",
         "numbers": numbers,
+        "webhooks": webhook_urls(c, public_url),
     }
 
 
@@ -64,14 +73,15 @@ async def add_carrier(
             auth_token=auth_token,
             api_url=api_url,
         )
-        return carrier_view(made, [])
+        return carrier_view(made, [], (await settings.load(repo))["api.public_url"])
 
 
 async def list_carriers(store: Store) -> list[dict[str, Any]]:
     async with store.snapshot() as repo:
         numbers = await repo.list_numbers()
+        public_url = (await settings.load(repo))["api.public_url"]
         return [
-            carrier_view(c, [n.e164 for n in numbers if n.sms_carrier_id == c.id])
+            carrier_view(c, [n.e164 for n in numbers if n.sms_carrier_id == c.id], public_url)
             for c in await repo.carriers()
         ]
 

@@ -81,7 +81,7 @@ def number_routing(e164: str, mode: str, agent_list: str) -> None:
     "--sms-carrier",
     metavar="NAME",
     help="Carrier of this number's texts (`carrier list`); `sip`: SIP MESSAGE over the"
-    " trunk. Recorded now; texts keep going over the trunk until the HTTP transport lands.",
+    " trunk again. Texts queued from then on leave through it.",
 )
 @JSON_OPTION
 def number_config(e164: str, as_json: bool, **changes: Any) -> None:

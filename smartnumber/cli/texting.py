@@ -285,8 +285,10 @@ def suspension_lift(agent_name: str, reason: str) -> None:
 @cli.group()
 def carrier() -> None:
     """SMS carriers: SIP MESSAGE over the trunk (the default), or Telnyx or Twilio over
-    HTTP. A number uses one with `number config NUMBER --sms-carrier NAME`. Not yet: the
-    HTTP transport is still being built, so for now every text goes over the trunk."""
+    HTTPS. A number uses one with `number config NUMBER --sms-carrier NAME`: its texts
+    leave through the carrier's API and arrive at `smartnumber api`'s
+    /v1/carriers/NAME/inbound (receipts at /status), verified by the carrier's
+    signature. Set `api.public_url` to the address the carrier reaches (README)."""
 
 
 @carrier.command("add")
@@ -337,6 +339,8 @@ def carrier_add(
         )
     )
     click.echo(f"carrier added: {made['name']} ({made['kind']})")
+    for kind, url in made["webhooks"].items():
+        click.echo(f"  {kind} webhook for the provider's console: {url}")
 
 
 @carrier.command("list")
