@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import settings
+from .. import phone, settings
+from ..access import Forbidden
 from ..errors import NotFound, UserError
 from ..model import Carrier, CarrierKind
 from ..storage.repository import Store
@@ -86,8 +87,9 @@ async def list_carriers(store: Store) -> list[dict[str, Any]]:
         ]
 
 
-class NotSigned(UserError):
-    """The webhook does not prove it came from the carrier: nothing of it is processed."""
+class Refused(Forbidden):
+    """The webhook does not prove it came from the carrier, or brings a text for a number
+    that carrier does not carry here: nothing of it is processed."""
 
 
 @dataclass(frozen=True)
@@ -124,12 +126,13 @@ async def webhook(
         else:
             raise NotFound(f"carrier {name!r} is SIP: its texts come over the trunk")
     except BadSignature as exc:
-        raise NotSigned(str(exc)) from None
+        raise Refused(f"not signed by the carrier: {exc}") from None
     if isinstance(news, wire.InboundMessage):
+        await _carries(store, carrier, news.to)
         kept = await inbox.keep(
             store,
             inbox.Arrived(
-                smart_number=news.to,
+                smart_number=phone.to_e164(news.to),
                 sender=news.sender,
                 from_header=f"{carrier.kind.value}:{news.sender}"[:200],
                 body=news.body,
@@ -146,3 +149,16 @@ async def webhook(
             new = await receipts.record(repo, carrier.id, news, now)
         return Heard(carrier, "receipt", new)
     return Heard(carrier, "ignored", False)
+
+
+async def _carries(store: Store, carrier: Carrier, to: str) -> None:
+    """Refused unless `to` is a Smart Number whose texts this carrier carries: a carrier
+    (or anyone holding its key) cannot speak for numbers on the trunk or another one."""
+    try:
+        e164 = phone.to_e164(to)
+    except UserError:
+        raise Refused(f"{carrier.name} does not carry {to[:40]!r} here") from None
+    async with store.snapshot() as repo:
+        number = await repo.number_by_e164(e164)
+    if number is None or number.sms_carrier_id != carrier.id:
+        raise Refused(f"{carrier.name} does not carry {e164} here (`number config --sms-carrier`)")

@@ -1,6 +1,7 @@
 """/v1/carriers/{name}/inbound and /status: the webhooks of a Smart Number's SMS carrier.
 No token: a carrier proves itself by its signature (Telnyx Ed25519, Twilio HMAC-SHA1),
-checked before anything else; unsigned or badly signed requests are refused and logged.
+checked before anything else, and speaks only for the numbers it carries; anything else
+is refused (403) and logged.
 Telnyx posts everything to one URL: either path takes either kind."""
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ async def _heard(name: str, request: Request) -> Response:
     )
     try:
         heard = await cases.webhook(store(request), name, body, request.headers, url, now())
-    except cases.NotSigned as exc:
+    except cases.Refused as exc:
         logs.event(log, "carrier webhook refused", carrier=name[:64], reason=str(exc))
-        return problems.problem(403, f"not signed by the carrier: {exc}")
+        return problems.problem(403, str(exc))
     except UserError as exc:
         if type(exc) is UserError:
             logs.event(log, "carrier webhook refused", carrier=name[:64], reason=str(exc))

@@ -96,3 +96,23 @@ async def test_behind_a_proxy_twilio_signs_the_public_url(line: Line) -> None:
         )
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/xml")
     await line.taken(lambda t: t.to == CELLS["Bob"] and t.body.endswith("via the proxy"))
+
+
+async def test_a_carrier_speaks_only_for_the_numbers_it_carries(line: Line) -> None:
+    async def text_to(number: str) -> httpx.Response:
+        if line.kind == "telnyx":
+            payload = line.carrier.telnyx_inbound(GRACE, number, "hi")
+            return await line.carrier.telnyx_webhook(line.inbound_url, "message.received", payload)
+        params = line.carrier.twilio_inbound(GRACE, number, "hi")
+        return await line.carrier.twilio_webhook(line.inbound_url, params)
+
+    line.system.cli("number", "add", "+12125550199", "--scope", "office", "--owner", "Main")
+    for number in ("+12125550199", "+12125550188", "not a number"):  # on the trunk; not ours
+        answer = await text_to(number)
+        assert answer.status_code == 403 and "does not carry" in answer.json()["detail"]
+    line.system.cli("number", "config", OFFICE_NUMBER, "--sms-carrier", "sip")
+    assert (await text_to(OFFICE_NUMBER)).status_code == 403  # back on the trunk
+    line.system.cli("number", "config", OFFICE_NUMBER, "--sms-carrier", line.name)
+    assert (await text_to(OFFICE_NUMBER)).status_code == 200
+    await line.taken(lambda t: t.to == CELLS["Bob"])
+    assert len([e for e in line.timeline(GRACE) if e["kind"] == "text"]) == 1
