@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +9,10 @@ import pytest
 from click.testing import Result
 
 from lab.cli import invoke
+from smartnumber.storage.sqlite import SqliteStore
 
 Run = Callable[..., Result]
+GRACE = "+13105550150"  # Bob's contact in texting_store
 
 
 @pytest.fixture
@@ -88,3 +90,13 @@ def register_for_texting(run: Run) -> None:
     run("compliance", "campaign", "set-status", "1", "approved")
     for number in ("+12125550100", "+12125550110", "+12125550120"):
         run("compliance", "link", number, "1")
+
+
+@pytest.fixture
+async def texting_store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """The provisioned numbers cleared to text, Grace (Bob's contact), the store open."""
+    register_for_texting(provisioned)
+    provisioned("contact", "add", "Grace", "--phone", GRACE, "--owner", "Bob")
+    opened = await SqliteStore.open(tmp_path / "sn.db")
+    yield opened
+    await opened.close()

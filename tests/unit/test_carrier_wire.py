@@ -5,7 +5,6 @@ carrier that fails is paused, not hammered; the carrier spam detector."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from smartnumber.spam.history import Sent
 from smartnumber.storage.sqlite import SqliteStore
 from smartnumber.texting import outbound, outbox
 from smartnumber.texting.carriers import receipts, telnyx, transport, twilio, wire
-from tests.unit.conftest import Run, register_for_texting
+from tests.unit.conftest import Run
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 OFFICE, GRACE = "+12125550100", "+13105550150"
@@ -102,32 +101,26 @@ class Handing:
 
 
 @pytest.fixture
-async def store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    register_for_texting(provisioned)
-    provisioned("contact", "add", "Grace", "--phone", GRACE, "--owner", "Bob")
-    opened = await SqliteStore.open(tmp_path / "sn.db")
-    yield opened
-    await opened.close()
+def store(texting_store: SqliteStore) -> SqliteStore:
+    return texting_store
+
+
+def add_telnyx(run: Run, tmp_path: Path) -> None:
+    """Carrier `tx` (Telnyx at a closed loopback port), its key from a 0600 file."""
+    key = tmp_path / "key"
+    key.write_text("k" * 20 + "\n")
+    key.chmod(0o600)
+    run(
+        "carrier", "add", "tx", "--kind", "telnyx", "--api-key-file", str(key),
+        "--public-key", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+        "--api-url", "http://127.0.0.1:9/v2",
+    )  # fmt: skip
 
 
 async def test_receipts_early_late_twice_and_out_of_order(
     store: SqliteStore, provisioned: Run, tmp_path: Path
 ) -> None:
-    key = tmp_path / "key"
-    key.write_text("k" * 20 + "\n")
-    key.chmod(0o600)
-    public = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
-    provisioned(
-        "carrier",
-        "add",
-        "tx",
-        "--kind",
-        "telnyx",
-        "--api-key-file",
-        str(key),
-        "--public-key",
-        public,
-    )
+    add_telnyx(provisioned, tmp_path)
     async with store.transaction() as repo:
         carrier = await repo.carrier_by_name("tx")
         assert carrier is not None
@@ -154,14 +147,7 @@ async def test_receipts_early_late_twice_and_out_of_order(
 async def test_a_failing_carrier_is_paused_and_tried_again_after_the_pause(
     store: SqliteStore, provisioned: Run, tmp_path: Path
 ) -> None:
-    key = tmp_path / "key"
-    key.write_text("k" * 20 + "\n")
-    key.chmod(0o600)
-    public = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
-    provisioned(
-        "carrier", "add", "tx", "--kind", "telnyx", "--api-key-file", str(key),
-        "--public-key", public, "--api-url", "http://127.0.0.1:9/v2",
-    )  # fmt: skip
+    add_telnyx(provisioned, tmp_path)
     provisioned("number", "config", OFFICE, "--sms-carrier", "tx")
     calls: list[str] = []
 

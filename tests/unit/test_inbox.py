@@ -7,7 +7,6 @@ import asyncio
 import base64
 import os
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from smartnumber.asterisk.agi import text_spool
 from smartnumber.errors import StorageBusy
 from smartnumber.storage.sqlite import SqliteStore
 from smartnumber.texting import inbox
-from tests.unit.conftest import Run, as_json, register_for_texting
+from tests.unit.conftest import Run, as_json
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 OFFICE = "+12125550100"
@@ -30,12 +29,8 @@ def arrived(body: str = "STOP", key: str = KEY, sender: str = GRACE) -> inbox.Ar
 
 
 @pytest.fixture
-async def store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    register_for_texting(provisioned)
-    provisioned("contact", "add", "Grace", "--phone", GRACE, "--owner", "Bob")
-    opened = await SqliteStore.open(tmp_path / "sn.db")
-    yield opened
-    await opened.close()
+def store(texting_store: SqliteStore) -> SqliteStore:
+    return texting_store
 
 
 async def test_a_text_is_kept_once_per_message_key(store: SqliteStore) -> None:

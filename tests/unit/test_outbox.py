@@ -4,9 +4,7 @@ retries, cancelled by an opt-out that arrives meanwhile, the timeline kept in st
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +12,7 @@ from smartnumber.errors import UserError
 from smartnumber.model import Outgoing, TextStatus
 from smartnumber.storage.sqlite import SqliteStore
 from smartnumber.texting import inbound, outbound, outbox
-from tests.unit.conftest import Run, as_json, register_for_texting
+from tests.unit.conftest import Run, as_json
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 OFFICE = "+12125550100"
@@ -44,12 +42,8 @@ class Clock:
 
 
 @pytest.fixture
-async def store(provisioned: Run, tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    register_for_texting(provisioned)
-    provisioned("contact", "add", "Grace", "--phone", GRACE, "--owner", "Bob")
-    opened = await SqliteStore.open(tmp_path / "sn.db")
-    yield opened
-    await opened.close()
+def store(texting_store: SqliteStore) -> SqliteStore:
+    return texting_store
 
 
 async def receive(
