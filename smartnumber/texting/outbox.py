@@ -155,8 +155,9 @@ async def deliver_due(
             # Not the text's fault: it keeps its place (and the ones after it from the same
             # number theirs, so a conversation stays in order); tried again next round.
             error = f"the carrier side could not be reached: {exc}"
-            async with store.transaction() as repo:
-                await repo.text_attempted(text.id, error, text.not_before, counts=False)
+            if error != text.last_error:  # while it stays down, nothing new to write
+                async with store.transaction() as repo:
+                    await repo.text_attempted(text.id, error, text.not_before, counts=False)
             done.unreachable = True
             unreachable.add(text.sender)
             continue
