@@ -363,6 +363,17 @@ class QueuedText:
 
 
 @dataclass(frozen=True)
+class TextHold:
+    """A number whose next text from an agent waits: the lead wrote something that may
+    be a request to stop, and the agent must confirm they read it."""
+
+    e164: str
+    body: str
+    rule: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class InboundText:
     """A text as it arrived, kept in the inbox until (and after) it is handled."""
 

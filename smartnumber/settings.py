@@ -170,6 +170,13 @@ def _public_url(value: str) -> str:
     raise UserError("must be empty or like https://sn.example.com (no query, no credentials)")
 
 
+def _disclosure(value: str) -> str:
+    line = _text(value)
+    if "STOP" not in line:
+        raise UserError("the opt-out line must tell how: it must contain the word STOP")
+    return line
+
+
 def _number(low: float, high: float, whole: bool) -> Callable[[str], str]:
     def check(value: str) -> str:
         try:
@@ -348,6 +355,12 @@ SETTINGS: dict[str, Setting] = {
             lambda: "5000000",
             _number(1000, 100_000_000, True),
             "an inbound MMS attachment larger than this is not fetched (noted instead)",
+        ),
+        Setting(
+            "texting.disclosure",
+            lambda: "Reply STOP to opt out.",
+            _disclosure,
+            "added to the first text to a number, unless the agent wrote how to opt out",
         ),
         Setting(
             "texting.auto_reply_limit",

@@ -12,7 +12,9 @@ from typing import Any
 from .. import phone, settings
 from ..access import Caller
 from ..directory import organisation
+from ..errors import NotFound, UserError
 from ..model import QueuedText, TextCode
+from ..routing import revocation
 from ..storage.repository import Store
 from ..texting import codes, compliance, inbound, inbox, notices, outbound, outbox, suspension
 from . import views
@@ -64,7 +66,7 @@ async def send_text_as(
     sent = done.sent
     if sent.refused is not None:
         status = "refused"
-    elif sent.warning is not None:
+    elif sent.warning is not None or sent.held is not None:
         status = "held"
     else:
         status = "queued"
@@ -73,7 +75,7 @@ async def send_text_as(
         "text_id": sent.queued,
         "agent": acting.name,
         "to": sent.contact,
-        "reason": sent.refused or sent.warning,
+        "reason": sent.refused or sent.warning or sent.held,
         "suspended": sent.suspended is not None,
     }
 
@@ -173,3 +175,34 @@ async def tollfree_status(store: Store, number: str, status: str) -> str:
 async def compliance_of(store: Store, number: str) -> dict[str, Any]:
     async with store.transaction() as repo:
         return await compliance.show(repo, number)
+
+
+# -- revocation phrases (admins) ------------------------------------------------------------
+
+
+async def add_optout_phrase(store: Store, phrase: str, now: datetime) -> str:
+    """A phrase that, anywhere in a text (as whole words), opts the sender out."""
+    wanted = revocation.normalised(phrase)
+    if len(wanted) < 4 or len(wanted) > 100:
+        raise UserError(
+            "a phrase is 4-100 letters and digits (case, accents and punctuation aside)"
+        )
+    if revocation.classify(wanted).verdict is revocation.Verdict.REVOKE:
+        raise UserError(f"{wanted!r} is a revocation already (the built-in rules read it so)")
+    async with store.transaction() as repo:
+        if not await repo.add_optout_phrase(wanted, now):
+            raise UserError(f"the phrase {wanted!r} is there already")
+    return wanted
+
+
+async def optout_phrases(store: Store) -> list[str]:
+    async with store.snapshot() as repo:
+        return await repo.optout_phrases()
+
+
+async def remove_optout_phrase(store: Store, phrase: str) -> str:
+    wanted = revocation.normalised(phrase)
+    async with store.transaction() as repo:
+        if not await repo.remove_optout_phrase(wanted):
+            raise NotFound(f"no phrase {wanted!r} (see `smartnumber optout phrase list`)")
+    return wanted

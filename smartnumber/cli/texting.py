@@ -28,7 +28,8 @@ def text() -> None:
 @click.option(
     "--anyway",
     is_flag=True,
-    help="Send a text that trips a spam rule, and be suspended from starting texts.",
+    help="Send all the same: after reading a lead's message that may ask to stop (the"
+    " hold is lifted), or a text that trips a spam rule (and be suspended).",
 )
 @click.option(
     "--wait",
@@ -43,14 +44,19 @@ def text_send(agent_name: str, to: str, message: str, anyway: bool, wait_seconds
     """Text a contact from the agent's Smart Number (personal > team > office). Refused,
     with a note on the timeline, to numbers that opted out, landlines, from numbers not
     registered to text, and while the agent is suspended (unless the lead texted first).
-    A text that would trip a spam rule is held back with a warning. The text is queued
-    at once; if Asterisk cannot be reached it waits in the outbox (`text queue`)."""
+    A text that would trip a spam rule is held back with a warning, and so is the next
+    text to a lead whose message may have asked to stop. The text is queued at once; if
+    Asterisk (or the number's carrier) cannot be reached it waits in the outbox."""
     result = run(
         lambda store: cases.send_text(
             store, agent_name, to, message, clock.now(), anyway=anyway, wait_seconds=wait_seconds
         )
     )
     sent, state = result.sent, result.state
+    if sent.held:
+        raise UserError(
+            f"held: {sent.held}. Read it; if they did not ask to stop, send again with --anyway"
+        )
     if sent.warning:
         raise UserError(
             f"not sent: {sent.warning}. Change the message, or send it with --anyway and be"
@@ -116,6 +122,48 @@ def text_inject(sender: str, to: str, message: str) -> None:
 
 
 # -- text codes -------------------------------------------------------------------------------
+
+
+@cli.group()
+def optout() -> None:
+    """How texts that revoke consent are recognised (docs/compliance.md): the standard
+    words, other clear requests to stop in English, Spanish and French, and your own
+    phrases."""
+
+
+@optout.group("phrase")
+def optout_phrase() -> None:
+    """Phrases of your own: a text containing one (as whole words; case, accents and
+    punctuation aside) opts its sender out, like STOP."""
+
+
+@optout_phrase.command("add")
+@click.argument("phrase")
+def optout_phrase_add(phrase: str) -> None:
+    """Add a phrase, e.g. 'take a hike'."""
+    added = run(lambda store: cases.add_optout_phrase(store, phrase, clock.now()))
+    click.echo(f"phrase added: {added!r}")
+
+
+@optout_phrase.command("list")
+@JSON_OPTION
+def optout_phrase_list(as_json: bool) -> None:
+    """The phrases admins added."""
+    phrases = run(cases.optout_phrases)
+    if as_json:
+        output.emit_json(phrases)
+    else:
+        for phrase in phrases:
+            output.line(phrase)
+        if not phrases:
+            click.echo("no phrases of your own: the built-in rules apply")
+
+
+@optout_phrase.command("remove")
+@click.argument("phrase")
+def optout_phrase_remove(phrase: str) -> None:
+    removed = run(lambda store: cases.remove_optout_phrase(store, phrase))
+    click.echo(f"phrase removed: {removed!r}")
 
 
 @cli.group()

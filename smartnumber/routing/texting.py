@@ -1,9 +1,10 @@
 """What an inbound text is, before anything is done about it (SPEC 6). Pure functions.
 
 A whole message that is one of the carrier-standard keywords (any case, surrounding
-spaces and punctuation ignored) opts out, opts back in, or asks for help. A longer
-message that reads like a revocation is only flagged for the agent. Text codes are
-compared the same forgiving way.
+spaces and punctuation ignored) opts out, opts back in, or asks for help. Any other
+message that clearly asks to stop (revocation.py) opts out too; one that might is
+forwarded, flagged, and holds the agent's next text. Text codes are compared the same
+forgiving way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+
+from . import revocation
+from .revocation import Verdict
 
 MAX_TEXT_CHARS = 1600  # ten SMS segments: longer is refused, not split silently
 
@@ -43,16 +47,6 @@ _KEYWORDS = {
     **{w: Keyword.HELP for w in ("HELP", "INFO")},
 }
 
-_REVOCATION = re.compile(
-    r"\b(stop|quit|cease)\s+(texting|messaging|contacting|sending|calling)\b"
-    r"|\b(unsubscribe|opt\s*-?\s*out)\b"
-    r"|\b(don'?t|do\s+not|never)\s+(text|message|contact|call)\b"
-    r"|\bremove\s+(me|my\s+number)\b"
-    r"|\bleave\s+me\s+alone\b",
-    re.IGNORECASE,
-)
-
-
 # Stripped from both ends: spaces, punctuation and symbols (emoji included).
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
@@ -65,11 +59,6 @@ def _squeeze(text: str) -> str:
 def keyword(body: str) -> Keyword | None:
     """The keyword this whole message is, if it is one."""
     return _KEYWORDS.get(_squeeze(body).upper())
-
-
-def reads_like_revocation(body: str) -> bool:
-    """A longer message asking not to be texted: flagged for the agent, not acted on."""
-    return keyword(body) is None and bool(_REVOCATION.search(body))
 
 
 def code_key(text: str) -> str:
@@ -112,6 +101,7 @@ class TextFacts:
     owner_agent_id: int | None = None  # the contact's assigned or owning agent, if active
     code_agent_id: int | None = None  # the text code's own agent, if active
     routed_agent_id: int | None = None  # whom the number's routing would pick
+    phrases: tuple[str, ...] = ()  # admins' own revocation phrases
 
 
 @dataclass(frozen=True)
@@ -119,7 +109,8 @@ class TextDecision:
     action: TextAction
     agent_id: int | None = None  # who is forwarded the text, alerted, or owns the new lead
     keyword: Keyword | None = None
-    flagged: bool = False  # reads like a request to stop texting: the agent should see it
+    flagged: bool = False  # may be a request to stop texting: the agent must see it
+    rule: str = ""  # the revocation rule that decided (opt-out or flag), for the timeline
 
 
 def decide(facts: TextFacts) -> TextDecision:
@@ -135,10 +126,20 @@ def decide(facts: TextFacts) -> TextDecision:
         return TextDecision(
             TextAction.CODE_NEW_LEAD, agent_id=facts.code_agent_id or facts.routed_agent_id
         )
+    reading = revocation.classify(facts.body, facts.phrases)
+    if reading.verdict is Verdict.REVOKE:
+        return TextDecision(TextAction.KEYWORD, keyword=Keyword.OPT_OUT, rule=reading.rule)
+    flagged = reading.verdict is Verdict.AMBIGUOUS
     if facts.known_contact:
         return TextDecision(
             TextAction.FORWARD_CONTACT,
             agent_id=facts.owner_agent_id or facts.routed_agent_id,
-            flagged=reads_like_revocation(facts.body),
+            flagged=flagged,
+            rule=reading.rule,
         )
-    return TextDecision(TextAction.FORWARD_UNKNOWN, agent_id=facts.routed_agent_id)
+    return TextDecision(
+        TextAction.FORWARD_UNKNOWN,
+        agent_id=facts.routed_agent_id,
+        flagged=flagged,
+        rule=reading.rule,
+    )

@@ -41,6 +41,7 @@ from ..model import (
     Suspension,
     Team,
     TextCode,
+    TextHold,
     TextStatus,
     Webhook,
     WebhookDelivery,
@@ -410,11 +411,29 @@ class Repository(Protocol):
         """Sent (at), or cancelled/failed for `reason`."""
         ...
 
+    async def ever_texted(self, recipient: str) -> bool:
+        """Whether any text to this number was queued or sent (the first-text disclosure)."""
+        ...
+
     async def automatic_texts_to(
         self, recipient: str, purposes: Sequence[str], since: datetime
     ) -> int:
         """Automatic texts to this number queued or sent since then (the per-sender limit)."""
         ...
+
+    # revocation: admins' phrases, and texts held until the agent confirms
+    async def add_optout_phrase(self, phrase: str, at: datetime) -> bool:
+        """False when the phrase is there already."""
+        ...
+
+    async def optout_phrases(self) -> list[str]: ...
+    async def remove_optout_phrase(self, phrase: str) -> bool: ...
+    async def hold_texts_to(self, e164: str, body: str, rule: str, at: datetime) -> None:
+        """An agent's next text to e164 waits for confirmation (replaces any hold)."""
+        ...
+
+    async def text_hold(self, e164: str) -> TextHold | None: ...
+    async def release_text_hold(self, e164: str) -> None: ...
 
     # texts through HTTP carriers: their message ids, receipts and error codes
     async def text_handed(self, text_id: int, carrier_id: int, message_id: str) -> None:

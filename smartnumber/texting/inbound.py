@@ -117,10 +117,12 @@ class Said:
             {"media": self.media} if self.media else {}
         )
 
-    def forwarded(self) -> str:
-        """The words as forwarded to an agent's cell, attachments mentioned."""
+    def forwarded(self, flagged: bool = False) -> str:
+        """The words as forwarded to an agent's cell: attachments mentioned, and a
+        warning first when they may ask to stop texting."""
         count = len(self.media)
-        return self.body + (f" [+{count} attachment(s) on the timeline]" if count else "")
+        warning = "[may ask you to stop texting: your next text waits] " if flagged else ""
+        return warning + self.body + (f" [+{count} attachment(s) on the timeline]" if count else "")
 
 
 async def _facts(
@@ -152,6 +154,7 @@ async def _facts(
         owner_agent_id=owner.id if owner else None,
         code_agent_id=code_agent.id if code_agent and code_agent.active else None,
         routed_agent_id=routed.id if routed else None,
+        phrases=tuple(await repo.optout_phrases()),
     )
     return facts, contacts, code
 
@@ -189,7 +192,8 @@ async def _act(
                     at=now,
                     contact_id=about.id if about else None,
                 )
-        await _log(repo, contacts, number, now, said, keyword=keyword.value)
+        rule: dict[str, Any] = {"revocation_rule": decision.rule} if decision.rule else {}
+        await _log(repo, contacts, number, now, said, keyword=keyword.value, **rule)
         company = (await settings.load(repo))["company.name"]
         reply(sender, confirmation(keyword, company), "confirmation")
         handled.notes.append(f"{keyword.value} from {sender}")
@@ -217,24 +221,35 @@ async def _act(
             f"text code {code.code}: new lead for {agent.name if agent else 'nobody'}"
         )
     elif action is TextAction.FORWARD_CONTACT:
-        flag = {Detail.REVOCATION: True} if decision.flagged else {}
+        flag = await _flag(repo, handled, decision, said, now)
         await _log(repo, contacts, number, now, said, agent=agent, **flag)
         if agent is not None:
-            reply(
-                agent.cell, texting.forwarded(contacts[0].name, sender, said.forwarded()), "forward"
-            )
+            words = texting.forwarded(contacts[0].name, sender, said.forwarded(decision.flagged))
+            reply(agent.cell, words, "forward")
             handled.notes.append(f"forwarded to {agent.name}")
         else:
             handled.notes.append("no agent to forward to")
-        if decision.flagged:
-            handled.notes.append("flagged: reads like a request to stop texting")
     else:  # an unknown number, not a text code: forwarded, no lead
+        await _flag(repo, handled, decision, said, now)
         await _received(repo, None, number, now, said, agent)
         if agent is not None:
-            reply(agent.cell, texting.forwarded("Unknown", sender, said.forwarded()), "forward")
+            words = texting.forwarded("Unknown", sender, said.forwarded(decision.flagged))
+            reply(agent.cell, words, "forward")
             handled.notes.append(f"from an unknown number: forwarded to {agent.name}, no lead")
         else:
             handled.notes.append("from an unknown number: nobody to forward to")
+
+
+async def _flag(
+    repo: Repository, handled: Handled, decision: texting.TextDecision, said: Said, now: datetime
+) -> dict[str, Any]:
+    """A message that may ask to stop: the agent's next text to the number waits for them
+    to confirm they read it; what the timeline entry says about it."""
+    if not decision.flagged:
+        return {}
+    await repo.hold_texts_to(said.sender, said.body, decision.rule, now)
+    handled.notes.append(f"flagged ({decision.rule}): may be a request to stop texting")
+    return {Detail.REVOCATION: "ambiguous", "revocation_rule": decision.rule}
 
 
 def _replier(handled: Handled, number: SmartNumber) -> Callable[[str, str, str], None]:

@@ -5,6 +5,7 @@ warning, or sent anyway and the agent suspended."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from ..model import (
     Outgoing,
     SmartNumber,
     Suspension,
+    TextHold,
 )
 from ..routing import forwarding, texting
 from ..spam.config import SpamConfig
@@ -36,6 +38,7 @@ class Sent:
     warning: str | None = None  # it would trip a spam detector: not sent, no suspension
     suspended: Suspension | None = None  # sent anyway, and the agent is now suspended
     queued: int | None = None  # its id in the outbox
+    held: str | None = None  # the lead may have asked to stop: confirm with `anyway`
 
 
 async def send(
@@ -66,6 +69,11 @@ async def send(
     if choice.number is None:
         raise UserError(f"agent {agent.name} has no Smart Number to text from: {choice.reason}")
     contact = await contacts.contact_or_lead(repo, to, agent, "text", now)
+    hold = await repo.text_hold(to)
+    if hold is not None and not anyway and not await repo.opted_out(to):
+        return Sent(None, None, to, held=held_because(hold))
+    if hold is not None:
+        await repo.release_text_hold(to)  # the agent read it and sends all the same
     config = config or SpamConfig.from_settings(await settings.load(repo))
     gate = await suspension.check(repo, agent, to, body, now, config)
     if gate.findings and not anyway:
@@ -73,7 +81,10 @@ async def send(
     refused = await _refusal(repo, choice.number, to)
     if refused is None and gate.suspended is not None and not gate.reply:
         refused = suspension.refusal(gate.suspended)
+    disclosure = await disclosure_for(repo, to, body) if refused is None else None
     entry = {Detail.TEXT: body, Detail.FROM: choice.number.e164, Detail.TO: to}
+    if disclosure is not None:
+        entry["disclosure"] = disclosure  # sent below the agent's words
     added = await repo.add_activity(
         NewActivity(
             contact_id=contact.id,
@@ -93,11 +104,30 @@ async def send(
     if gate.findings:  # sent anyway: the agent is suspended and the admins told
         made = await suspension.suspend(repo, agent, gate.findings[0], now)
         await mail.queue_suspension_notices(repo, agent, made, now)
-    message = Outgoing(choice.number.e164, to, body, "sent")
+    words = f"{body}\n{disclosure}" if disclosure else body
+    message = Outgoing(choice.number.e164, to, words, "sent")
     queued = await outbox.queue(
         repo, message, now, policy=outbox.AutomaticPolicy(), activity_id=added.id if added else None
     )
     return Sent(message, None, to, suspended=made, queued=queued.id)
+
+
+_TELLS_HOW = re.compile(r"\b(stop|opt[ -]?out|unsubscribe)\b", re.IGNORECASE)
+
+
+async def disclosure_for(repo: Repository, to: str, body: str) -> str | None:
+    """The line that tells how to opt out (setting texting.disclosure), for the first
+    text to a number, unless the agent already wrote how; later texts do not repeat it."""
+    if _TELLS_HOW.search(body) or await repo.ever_texted(to):
+        return None
+    return (await settings.load(repo))["texting.disclosure"]
+
+
+def held_because(hold: TextHold) -> str:
+    return (
+        f"{hold.e164} wrote {hold.body[:160]!r} on {hold.at:%Y-%m-%d %H:%M} UTC, which may ask"
+        f" you to stop texting ({hold.rule})"
+    )
 
 
 async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None:

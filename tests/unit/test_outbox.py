@@ -18,6 +18,7 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 OFFICE = "+12125550100"
 GRACE = "+13105550150"
 LITHUANIA = "+37060000001"
+FIRST = "\nReply STOP to opt out."  # under the first text to a number (texting.disclosure)
 
 
 class Carrier:
@@ -130,7 +131,7 @@ async def test_a_sent_text_is_queued_then_sent_on_the_timeline(
     assert entry["detail"]["status"] == "queued"  # never "sent" before it was
     carrier = Carrier()
     done = await outbox.deliver_due(store, carrier, Clock())
-    assert done.sent == 1 and [m.body for m in carrier.taken] == ["See you at 5"]
+    assert done.sent == 1 and [m.body for m in carrier.taken] == ["See you at 5" + FIRST]
     [entry] = as_json(provisioned("timeline", GRACE, "--json"))
     assert entry["detail"]["status"] == "sent"
     async with store.transaction() as repo:
@@ -153,7 +154,7 @@ async def test_while_the_carrier_side_is_unreachable_texts_wait(
     assert "could not be reached" in (waiting[0][2] or "")
     carrier.failure = None
     assert (await outbox.deliver_due(store, carrier, clock)).sent == 2
-    assert [m.body for m in carrier.taken] == ["first", "second"]  # in order
+    assert [m.body for m in carrier.taken] == ["first" + FIRST, "second"]  # in order
 
 
 async def test_an_opt_out_that_arrives_while_a_text_waits_cancels_it(
@@ -207,7 +208,7 @@ async def test_text_queue_lists_what_waits(store: SqliteStore, provisioned: Run)
     await send(store, "waiting")
     assert "nothing waits" not in provisioned("text", "queue").output
     [row] = as_json(provisioned("text", "queue", "--json"))
-    assert (row["status"], row["to"], row["text"]) == ("queued", GRACE, "waiting")
+    assert (row["status"], row["to"], row["text"]) == ("queued", GRACE, "waiting" + FIRST)
     await outbox.deliver_due(store, Carrier(), Clock())
     assert provisioned("text", "queue").output.strip() == "nothing waits in the outbox"
     assert [r["status"] for r in as_json(provisioned("text", "queue", "--all", "--json"))] == [

@@ -1,10 +1,18 @@
-"""Inbound text keywords, revocation flags and text codes (SPEC 6), table-driven."""
+"""Inbound text keywords, revocations and text codes (SPEC 6), table-driven."""
 
 from __future__ import annotations
 
 import pytest
 
-from smartnumber.routing.texting import Keyword, code_key, is_code, keyword, reads_like_revocation
+from smartnumber.routing.texting import (
+    Keyword,
+    TextAction,
+    TextFacts,
+    code_key,
+    decide,
+    is_code,
+    keyword,
+)
 
 OPT_OUT = ["STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
            "OPTOUT", "OPT OUT", "OPT-OUT"]  # fmt: skip
@@ -37,20 +45,33 @@ def test_keywords_are_whole_messages(body: str, expected: Keyword | None) -> Non
 
 
 @pytest.mark.parametrize(
-    ("body", "flagged"),
+    ("body", "action", "flagged"),
     [
-        ("please stop texting me", True),
-        ("Do not text this number again", True),
-        ("remove me from your list", True),
-        ("can you unsubscribe me", True),
-        ("leave me alone!", True),
-        ("STOP", False),  # a keyword: acted on, not flagged
-        ("I can't stop thinking about the house", False),
-        ("Yes, call me tomorrow", False),
+        ("please stop texting me", TextAction.KEYWORD, False),  # acted on: an opt-out
+        ("Do not text this number again", TextAction.KEYWORD, False),
+        ("remove me from your list", TextAction.KEYWORD, False),
+        ("leave me alone!", TextAction.KEYWORD, False),
+        ("no me escriban más", TextAction.KEYWORD, False),
+        ("I want to stop", TextAction.FORWARD_CONTACT, True),  # maybe: flagged, held
+        ("not interested", TextAction.FORWARD_CONTACT, True),
+        ("I can't stop thinking about the house", TextAction.FORWARD_CONTACT, False),
+        ("Yes, call me tomorrow", TextAction.FORWARD_CONTACT, False),
     ],
 )
-def test_revocation_like_messages_are_flagged(body: str, flagged: bool) -> None:
-    assert reads_like_revocation(body) is flagged
+def test_a_contacts_text_that_asks_to_stop_opts_out_and_one_that_may_is_flagged(
+    body: str, action: TextAction, flagged: bool
+) -> None:
+    decision = decide(TextFacts(body, False, False, True, owner_agent_id=7))
+    assert (decision.action, decision.flagged) == (action, flagged)
+    if action is TextAction.KEYWORD:
+        assert decision.keyword is Keyword.OPT_OUT and decision.rule
+    assert bool(decision.rule) == (action is TextAction.KEYWORD or flagged)
+
+
+def test_a_text_code_is_a_code_even_when_it_is_a_word_of_stopping() -> None:
+    facts = TextFacts("OFF", False, True, True, owner_agent_id=7)
+    assert decide(facts).action is TextAction.CODE_FROM_CONTACT
+    assert decide(TextFacts("OFF", False, False, True)).keyword is Keyword.OPT_OUT
 
 
 def test_text_codes_match_forgivingly() -> None:

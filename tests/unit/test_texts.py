@@ -11,7 +11,7 @@ import pytest
 from smartnumber.errors import UserError
 from smartnumber.storage.sqlite import SqliteStore
 from smartnumber.texting import inbound, outbound
-from tests.unit.conftest import Run, as_json, assert_user_error
+from tests.unit.conftest import Run, as_json, assert_user_error, register_for_texting
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 OFFICE = "+12125550100"
@@ -38,18 +38,43 @@ async def test_help_names_the_business_and_how_to_opt_out(store: SqliteStore) ->
     assert "Acme Realty" in reply.body and "STOP" in reply.body
 
 
-async def test_a_revocation_like_text_is_flagged_and_still_forwarded(
+async def test_a_request_to_stop_in_other_words_opts_out_with_the_rule_on_the_timeline(
     store: SqliteStore, provisioned: Run
 ) -> None:
     handled = await receive(store, "+13105550150", "Please stop texting me.")
-    [forward] = handled.outgoing
-    assert forward.to == "+12125550102" and forward.purpose == "forward"  # Bob's cell
+    [confirmation] = handled.outgoing
+    assert confirmation.purpose == "confirmation" and "unsubscribed" in confirmation.body
     [entry] = as_json(provisioned("timeline", "3105550150", "--json"))
     assert entry["detail"] == {
         "text": "Please stop texting me.",
         "from": "+13105550150",
-        "revocation": True,
+        "keyword": "opt-out",
+        "revocation_rule": "stop-contacting",
     }
+    async with store.transaction() as repo:
+        sent = await outbound.send(repo, "Bob", "3105550150", "Sorry to bother you", NOW)
+    assert sent.refused == "Text not sent - the contact opted out"
+
+
+async def test_a_message_that_may_ask_to_stop_is_forwarded_flagged_and_holds_the_next_text(
+    store: SqliteStore, provisioned: Run
+) -> None:
+    register_for_texting(provisioned)
+    handled = await receive(store, "+13105550150", "I want to stop")
+    [forward] = handled.outgoing
+    assert forward.to == "+12125550102" and forward.purpose == "forward"  # Bob's cell
+    assert forward.body.startswith("Grace (+13105550150): [may ask you to stop texting")
+    [entry] = as_json(provisioned("timeline", "3105550150", "--json"))
+    assert entry["detail"]["revocation"] == "ambiguous"
+    assert entry["detail"]["revocation_rule"] == "the word 'stop'"
+    async with store.transaction() as repo:
+        held = await outbound.send(repo, "Bob", "3105550150", "Stop what?", NOW)
+    assert held.outgoing is None and held.held is not None
+    assert "'I want to stop'" in held.held and "the word 'stop'" in held.held
+    async with store.transaction() as repo:
+        sent = await outbound.send(repo, "Bob", "3105550150", "Stop what?", NOW, anyway=True)
+        again = await outbound.send(repo, "Bob", "3105550150", "Call me?", NOW)
+    assert sent.outgoing is not None and again.held is None  # read once: released
 
 
 async def test_an_unknown_number_is_forwarded_but_makes_no_lead(
@@ -102,3 +127,27 @@ def test_text_code_rules(provisioned: Run) -> None:
     assert (code["code"], code["agent"]) == ("HOUSE", "Bob")
     provisioned("textcode", "remove", "house")
     assert_user_error(provisioned("textcode", "remove", "house", ok=False), "no text code")
+
+
+async def test_the_first_text_to_a_number_says_how_to_opt_out_and_later_ones_do_not(
+    store: SqliteStore, provisioned: Run
+) -> None:
+    register_for_texting(provisioned)
+    provisioned("contact", "add", "Alan", "--phone", "3105550151", "--owner", "Bob")
+    async with store.transaction() as repo:
+        first = await outbound.send(repo, "Bob", "3105550150", "Hi Grace, it's Bob", NOW)
+        second = await outbound.send(repo, "Bob", "3105550150", "Tour at 5?", NOW)
+        own = await outbound.send(repo, "Bob", "3105550151", "Hi Alan. Text STOP to opt out", NOW)
+    assert first.outgoing and first.outgoing.body == "Hi Grace, it's Bob\nReply STOP to opt out."
+    assert second.outgoing and second.outgoing.body == "Tour at 5?"
+    assert own.outgoing and own.outgoing.body == "Hi Alan. Text STOP to opt out"  # said already
+    entries = as_json(provisioned("timeline", "3105550150", "--json"))
+    assert [e["detail"]["text"] for e in entries] == ["Tour at 5?", "Hi Grace, it's Bob"]
+    assert entries[1]["detail"]["disclosure"] == "Reply STOP to opt out."
+    provisioned("settings", "set", "texting.disclosure", "Text STOP to end, HELP for help.")
+    provisioned("contact", "add", "Ada", "--phone", "3105550152", "--owner", "Bob")
+    async with store.transaction() as repo:
+        ada = await outbound.send(repo, "Bob", "3105550152", "Hello Ada", NOW)
+    assert ada.outgoing and ada.outgoing.body == "Hello Ada\nText STOP to end, HELP for help."
+    bad = provisioned("settings", "set", "texting.disclosure", "Reply NO to quit", ok=False)
+    assert_user_error(bad, "STOP")

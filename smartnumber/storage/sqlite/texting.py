@@ -17,6 +17,7 @@ from ...model import (
     Registration,
     Suspension,
     TextCode,
+    TextHold,
     TextStatus,
 )
 from ..repository import (
@@ -89,6 +90,41 @@ class TextingRows(Statements):
         removed = cursor.rowcount > 0
         await cursor.close()
         return removed
+
+    # -- revocation ----------------------------------------------------------
+
+    async def add_optout_phrase(self, phrase: str, at: datetime) -> bool:
+        cursor = await self._exec(
+            "INSERT INTO optout_phrases (phrase, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (phrase, to_millis(at)),
+        )
+        added = cursor.rowcount > 0
+        await cursor.close()
+        return added
+
+    async def optout_phrases(self) -> list[str]:
+        return [r[0] for r in await self._all("SELECT phrase FROM optout_phrases ORDER BY phrase")]
+
+    async def remove_optout_phrase(self, phrase: str) -> bool:
+        cursor = await self._exec("DELETE FROM optout_phrases WHERE phrase = ?", (phrase,))
+        removed = cursor.rowcount > 0
+        await cursor.close()
+        return removed
+
+    async def hold_texts_to(self, e164: str, body: str, rule: str, at: datetime) -> None:
+        await self._exec(
+            "INSERT INTO text_holds (e164, body, rule, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (e164) DO UPDATE SET body = excluded.body, rule = excluded.rule,"
+            " at = excluded.at",
+            (e164, body, rule, to_millis(at)),
+        )
+
+    async def text_hold(self, e164: str) -> TextHold | None:
+        row = await self._one("SELECT e164, body, rule, at FROM text_holds WHERE e164 = ?", (e164,))
+        return TextHold(row[0], row[1], row[2], from_millis(row[3])) if row else None
+
+    async def release_text_hold(self, e164: str) -> None:
+        await self._exec("DELETE FROM text_holds WHERE e164 = ?", (e164,))
 
     # -- line types and registration -----------------------------------------
 
@@ -422,6 +458,14 @@ class TextingRows(Statements):
                 text_id,
             ),
         )
+
+    async def ever_texted(self, recipient: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM text_outbox WHERE recipient = ? AND status IN ('queued', 'sent')"
+            " LIMIT 1",
+            (recipient,),
+        )
+        return row is not None
 
     async def automatic_texts_to(
         self, recipient: str, purposes: Sequence[str], since: datetime

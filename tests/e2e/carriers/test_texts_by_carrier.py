@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.e2e.carriers.conftest import CELLS, GRACE, OFFICE_NUMBER, Line
+from tests.e2e.texting.conftest import FIRST
 
 
 def is_text(entry: dict[str, object]) -> bool:
@@ -33,7 +34,7 @@ async def test_a_reply_goes_out_through_the_carrier_and_its_receipts_land_on_the
     [taken] = await line.taken(lambda t: t.to == GRACE)
     assert (taken.sender, taken.body, taken.status_url) == (
         OFFICE_NUMBER,
-        "Yes it is",
+        "Yes it is" + FIRST,
         line.status_url,
     )
     [row] = [t for t in line.outbox() if t["to"] == GRACE]
@@ -87,7 +88,7 @@ async def test_while_the_carrier_is_down_texts_wait_and_go_once_each_when_it_is_
     assert said.output.startswith(f"queued for {GRACE}")
     await line.system.acli("text", "send", "--agent", "Bob", "--to", GRACE, "Call me")
     taken = await line.taken(lambda t: t.to == GRACE, count=2, timeout=60)
-    assert [t.body for t in taken] == ["Still on?", "Call me"]  # in order, once each
+    assert [t.body for t in taken] == ["Still on?" + FIRST, "Call me"]  # in order, once each
     assert line.carrier.attempts == 4  # each 5xx was a real try, then one each
     assert [t["status"] for t in line.outbox()] == ["sent", "sent"]
 

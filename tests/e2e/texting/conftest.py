@@ -133,6 +133,7 @@ def _cut(body: str) -> bool:
 
 
 GRACE = "+13105550150"
+FIRST = "\nReply STOP to opt out."  # under the first text to a number (texting.disclosure)
 
 
 def add_grace(office: Office, *options: str) -> None:

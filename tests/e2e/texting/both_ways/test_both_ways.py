@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import CELLS, OFFICE_NUMBER, Office
-from tests.e2e.texting.conftest import GRACE, Inbox, add_grace, send_text, texts_on_timeline
+from tests.e2e.texting.conftest import FIRST, GRACE, Inbox, add_grace, send_text, texts_on_timeline
 
 pytestmark = pytest.mark.asterisk
 
@@ -36,6 +36,6 @@ async def test_text_send_reaches_the_contact_from_the_agents_smart_number(
         )
         [sent] = await inbox.texts(handled=0)
     assert f"sent to {GRACE} from {OFFICE_NUMBER}" in said.output
-    assert (sent.to, sent.sender, sent.body) == (GRACE, OFFICE_NUMBER, "See you at 5")
+    assert (sent.to, sent.sender, sent.body) == (GRACE, OFFICE_NUMBER, "See you at 5" + FIRST)
     [entry] = texts_on_timeline(texting, GRACE)
     assert entry["direction"] == "outbound" and entry["detail"]["from"] == OFFICE_NUMBER

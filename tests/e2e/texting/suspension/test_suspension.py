@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from lab.ports import free_tcp_port
 from tests.e2e.conftest import OFFICE_NUMBER, Office
-from tests.e2e.texting.conftest import Inbox, send_text
+from tests.e2e.texting.conftest import FIRST, Inbox, send_text
 
 pytestmark = pytest.mark.asterisk
 
@@ -69,9 +69,9 @@ async def test_bulk_opt_outs_suspend_the_agent_who_can_still_reply(
         smtp.stop()
 
     assert [(t.sender, t.body) for t in got if t.to == LEADS[6]] == [
-        (OFFICE_NUMBER, "Yes, come see it!")
+        (OFFICE_NUMBER, "Yes, come see it!" + FIRST)
     ]  # the one reply: nothing Bob started reached Lead 6
-    assert [t.body for t in got if t.to == LEADS[5]] == ["Hi!"]  # the text that tripped it
+    assert [t.body for t in got if t.to == LEADS[5]] == ["Hi!" + FIRST]  # the text that tripped it
     [notice] = mailbox.messages
     assert notice["To"] == "alice@example.com" and "Bob" in notice["Subject"]
     [banner] = json.loads(system.cli("suspension", "list", "--json").output)
