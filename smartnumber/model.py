@@ -296,6 +296,21 @@ class Registration:
 
 
 @dataclass(frozen=True)
+class CallerIdentity:
+    """A Smart Number's SHAKEN/STIR and CNAM registrations."""
+
+    shaken_status: str | None = None  # pending | approved | rejected
+    attestation: str | None = None  # A | B | C
+    cnam_name: str | None = None
+    cnam_status: str | None = None  # pending | approved | rejected
+
+    @property
+    def caller_name(self) -> str | None:
+        """The name outbound legs show: an approved CNAM's, else none."""
+        return self.cnam_name if self.cnam_status == "approved" else None
+
+
+@dataclass(frozen=True)
 class Suspension:
     id: int
     agent_id: int

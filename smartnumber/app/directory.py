@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import phone
+from ..calls import identity
 from ..directory import contacts, imports, numbers, organisation
 from ..model import Activity, Agent, Contact, LineType, Office, SmartNumber, Team
 from ..storage.repository import Store
@@ -114,6 +115,7 @@ async def show_number(store: Store, e164: str) -> dict[str, Any]:
         view["call_handling"] = found.handling.as_dict()
         carrier = await registry.of_number(repo, found)
         view["sms_carrier"] = carrier.name if carrier else registry.SIP
+        view |= identity.view(await repo.caller_identity(found.id))
         routing = await repo.number_routing(found.id)
         view["routing"] = (
             {

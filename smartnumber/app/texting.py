@@ -11,7 +11,8 @@ from typing import Any
 
 from .. import phone, settings
 from ..access import Caller
-from ..directory import organisation
+from ..calls import identity
+from ..directory import numbers, organisation
 from ..errors import NotFound, UserError
 from ..model import QueuedText, TextCode
 from ..routing import revocation
@@ -173,8 +174,20 @@ async def tollfree_status(store: Store, number: str, status: str) -> str:
 
 
 async def compliance_of(store: Store, number: str) -> dict[str, Any]:
+    async with store.snapshot() as repo:
+        shown = await compliance.show(repo, number)
+        found = await numbers.number_called(repo, number)
+        return shown | identity.view(await repo.caller_identity(found.id))
+
+
+async def set_shaken(store: Store, number: str, status: str, attestation: str | None) -> str:
     async with store.transaction() as repo:
-        return await compliance.show(repo, number)
+        return (await identity.set_shaken(repo, number, status, attestation)).e164
+
+
+async def set_cnam(store: Store, number: str, name: str, status: str) -> str:
+    async with store.transaction() as repo:
+        return (await identity.set_cnam(repo, number, name, status)).e164
 
 
 # -- revocation phrases (admins) ------------------------------------------------------------

@@ -23,6 +23,7 @@ TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
 CALL: Final = "SMARTNUMBER_CALL"  # the call's reference, read back when it ends
 FORWARD: Final = "SMARTNUMBER_FORWARD"  # a dial target through the trunk, after or instead
 CALLERID: Final = "SMARTNUMBER_CALLERID"  # caller ID for the answering phones, if not the caller's
+CALLERNAME: Final = "SMARTNUMBER_CALLERNAME"  # with it, the number's approved CNAM name
 MEDIA_ID: Final = "SMARTNUMBER_MEDIA_ID"  # 16 hex digits naming the call's recording/voicemail
 RECORD: Final = "SMARTNUMBER_RECORD"  # "1": record the bridged call
 VOICEMAIL: Final = "SMARTNUMBER_VOICEMAIL"  # "1": nobody answered -> the caller may leave one
@@ -44,6 +45,7 @@ VARIABLES: Final = {
     "CALL": CALL,
     "FORWARD": FORWARD,
     "CALLERID": CALLERID,
+    "CALLERNAME": CALLERNAME,
     "MEDIA_ID": MEDIA_ID,
     "RECORD": RECORD,
     "VOICEMAIL": VOICEMAIL,

@@ -53,6 +53,8 @@ def originate_action(plan: Plan, channel_id: str, ring_seconds: int) -> dict[str
             f"{names.CALLERID}={plan.caller_id}",
             # In the CDR from the start, so it tells even when the agent never answered.
             f"CDR({names.Cdr.CALL})={plan.reference}",
+            # The number's approved CNAM name (calls/identity.check_cnam's characters only).
+            *([f"{names.CALLERNAME}={plan.caller_name}"] if plan.caller_name else []),
         ],
     }
 

@@ -25,7 +25,7 @@ from ..errors import UserError
 from ..model import ActivityKind, Direction, Ring
 from ..routing import forwarding
 from ..storage.repository import NewActivity, Repository
-from . import outcomes
+from . import identity, outcomes
 from .handling import allow_territories
 
 AGENT_RING_SECONDS = 30
@@ -42,6 +42,7 @@ class Plan:
     caller_id_level: str
     agent_id: int = 0
     smart_number_id: int | None = None
+    caller_name: str = ""  # the approved CNAM name of the number shown, if any
 
     @property
     def reference(self) -> str:
@@ -93,6 +94,7 @@ async def plan(
         caller_id_level=choice.level or "",
         agent_id=agent.id,
         smart_number_id=choice.number.id if choice.number else None,
+        caller_name=await identity.caller_name(repo, choice.caller_id),
     )
 
 

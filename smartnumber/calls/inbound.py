@@ -41,7 +41,7 @@ from ..routing.inbound import (
 )
 from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
 from ..webhooks import events
-from . import recordings
+from . import identity, recordings
 from .handling import allow_territories
 
 
@@ -60,6 +60,7 @@ class RoutedCall:
     voicemail: bool = False
     whisper_prompt: str = ""  # prompt keys (media.prompt_path)
     consent_prompt: str = ""
+    show_name: str = ""  # with show_number, the number's approved CNAM name
 
 
 def caller_number(raw: str) -> str | None:
@@ -204,6 +205,9 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
         voicemail=handling.voicemail,
         whisper_prompt=handling.whisper_prompt or "",
         consent_prompt=(handling.consent_prompt or "") if handling.record else "",
+        show_name=await identity.caller_name(repo, number.e164)
+        if handling.pass_called_number
+        else "",
     )
 
 

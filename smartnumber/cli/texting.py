@@ -205,6 +205,10 @@ def textcode_remove(code: str) -> None:
 # -- texting registration ---------------------------------------------------------------------
 
 
+def identity_statuses() -> list[str]:
+    return ["pending", "approved", "rejected"]
+
+
 @cli.group("compliance")
 def compliance_group() -> None:
     """Texting registration: 10DLC brands and campaigns, toll-free verification."""
@@ -273,11 +277,43 @@ def compliance_tollfree(number: str, status: str) -> None:
     click.echo(f"{found}: toll-free verification {status}")
 
 
+@compliance_group.command("shaken")
+@click.argument("number", metavar="NUMBER")
+@click.option("--status", required=True, type=click.Choice(identity_statuses()))
+@click.option(
+    "--attestation", type=click.Choice(["A", "B", "C"]), help="What calls are signed with."
+)
+def compliance_shaken(number: str, status: str, attestation: str | None) -> None:
+    """Record a number's SHAKEN/STIR registration, as your carrier reports it."""
+    found = run(lambda store: cases.set_shaken(store, number, status, attestation))
+    click.echo(
+        f"{found}: SHAKEN/STIR {status}" + (f", attestation {attestation}" if attestation else "")
+    )
+
+
+@compliance_group.command("cnam")
+@click.argument("number", metavar="NUMBER")
+@click.argument("name")
+@click.option(
+    "--status",
+    default="pending",
+    show_default=True,
+    type=click.Choice(identity_statuses()),
+    help="approved: outbound legs show NAME as the caller name.",
+)
+def compliance_cnam(number: str, name: str, status: str) -> None:
+    """Record a number's CNAM caller name: at most 15 characters, letters, digits, spaces
+    and . & - only, at least 2 letters."""
+    found = run(lambda store: cases.set_cnam(store, number, name, status))
+    click.echo(f"{found}: CNAM {' '.join(name.split())!r} {status}")
+
+
 @compliance_group.command("show")
 @click.argument("number", metavar="NUMBER")
 @JSON_OPTION
 def compliance_show(number: str, as_json: bool) -> None:
-    """May this Smart Number text, and if not, which registration is missing?"""
+    """May this Smart Number text, and if not, which registration is missing? With its
+    SHAKEN/STIR and CNAM registrations."""
     data = run(lambda store: cases.compliance_of(store, number))
     output.emit_json(data) if as_json else output.record(data)
 

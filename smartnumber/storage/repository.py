@@ -19,6 +19,7 @@ from ..model import (
     Agent,
     ApiToken,
     CallerId,
+    CallerIdentity,
     Campaign,
     Carrier,
     CarrierKind,
@@ -420,6 +421,11 @@ class Repository(Protocol):
     ) -> int:
         """Automatic texts to this number queued or sent since then (the per-sender limit)."""
         ...
+
+    # SHAKEN/STIR and CNAM
+    async def caller_identity(self, number_id: int) -> CallerIdentity: ...
+    async def set_shaken(self, number_id: int, status: str, attestation: str | None) -> None: ...
+    async def set_cnam(self, number_id: int, name: str, status: str) -> None: ...
 
     # revocation: admins' phrases, and texts held until the agent confirms
     async def add_optout_phrase(self, phrase: str, at: datetime) -> bool:

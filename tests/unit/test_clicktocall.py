@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from lab.ports import free_tcp_port
@@ -39,6 +41,8 @@ def test_the_originate_carries_only_our_own_values() -> None:
         "CDR(sn_call)=k0123456789abcdef",
     ]
     assert "Application" not in action and "Data" not in action
+    named = originate_action(replace(PLAN, caller_name="Acme Realty"), ID, 20)
+    assert named["Variable"][-1] == "SMARTNUMBER_CALLERNAME=Acme Realty"
 
 
 def test_stages_come_in_order_from_the_calls_own_events() -> None:

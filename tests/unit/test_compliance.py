@@ -78,6 +78,8 @@ def test_the_gate_opens_as_registrations_arrive(provisioned: Run) -> None:
         "tollfree": None,
         "can_text": True,
         "reason": None,
+        "shaken": {"status": None, "attestation": None},
+        "cnam": {"name": None, "status": None},
     }
     assert_user_error(
         provisioned("compliance", "tollfree", "+12125550100", "verified", ok=False),
@@ -103,3 +105,43 @@ def test_a_bad_line_type_file_imports_nothing(provisioned: Run, tmp_path: Path) 
     result = provisioned("linetype", "import", str(csv), ok=False)
     assert result.exit_code == 1
     assert "line 2:" in result.output and "line 3: unknown line type 'fax'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("Acme Realty Group LLC", "at most 15 characters"),
+        ("", "at most 15 characters"),
+        ("2125550100", "at least 2 letters"),
+        ("A1", "at least 2 letters"),
+        ("Acme, Inc", "only letters, digits, spaces and . & -"),
+        ("Acme\nRealty", None),  # line breaks are spaces squeezed: "Acme Realty"
+        ("Acme <x>", "only letters"),
+        ("${SHELL(id)}", "only letters"),
+    ],
+)
+def test_cnam_names_follow_the_carriers_rules(
+    provisioned: Run, name: str, rule: str | None
+) -> None:
+    result = provisioned("compliance", "cnam", "+12125550100", name, ok=rule is None)
+    if rule is not None:
+        assert_user_error(result, rule)
+
+
+def test_shaken_and_cnam_are_kept_per_number_and_shown(provisioned: Run) -> None:
+    provisioned(
+        "compliance", "shaken", "+12125550100", "--status", "approved", "--attestation", "A"
+    )
+    said = provisioned(
+        "compliance", "cnam", "+12125550100", "  Acme   Realty ", "--status", "approved"
+    )
+    assert said.output.strip() == "+12125550100: CNAM 'Acme Realty' approved"
+    shown = as_json(provisioned("compliance", "show", "+12125550100", "--json"))
+    assert shown["shaken"] == {"status": "approved", "attestation": "A"}
+    assert shown["cnam"] == {"name": "Acme Realty", "status": "approved"}
+    number = as_json(provisioned("number", "show", "+12125550100", "--json"))
+    assert number["cnam"] == shown["cnam"] and number["shaken"] == shown["shaken"]
+    other = as_json(provisioned("number", "show", "+12125550110", "--json"))
+    assert other["cnam"] == {"name": None, "status": None}
+    bad = provisioned("compliance", "shaken", "+12125550100", "--status", "maybe", ok=False)
+    assert bad.exit_code == 2

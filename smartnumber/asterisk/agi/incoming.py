@@ -82,6 +82,8 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         await session.set_variable(var.FORWARD, forward)
     if routed.show_number:
         await session.set_variable(var.CALLERID, routed.show_number)
+    if routed.show_number and routed.show_name:
+        await session.set_variable(var.CALLERNAME, routed.show_name)
     if routed.call_id is not None:
         await session.set_variable(var.CALL, str(routed.call_id))
     if routed.media_id:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ...model import (
+    CallerIdentity,
     Campaign,
     Detail,
     Email,
@@ -90,6 +91,33 @@ class TextingRows(Statements):
         removed = cursor.rowcount > 0
         await cursor.close()
         return removed
+
+    # -- SHAKEN/STIR and CNAM ------------------------------------------------
+
+    async def caller_identity(self, number_id: int) -> CallerIdentity:
+        row = await self._one(
+            "SELECT shaken_status, shaken_attestation, cnam_name, cnam_status"
+            " FROM number_identity WHERE number_id = ?",
+            (number_id,),
+        )
+        return CallerIdentity(*row) if row else CallerIdentity()
+
+    async def set_shaken(self, number_id: int, status: str, attestation: str | None) -> None:
+        await self._exec(
+            "INSERT INTO number_identity (number_id, shaken_status, shaken_attestation)"
+            " VALUES (?, ?, ?) ON CONFLICT (number_id) DO UPDATE SET"
+            " shaken_status = excluded.shaken_status,"
+            " shaken_attestation = excluded.shaken_attestation",
+            (number_id, status, attestation),
+        )
+
+    async def set_cnam(self, number_id: int, name: str, status: str) -> None:
+        await self._exec(
+            "INSERT INTO number_identity (number_id, cnam_name, cnam_status) VALUES (?, ?, ?)"
+            " ON CONFLICT (number_id) DO UPDATE SET cnam_name = excluded.cnam_name,"
+            " cnam_status = excluded.cnam_status",
+            (number_id, name, status),
+        )
 
     # -- revocation ----------------------------------------------------------
 

@@ -67,3 +67,15 @@ async def test_pass_called_number_on_an_agents_phone(office: Office, stop_partie
     result = await office.call("+12125550177", phones=("Alice",))
     (invite,) = result.phones["Alice"].requests("INVITE")
     assert OFFICE_NUMBER in invite.headers["from"]
+
+
+async def test_a_forward_showing_the_smart_number_carries_its_approved_cnam_name(
+    office: Office, stop_parties: None
+) -> None:
+    office.system.cli("number", "config", OFFICE_NUMBER, "--pass-called-number")
+    office.system.cli("compliance", "cnam", OFFICE_NUMBER, "Acme Realty", "--status", "approved")
+    office.system.start_asterisk()
+    office.system.start_service()
+    result = await office.call("+12125550177", phones=("Alice",))
+    (invite,) = result.phones["Alice"].requests("INVITE")
+    assert invite.headers["from"].startswith('"Acme Realty" <sip:+12125550100@')

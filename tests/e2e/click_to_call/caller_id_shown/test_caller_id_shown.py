@@ -79,3 +79,20 @@ async def test_the_contact_sees_the_most_specific_number(
     assert outcome.shown_to("contact") == expected
     call = await office.completed_call(CONTACT)
     assert call["detail"]["number_shown"] == expected
+
+
+async def test_an_approved_cnam_name_is_the_caller_name_the_contact_sees(
+    office: Office, stop_parties: None
+) -> None:
+    system = office.system
+    system.cli("compliance", "cnam", OFFICE_NUMBER, "Acme Realty", "--status", "approved")
+    system.start_asterisk()
+    system.start_service()
+    parties = {
+        "bob": office.phone("Bob"),
+        "contact": system.carrier(scenario_name="answers-hangs-up", hold_ms=500),
+    }
+    outcome = await click_to_call(office, parties, "Bob", CONTACT, "--wait")
+    assert outcome.cli.exit_code == 0, outcome.cli.output
+    [invite] = outcome.parties["contact"].requests("INVITE")
+    assert invite.headers["from"].startswith('"Acme Realty" <sip:+12125550100@')
