@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
+from zoneinfo import ZoneInfo
 
 import phonenumbers
+from phonenumbers import timezone as number_timezones
 
+from .area_codes import STATE_OF_AREA_CODE
 from .errors import UserError
 
 # Characters a person may type in a phone number. Anything else (';', '&', '/', letters,
@@ -62,3 +66,23 @@ def _shown(text: str) -> str:
     if len(flat) > 40:
         flat = flat[:37] + "..."
     return repr(flat)
+
+
+@cache
+def time_zone(e164: str) -> ZoneInfo:
+    """The number's time zone, from its area code (NANP area codes map to one zone or a
+    few; the first is taken); UTC when unknown."""
+    try:
+        zones = number_timezones.time_zones_for_number(phonenumbers.parse(e164))
+        return ZoneInfo(zones[0]) if zones and zones[0] != "Etc/Unknown" else ZoneInfo("UTC")
+    except Exception:
+        return ZoneInfo("UTC")
+
+
+@cache
+def us_state(e164: str) -> str | None:
+    """The US state (two letters) of a +1 number's area code, or None (not US, unknown).
+    From a generated table (area_codes.py): phonenumbers' geocoder is never imported."""
+    if not e164.startswith("+1") or len(e164) != 12:
+        return None
+    return STATE_OF_AREA_CODE.get(e164[2:5])

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import clock
 from .errors import UserError
 from .storage.repository import Repository
 
@@ -175,6 +176,14 @@ def _disclosure(value: str) -> str:
     if "STOP" not in line:
         raise UserError("the opt-out line must tell how: it must contain the word STOP")
     return line
+
+
+def _window(value: str) -> str:
+    return str(clock.window(value))
+
+
+def _state_windows(value: str) -> str:
+    return ",".join(f"{k}={v}" for k, v in clock.state_windows(value).items())
 
 
 def _number(low: float, high: float, whole: bool) -> Callable[[str], str]:
@@ -355,6 +364,24 @@ SETTINGS: dict[str, Setting] = {
             lambda: "5000000",
             _number(1000, 100_000_000, True),
             "an inbound MMS attachment larger than this is not fetched (noted instead)",
+        ),
+        Setting(
+            "texting.window",
+            lambda: "08:00-21:00",
+            _window,
+            "texts agents start reach phones only within this local time (47 CFR 64.1200(c)(1))",
+        ),
+        Setting(
+            "texting.state_windows",
+            lambda: "FL=08:00-20:00,OK=08:00-20:00,MD=08:00-20:00",
+            _state_windows,
+            "stricter windows by state of the recipient's area code (state laws)",
+        ),
+        Setting(
+            "texting.reply_window_minutes",
+            lambda: "60",
+            _number(0, 1440, True),
+            "a reply this soon after the lead's own text goes at any hour (0: never)",
         ),
         Setting(
             "texting.disclosure",

@@ -55,6 +55,7 @@ class TextIn(Strict):
     body: str = Field(min_length=1, max_length=1600)
     agent: str | None = Field(default=None, max_length=80)
     anyway: bool = False
+    no_wait: bool = False  # outside the recipient's texting window: refuse, do not queue
 
 
 class LiftIn(Strict):

@@ -40,15 +40,18 @@ async def send_text(
     *,
     anyway: bool,
     wait_seconds: float,
+    no_wait: bool = False,
 ) -> TextSent:
     """An agent's text: decided and queued at once, then up to `wait_seconds` for the
-    routing service to hand it to Asterisk; a suspension it caused is emailed at once."""
+    routing service to hand it to Asterisk (not when it waits for the recipient's
+    texting window; `no_wait`: refuse it then); a suspension it caused is emailed at once."""
     async with store.transaction() as repo:
-        sent = await outbound.send(repo, agent, to, body, now, anyway=anyway)
+        sent = await outbound.send(repo, agent, to, body, now, anyway=anyway, no_wait=no_wait)
         values = await settings.load(repo)
     if sent.queued is None:
         return TextSent(sent, None)
-    [state] = await outbox.outcome(store, [sent.queued], wait_seconds)
+    within = 0.0 if sent.waits is not None else wait_seconds
+    [state] = await outbox.outcome(store, [sent.queued], within)
     mailed = (0, 0)
     if sent.suspended:
         mailed = await notices.flush(store, notices.SmtpConfig.from_settings(values), lambda: now)
@@ -56,14 +59,23 @@ async def send_text(
 
 
 async def send_text_as(
-    store: Store, caller: Caller, agent: str | None, to: str, body: str, now: datetime, anyway: bool
+    store: Store,
+    caller: Caller,
+    agent: str | None,
+    to: str,
+    body: str,
+    now: datetime,
+    anyway: bool,
+    no_wait: bool = False,
 ) -> dict[str, Any]:
     """A text from the HTTP API: as the agent the token may act for; queued (the routing
     service delivers it), refused with the reason, or held back by a spam warning."""
     async with store.transaction() as repo:
         named = await organisation.agent_named(repo, agent) if agent else None
     acting = caller.acting_agent(named)
-    done = await send_text(store, acting.name, to, body, now, anyway=anyway, wait_seconds=0)
+    done = await send_text(
+        store, acting.name, to, body, now, anyway=anyway, wait_seconds=0, no_wait=no_wait
+    )
     sent = done.sent
     if sent.refused is not None:
         status = "refused"
@@ -78,6 +90,7 @@ async def send_text_as(
         "to": sent.contact,
         "reason": sent.refused or sent.warning or sent.held,
         "suspended": sent.suspended is not None,
+        "waits_until": sent.waits.opens.isoformat() if sent.waits and sent.waits.opens else None,
     }
 
 

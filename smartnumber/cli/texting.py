@@ -32,6 +32,11 @@ def text() -> None:
     " hold is lifted), or a text that trips a spam rule (and be suspended).",
 )
 @click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Outside the recipient's texting window (quiet hours): refuse instead of queueing.",
+)
+@click.option(
     "--wait",
     "wait_seconds",
     default=1.5,
@@ -40,16 +45,28 @@ def text() -> None:
     help="Seconds to wait for the routing service to hand it to Asterisk (0: not at all).",
 )
 @click.argument("message")
-def text_send(agent_name: str, to: str, message: str, anyway: bool, wait_seconds: float) -> None:
+def text_send(
+    agent_name: str, to: str, message: str, anyway: bool, no_wait: bool, wait_seconds: float
+) -> None:
     """Text a contact from the agent's Smart Number (personal > team > office). Refused,
     with a note on the timeline, to numbers that opted out, landlines, from numbers not
     registered to text, and while the agent is suspended (unless the lead texted first).
     A text that would trip a spam rule is held back with a warning, and so is the next
-    text to a lead whose message may have asked to stop. The text is queued at once; if
-    Asterisk (or the number's carrier) cannot be reached it waits in the outbox."""
+    text to a lead whose message may have asked to stop. Outside the recipient's texting
+    window (8:00-21:00 their time, stricter in some states) it waits until the window
+    opens, unless it answers their own text of the last hour (--no-wait: refuse). The text
+    is queued at once; if Asterisk (or the number's carrier) cannot be reached it waits in
+    the outbox."""
     result = run(
         lambda store: cases.send_text(
-            store, agent_name, to, message, clock.now(), anyway=anyway, wait_seconds=wait_seconds
+            store,
+            agent_name,
+            to,
+            message,
+            clock.now(),
+            anyway=anyway,
+            wait_seconds=wait_seconds,
+            no_wait=no_wait,
         )
     )
     sent, state = result.sent, result.state
@@ -78,6 +95,13 @@ def text_send(agent_name: str, to: str, message: str, anyway: bool, wait_seconds
         raise UserError(f"not sent to {state.recipient}: {state.last_error}")
     if state.status is TextStatus.SENT:
         click.echo(f"sent to {state.recipient} from {state.sender}")
+    elif sent.waits is not None and sent.waits.opens is not None:
+        opens = sent.waits.opens.astimezone(sent.waits.local.tzinfo)
+        click.echo(
+            f"queued for {state.recipient} from {state.sender} (text {state.id}): quiet hours,"
+            f" {sent.waits.explain()}; it goes at {opens:%Y-%m-%d %H:%M} their time"
+            f" ({sent.waits.opens:%H:%M} UTC)"
+        )
     else:
         click.echo(
             f"queued for {state.recipient} from {state.sender} (text {state.id}): the routing"

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from phonenumbers import parse as parse_number
-from phonenumbers import timezone as number_timezones
+from .. import phone
 
 
 @dataclass(frozen=True)
@@ -30,15 +28,9 @@ class OptOut:
     lead: str
 
 
-@cache
 def lead_zone(e164: str) -> ZoneInfo:
-    """The lead's time zone, from their number (NANP area codes map to one zone or a
-    few; the first is taken); UTC when unknown."""
-    try:
-        zones = number_timezones.time_zones_for_number(parse_number(e164))
-        return ZoneInfo(zones[0]) if zones and zones[0] != "Etc/Unknown" else ZoneInfo("UTC")
-    except Exception:
-        return ZoneInfo("UTC")
+    """The lead's time zone, from their number (phone.time_zone)."""
+    return phone.time_zone(e164)
 
 
 def lead_day(at: datetime, lead: str) -> date:

@@ -111,6 +111,7 @@ class NewText:
     activity_id: int | None = None
     status: TextStatus = TextStatus.QUEUED
     reason: str | None = None  # why it is refused, for a refused one
+    not_before: datetime | None = None  # not delivered before (quiet hours); None: at once
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from .. import phone, settings
+from .. import clock, phone, settings
 from ..calls.handling import allow_territories
 from ..directory import contacts, numbers, organisation
 from ..errors import UserError
@@ -23,7 +23,7 @@ from ..model import (
     Suspension,
     TextHold,
 )
-from ..routing import forwarding, texting
+from ..routing import forwarding, quiet_hours, texting
 from ..spam.config import SpamConfig
 from ..storage.repository import NewActivity, Repository
 from . import compliance, outbox, suspension
@@ -39,6 +39,7 @@ class Sent:
     suspended: Suspension | None = None  # sent anyway, and the agent is now suspended
     queued: int | None = None  # its id in the outbox
     held: str | None = None  # the lead may have asked to stop: confirm with `anyway`
+    waits: quiet_hours.Verdict | None = None  # queued until the recipient's window opens
 
 
 async def send(
@@ -50,6 +51,7 @@ async def send(
     *,
     anyway: bool = False,
     config: SpamConfig | None = None,
+    no_wait: bool = False,
 ) -> Sent:
     """An agent starts (or answers) a text. Refusals are kept on the timeline as notes,
     so the caller must commit before reporting them. A text that would trip a spam
@@ -81,10 +83,16 @@ async def send(
     refused = await _refusal(repo, choice.number, to)
     if refused is None and gate.suspended is not None and not gate.reply:
         refused = suspension.refusal(gate.suspended)
+    waits = await quiet(repo, to, now) if refused is None else None
+    if waits is not None and no_wait:
+        refused = f"Text not sent - quiet hours: {waits.explain()}"
+        waits = None
     disclosure = await disclosure_for(repo, to, body) if refused is None else None
     entry = {Detail.TEXT: body, Detail.FROM: choice.number.e164, Detail.TO: to}
     if disclosure is not None:
         entry["disclosure"] = disclosure  # sent below the agent's words
+    if waits is not None and waits.opens is not None:
+        entry["waits_until"] = waits.opens.isoformat()  # quiet hours where it goes
     added = await repo.add_activity(
         NewActivity(
             contact_id=contact.id,
@@ -107,9 +115,33 @@ async def send(
     words = f"{body}\n{disclosure}" if disclosure else body
     message = Outgoing(choice.number.e164, to, words, "sent")
     queued = await outbox.queue(
-        repo, message, now, policy=outbox.AutomaticPolicy(), activity_id=added.id if added else None
+        repo,
+        message,
+        now,
+        policy=outbox.AutomaticPolicy(),
+        activity_id=added.id if added else None,
+        not_before=waits.opens if waits else None,
     )
-    return Sent(message, None, to, suspended=made, queued=queued.id)
+    return Sent(message, None, to, suspended=made, queued=queued.id, waits=waits)
+
+
+async def quiet(repo: Repository, to: str, now: datetime) -> quiet_hours.Verdict | None:
+    """Why and until when a text to `to` must wait (outside the recipient's texting
+    window), or None: it may go now -- also when it answers the lead's own text of the
+    last `texting.reply_window_minutes`."""
+    values = await settings.load(repo)
+    verdict = quiet_hours.check(
+        now,
+        to,
+        clock.window(values["texting.window"]),
+        clock.state_windows(values["texting.state_windows"]),
+    )
+    if verdict.opens is None:
+        return None
+    minutes = int(values["texting.reply_window_minutes"])
+    if minutes and await repo.texts_from([to], now - timedelta(minutes=minutes)):
+        return None  # the lead just texted: answering at once is expected
+    return verdict
 
 
 _TELLS_HOW = re.compile(r"\b(stop|opt[ -]?out|unsubscribe)\b", re.IGNORECASE)

@@ -79,9 +79,10 @@ async def queue(
     *,
     policy: AutomaticPolicy,
     activity_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> Queued:
-    """Store a text to be delivered; an automatic one the policy forbids is stored as
-    refused, with the reason."""
+    """Store a text to be delivered (not before `not_before`: quiet hours); an automatic
+    one the policy forbids is stored as refused, with the reason."""
     refused = await _refusal(repo, message, now, policy) if message.purpose in AUTOMATIC else None
     text_id = await repo.queue_text(
         NewText(
@@ -91,6 +92,7 @@ async def queue(
             purpose=message.purpose,
             created_at=now,
             activity_id=activity_id,
+            not_before=not_before,
             status=TextStatus.REFUSED if refused else TextStatus.QUEUED,
             reason=refused,
         )

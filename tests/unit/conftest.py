@@ -24,6 +24,10 @@ def run(tmp_path: Path) -> Run:
         return invoke(db, *args, ok=ok)
 
     run_cli("init")
+    # Tests text at whatever hour they run (and at fixed NOWs): around the clock unless a
+    # test of quiet hours sets its own window.
+    run_cli("settings", "set", "texting.window", "00:00-24:00")
+    run_cli("settings", "set", "texting.state_windows", "")
     return run_cli
 
 

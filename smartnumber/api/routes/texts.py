@@ -24,7 +24,7 @@ async def send_text(body: TextIn, who: Who, request: Request, response: Response
     or held back (it would trip a spam rule: send with anyway=true to send regardless
     and be suspended)."""
     view = await cases.send_text_as(
-        store(request), who, body.agent, body.to, body.body, now(), body.anyway
+        store(request), who, body.agent, body.to, body.body, now(), body.anyway, body.no_wait
     )
     if view["status"] != "queued":
         response.status_code = 409

@@ -427,7 +427,7 @@ class TextingRows(Statements):
                 text.activity_id,
                 text.status.value,
                 at,
-                at,
+                to_millis(text.not_before) if text.not_before else at,
                 text.reason,
             ),
             "text",
