@@ -377,6 +377,24 @@ class QueuedText:
     carrier_code: str | None = None  # the carrier's error code, if it gave one
 
 
+class ConsentMethod(StrEnum):
+    WEB_FORM = "web-form"
+    TEXT_CODE = "text-code"
+    VERBAL = "verbal"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One line of a number's consent ledger: a consent, an opt-out or an opt-in."""
+
+    e164: str
+    event: str  # consent | opt-out | opt-in
+    at: datetime
+    method: str = ""  # a ConsentMethod, for a consent
+    evidence: str = ""
+
+
 @dataclass(frozen=True)
 class TextHold:
     """A number whose next text from an agent waits: the lead wrote something that may

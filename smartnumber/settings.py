@@ -384,6 +384,12 @@ SETTINGS: dict[str, Setting] = {
             "a reply this soon after the lead's own text goes at any hour (0: never)",
         ),
         Setting(
+            "texting.require_consent",
+            lambda: "no",
+            _flag,
+            "refuse texts agents start to numbers with no recorded consent (`consent add`)",
+        ),
+        Setting(
             "texting.disclosure",
             lambda: "Reply STOP to opt out.",
             _disclosure,

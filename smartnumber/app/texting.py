@@ -17,7 +17,17 @@ from ..errors import NotFound, UserError
 from ..model import QueuedText, TextCode
 from ..routing import revocation
 from ..storage.repository import Store
-from ..texting import codes, compliance, inbound, inbox, notices, outbound, outbox, suspension
+from ..texting import (
+    codes,
+    compliance,
+    consent,
+    inbound,
+    inbox,
+    notices,
+    outbound,
+    outbox,
+    suspension,
+)
 from . import views
 
 CAMPAIGN_STATUSES = compliance.STATUSES
@@ -232,3 +242,18 @@ async def remove_optout_phrase(store: Store, phrase: str) -> str:
         if not await repo.remove_optout_phrase(wanted):
             raise NotFound(f"no phrase {wanted!r} (see `smartnumber optout phrase list`)")
     return wanted
+
+
+# -- the consent ledger ------------------------------------------------------------------
+
+
+async def add_consent(
+    store: Store, number: str, method: str, evidence: str, at: datetime
+) -> dict[str, str]:
+    async with store.transaction() as repo:
+        return consent.view(await consent.record(repo, number, method, evidence, at))
+
+
+async def consent_ledger(store: Store, number: str) -> list[dict[str, str]]:
+    async with store.snapshot() as repo:
+        return [consent.view(e) for e in await consent.ledger(repo, number)]

@@ -297,7 +297,9 @@ def _import(
 )
 @JSON_OPTION
 def contact_import(path: Path, as_json: bool) -> None:
-    """Import contacts from CSV: name, phone (several separated by ';'), owner, line_type.
+    """Import contacts from CSV: name, phone (several separated by ';'), owner, line_type,
+    consent (web-form, text-code, verbal or import) and consent_evidence, into the
+    consent ledger (`consent show NUMBER`).
 
     Bad rows are reported with their line numbers (exit 1); good rows are kept. Rows are
     committed in batches, so calls keep routing while a large file is imported.

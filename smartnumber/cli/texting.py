@@ -149,6 +149,43 @@ def text_inject(sender: str, to: str, message: str) -> None:
 
 
 @cli.group()
+def consent() -> None:
+    """The consent ledger: how and when each number consented to texts, with the
+    evidence, and every opt-out and opt-in since (setting texting.require_consent)."""
+
+
+@consent.command("add")
+@click.argument("number", metavar="NUMBER")
+@click.option(
+    "--method",
+    required=True,
+    type=click.Choice(["web-form", "text-code", "verbal", "import"]),
+    help="How they consented.",
+)
+@click.option("--evidence", required=True, help="What shows it: a form id, their words, who.")
+@click.option("--at", "at_text", metavar="ISO-TIME", help="When (default: now).")
+def consent_add(number: str, method: str, evidence: str, at_text: str | None) -> None:
+    """Record that NUMBER consented to texts."""
+    at = clock.parse_iso(at_text) if at_text else clock.now()
+    made = run(lambda store: cases.add_consent(store, number, method, evidence, at))
+    click.echo(f"consent recorded: {made['method']} at {output.when(made['at'])}")
+
+
+@consent.command("show")
+@click.argument("number", metavar="NUMBER")
+@JSON_OPTION
+def consent_show(number: str, as_json: bool) -> None:
+    """NUMBER's ledger, oldest first."""
+    rows = run(lambda store: cases.consent_ledger(store, number))
+    if as_json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        row["at"] = output.when(row["at"])
+    output.table(rows, ["at", "event", "method", "evidence"], "no consent or opt-out recorded")
+
+
+@cli.group()
 def optout() -> None:
     """How texts that revoke consent are recognised (docs/compliance.md): the standard
     words, other clear requests to stop in English, Spanish and French, and your own

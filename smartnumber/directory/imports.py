@@ -23,6 +23,7 @@ from typing import Any, TextIO, TypeVar
 from .. import clock
 from ..errors import UserError
 from ..storage.repository import Repository, Store
+from ..texting import consent
 from . import contacts
 
 Progress = Callable[[int], None]
@@ -119,11 +120,16 @@ async def _in_batches(
 async def import_contacts(
     store: Store, path: Path, *, now: datetime, progress: Progress | None = None
 ) -> ImportReport:
-    """CSV columns: name, phone (several separated by ';'), optional owner, line_type."""
+    """CSV columns: name, phone (several separated by ';'), optional owner, line_type,
+    consent (web-form, text-code, verbal or import: how these numbers consented to texts)
+    and consent_evidence (else "contact import of FILE")."""
 
     async def one(repo: Repository, row: dict[str, str]) -> bool:
         phones = [p for p in row.get("phone", "").replace("|", ";").split(";") if p.strip()]
-        await contacts.add_contact(
+        method = row.get("consent", "").strip()
+        if method:
+            consent.method_of(method)  # a bad one refuses the row before anything is added
+        made, _ = await contacts.add_contact(
             repo,
             row.get("name", ""),
             phones,
@@ -132,6 +138,10 @@ async def import_contacts(
             line_type=row.get("line_type") or "unknown",
             source="import",
         )
+        if method:
+            evidence = row.get("consent_evidence", "").strip() or f"contact import of {path.name}"
+            for number in made.phones:
+                await consent.record(repo, number.e164, method, evidence, now)
         return True
 
     with _open(path) as handle:

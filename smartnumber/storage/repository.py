@@ -23,6 +23,7 @@ from ..model import (
     Campaign,
     Carrier,
     CarrierKind,
+    ConsentEvent,
     Contact,
     ContactPhone,
     Direction,
@@ -317,8 +318,9 @@ class Repository(Protocol):
 
     # texting
     async def opted_out(self, e164: str) -> bool: ...
-    async def set_opted_out(self, e164: str, at: datetime | None) -> None:
-        """Record an opt-out (at) or clear it (None); contacts' phones follow."""
+    async def set_opted_out(self, e164: str, out: bool, at: datetime) -> None:
+        """Record an opt-out (out) or an opt-in at `at`; contacts' phones follow, and the
+        number's consent ledger keeps it."""
         ...
 
     async def add_text_code(self, code: TextCode) -> None: ...
@@ -421,6 +423,16 @@ class Repository(Protocol):
         self, recipient: str, purposes: Sequence[str], since: datetime
     ) -> int:
         """Automatic texts to this number queued or sent since then (the per-sender limit)."""
+        ...
+
+    # the consent ledger (opt-outs and opt-ins are written to it by set_opted_out)
+    async def add_consent_event(self, event: ConsentEvent) -> None: ...
+    async def consent_events(self, e164: str) -> list[ConsentEvent]:
+        """The number's ledger, oldest first."""
+        ...
+
+    async def consented(self, e164: str) -> bool:
+        """Whether the number has a recorded consent."""
         ...
 
     # SHAKEN/STIR and CNAM

@@ -18,6 +18,8 @@ from ..errors import UserError
 from ..model import (
     ActivityKind,
     Agent,
+    ConsentEvent,
+    ConsentMethod,
     Contact,
     ContactPhone,
     Detail,
@@ -181,7 +183,7 @@ async def _act(
         keyword = decision.keyword
         if keyword is not Keyword.HELP:
             opting_out = keyword is Keyword.OPT_OUT
-            await repo.set_opted_out(sender, now if opting_out else None)
+            await repo.set_opted_out(sender, opting_out, now)
             kind = events.CONTACT_OPTED_OUT if opting_out else events.CONTACT_OPTED_IN
             about_whom: list[Contact | None] = list(contacts) or [None]
             for about in about_whom:
@@ -212,6 +214,9 @@ async def _act(
             )
         )
         await events.lead_created(repo, lead, now)
+        await repo.add_consent_event(  # they asked by texting the code: consent, by text
+            ConsentEvent(sender, "consent", now, ConsentMethod.TEXT_CODE, f"texted {body[:200]!r}")
+        )
         await _log(repo, [lead], number, now, said, agent=agent, text_code=code.code)
         reply(sender, code.reply, "auto-reply")
         if agent is not None:

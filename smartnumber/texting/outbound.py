@@ -26,7 +26,7 @@ from ..model import (
 from ..routing import forwarding, quiet_hours, texting
 from ..spam.config import SpamConfig
 from ..storage.repository import NewActivity, Repository
-from . import compliance, outbox, suspension
+from . import compliance, consent, outbox, suspension
 from . import notices as mail
 
 
@@ -172,4 +172,6 @@ async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None
     unregistered = await compliance.clearance(repo, sender)
     if unregistered is not None:
         return f"Text not sent - {unregistered}"
-    return None
+    required = (await settings.load(repo))["texting.require_consent"] == "yes"
+    missing = await consent.refusal(repo, to, required)
+    return f"Text not sent - {missing}" if missing else None

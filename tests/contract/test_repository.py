@@ -17,6 +17,7 @@ from smartnumber.errors import Conflict
 from smartnumber.model import (
     ActivityKind,
     Agent,
+    ConsentEvent,
     ContactPhone,
     Direction,
     LineType,
@@ -266,13 +267,21 @@ async def test_an_agents_caller_ids_are_counted_verified_and_chosen(store: Store
 async def test_opt_outs_follow_contacts_phones(store: Store) -> None:
     async with store.transaction() as repo:
         contact = await ann(repo)
-        await repo.set_opted_out(ANN, T0)
+        await repo.set_opted_out(ANN, True, T0)
         assert await repo.opted_out(ANN)
         phone = (await repo.contact_by_id(contact)).phones[0]  # type: ignore[union-attr]
         assert phone.subscription == Subscription.UNSUBSCRIBED
-        await repo.set_opted_out(ANN, None)
+        await repo.set_opted_out(ANN, False, T0)
         assert not await repo.opted_out(ANN)
         assert not await repo.opted_out("+12125550000")
+        assert not await repo.consented(ANN)
+        await repo.add_consent_event(ConsentEvent(ANN, "consent", T0, "verbal", "at the door"))
+        assert await repo.consented(ANN)
+        assert [(e.event, e.evidence) for e in await repo.consent_events(ANN)] == [
+            ("opt-out", ""),
+            ("opt-in", ""),
+            ("consent", "at the door"),
+        ]
 
 
 async def test_text_codes(store: Store) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from ...model import (
     CallerIdentity,
     Campaign,
+    ConsentEvent,
     Detail,
     Email,
     InboundText,
@@ -55,17 +56,21 @@ class TextingRows(Statements):
         )
         return row is not None
 
-    async def set_opted_out(self, e164: str, at: datetime | None) -> None:
-        if at is None:
-            await self._exec("DELETE FROM text_opt_outs WHERE e164 = ?", (e164,))
-        else:
+    async def set_opted_out(self, e164: str, out: bool, at: datetime) -> None:
+        if out:
             await self._exec(
                 "INSERT INTO text_opt_outs (e164, at) VALUES (?, ?) ON CONFLICT (e164) DO NOTHING",
                 (e164, to_millis(at)),
             )
+        else:
+            await self._exec("DELETE FROM text_opt_outs WHERE e164 = ?", (e164,))
         await self._exec(
             "UPDATE contact_phones SET subscription = ? WHERE e164 = ?",
-            ("subscribed" if at is None else "unsubscribed", e164),
+            ("unsubscribed" if out else "subscribed", e164),
+        )
+        await self._exec(
+            "INSERT INTO consent_ledger (e164, event, at) VALUES (?, ?, ?)",
+            (e164, "opt-out" if out else "opt-in", to_millis(at)),
         )
 
     async def add_text_code(self, code: TextCode) -> None:
@@ -91,6 +96,28 @@ class TextingRows(Statements):
         removed = cursor.rowcount > 0
         await cursor.close()
         return removed
+
+    # -- the consent ledger --------------------------------------------------
+
+    async def add_consent_event(self, event: ConsentEvent) -> None:
+        await self._exec(
+            "INSERT INTO consent_ledger (e164, event, method, evidence, at) VALUES (?, ?, ?, ?, ?)",
+            (event.e164, event.event, event.method, event.evidence, to_millis(event.at)),
+        )
+
+    async def consent_events(self, e164: str) -> list[ConsentEvent]:
+        rows = await self._all(
+            "SELECT e164, event, at, method, evidence FROM consent_ledger WHERE e164 = ?"
+            " ORDER BY id",
+            (e164,),
+        )
+        return [ConsentEvent(r[0], r[1], from_millis(r[2]), r[3], r[4]) for r in rows]
+
+    async def consented(self, e164: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM consent_ledger WHERE e164 = ? AND event = 'consent' LIMIT 1", (e164,)
+        )
+        return row is not None
 
     # -- SHAKEN/STIR and CNAM ------------------------------------------------
 

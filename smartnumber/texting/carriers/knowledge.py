@@ -26,7 +26,7 @@ async def learn(
     if learnt is Meaning.OPTED_OUT:
         did = "the number is marked opted out"
         if not await repo.opted_out(text.recipient):
-            await repo.set_opted_out(text.recipient, at)
+            await repo.set_opted_out(text.recipient, True, at)
             contact_id = entry.contact_id if entry else None
             await events.publish(
                 repo,
