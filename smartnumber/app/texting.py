@@ -26,6 +26,7 @@ from ..texting import (
     notices,
     outbound,
     outbox,
+    report,
     suspension,
 )
 from . import views
@@ -257,3 +258,39 @@ async def add_consent(
 async def consent_ledger(store: Store, number: str) -> list[dict[str, str]]:
     async with store.snapshot() as repo:
         return [consent.view(e) for e in await consent.ledger(repo, number)]
+
+
+# -- the compliance report -----------------------------------------------------------------
+
+REPORT_PAGE = 5000
+
+
+async def compliance_report(store: Store, since: datetime, until: datetime) -> dict[str, Any]:
+    """Per Smart Number and agent over [since, until): texts sent, refused by reason,
+    held; opt-outs by wording; the numbers texted without recorded consent."""
+    if since >= until:
+        raise UserError("--since must be before --until")
+    async with store.snapshot() as repo:
+        names = await views.Names.load(repo)
+        built = report.Report()
+        start, after_id = since, 0
+        while page := await repo.texting_activities(start, until, after_id, REPORT_PAGE):
+            for entry in page:
+                built.add(entry)
+            start, after_id = page[-1].at, page[-1].id
+        lacking = sorted([n for n in built.texted if not await repo.consented(n)])
+
+    def rows(tallies: dict[int | None, report.Tally], label: str, name: Any) -> list[Any]:
+        return [
+            {label: name(key) if key is not None else "-"} | tally.as_dict()
+            for key, tally in sorted(tallies.items(), key=lambda kv: str(name(kv[0])))
+        ]
+
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "numbers": rows(built.by_number, "number", lambda i: names.numbers.get(i, "-")),
+        "agents": rows(built.by_agent, "agent", lambda i: names.agents.get(i, "-")),
+        "opt_outs": [{"wording": w, "count": c} for w, c in built.opt_outs.most_common()],
+        "texted_without_consent": {"count": len(lacking), "numbers": lacking[:100]},
+    }

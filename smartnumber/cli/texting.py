@@ -3,6 +3,7 @@ and their email. Each parses, calls one use case (app/texting.py), presents."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -367,6 +368,37 @@ def compliance_cnam(number: str, name: str, status: str) -> None:
     and . & - only, at least 2 letters."""
     found = run(lambda store: cases.set_cnam(store, number, name, status))
     click.echo(f"{found}: CNAM {' '.join(name.split())!r} {status}")
+
+
+@compliance_group.command("report")
+@click.option("--since", "since_text", metavar="ISO-TIME", help="From (default: 30 days ago).")
+@click.option("--until", "until_text", metavar="ISO-TIME", help="Until (default: now).")
+@JSON_OPTION
+def compliance_report(since_text: str | None, until_text: str | None, as_json: bool) -> None:
+    """The page for your lawyer: per Smart Number and agent, texts sent, refused by
+    reason and held for confirmation; opt-outs by their wording; numbers texted without
+    recorded consent (docs/compliance.md says what each rule is)."""
+    until = clock.parse_iso(until_text) if until_text else clock.now()
+    since = clock.parse_iso(since_text) if since_text else until - timedelta(days=30)
+    data = run(lambda store: cases.compliance_report(store, since, until))
+    if as_json:
+        output.emit_json(data)
+        return
+    output.line(f"compliance report {output.when(data['since'])} to {output.when(data['until'])}")
+    for part, label in (("numbers", "number"), ("agents", "agent")):
+        rows = [
+            r | {"refused": "; ".join(f"{why} x{n}" for why, n in r["refused"].items()) or "-"}
+            for r in data[part]
+        ]
+        output.line("")
+        output.table(rows, [label, "sent", "held", "refused"], f"no texts by any {label}")
+    output.line("")
+    output.table(data["opt_outs"], ["wording", "count"], "no opt-outs")
+    lacking = data["texted_without_consent"]
+    output.line("")
+    output.line(f"numbers texted without recorded consent: {lacking['count']}")
+    for number in lacking["numbers"]:
+        output.line(f"  {number}")
 
 
 @compliance_group.command("show")

@@ -290,6 +290,13 @@ class Repository(Protocol):
 
     async def activity_by_external_id(self, external_id: str) -> Activity | None: ...
     async def activity_by_id(self, activity_id: int) -> Activity | None: ...
+    async def texting_activities(
+        self, start: datetime, end: datetime, after_id: int, limit: int
+    ) -> list[Activity]:
+        """Texts and notes from start to end (exclusive), oldest first; those at `start`
+        only with an id above after_id (the compliance report pages through them)."""
+        ...
+
     async def activity_by_call_key(self, call_key: str) -> Activity | None: ...
     async def update_activity(
         self, activity_id: int, agent_id: int | None, detail: dict[str, Any]

@@ -252,6 +252,17 @@ class ContactRows(Statements):
         )
         return as_activity(row) if row else None
 
+    async def texting_activities(
+        self, start: datetime, end: datetime, after_id: int, limit: int
+    ) -> list[Activity]:
+        begin = to_millis(start)
+        rows = await self._all(
+            f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE kind IN ('text', 'note')"
+            " AND (at > ? OR (at = ? AND id > ?)) AND at < ? ORDER BY at, id LIMIT ?",
+            (begin, begin, after_id, to_millis(end), limit),
+        )
+        return [as_activity(r) for r in rows]
+
     async def activity_by_call_key(self, call_key: str) -> Activity | None:
         row = await self._one(
             f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE call_key = ?", (call_key,)
