@@ -5,11 +5,12 @@ webhooks managed, logged and replayed over the API."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 
 from lab.receiver import Receiver
-from smartnumber import clock
+from smartnumber import clock, phone
 from smartnumber.spam.finding import Evidence, Finding
 from smartnumber.storage import open_store
 from smartnumber.texting import suspension
@@ -72,6 +73,21 @@ async def test_a_text_is_queued_for_the_outbox(crm: Crm) -> None:
         assert [a["detail"]["status"] for a in timeline] == ["queued", "queued"]
     queue = crm.system.cli("text", "queue", "--all").output
     assert "Your viewing is at 5" in queue and "See you there" in queue
+
+
+async def test_quiet_hours_queue_a_text_until_the_window_or_refuse_it(crm: Crm) -> None:
+    register_for_texting(crm.system, OFFICE_NUMBER)
+    local = clock.now().astimezone(phone.time_zone("+13105550188"))
+    closed = "00:00-01:00" if local.hour >= 2 else "03:00-24:00"  # now is outside it
+    crm.system.cli("settings", "set", "texting.window", closed)
+    async with crm.client("crm") as as_crm:
+        text = {"to": "310-555-0188", "body": "Your viewing is at 5", "agent": "Bob"}
+        refused = await as_crm.post("/v1/texts", json=text | {"no_wait": True})
+        assert refused.status_code == 409 and refused.json()["status"] == "refused"
+        assert refused.json()["reason"].startswith("Text not sent - quiet hours")
+        waits = await as_crm.post("/v1/texts", json=text)
+        assert waits.status_code == 202 and waits.json()["status"] == "queued"
+        assert datetime.fromisoformat(waits.json()["waits_until"]) > clock.now()
 
 
 async def test_suspensions_are_listed_and_lifted_with_events(crm: Crm, receiver: Receiver) -> None:
