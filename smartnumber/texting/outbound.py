@@ -6,6 +6,7 @@ warning, or sent anyway and the agent suspended."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,10 +54,13 @@ async def send(
     config: SpamConfig | None = None,
     no_wait: bool = False,
 ) -> Sent:
-    """An agent starts (or answers) a text. Refusals are kept on the timeline as notes,
-    so the caller must commit before reporting them. A text that would trip a spam
-    detector is held back with a warning unless `anyway`: then it goes and the agent is
-    suspended (suspension.py)."""
+    """An agent starts (or answers) a text. Refusals (opted out, landline, registration,
+    consent, suspension, quiet hours with `no_wait`) are kept on the timeline as notes,
+    so the caller must commit before reporting them. Held back unless `anyway`: the next
+    text after the lead wrote something that may ask to stop, and a text that would trip
+    a spam detector (sent anyway, the agent is suspended: suspension.py). Outside the
+    recipient's texting window it waits in the outbox; the first text to a number says
+    how to opt out."""
     agent = await organisation.agent_named(repo, agent_name)
     to = phone.to_e164(to_text)
     # Texts go only to the US and Canada (premium and pay-per-use ranges refused too).
@@ -76,18 +80,19 @@ async def send(
         return Sent(None, None, to, held=held_because(hold))
     if hold is not None:
         await repo.release_text_hold(to)  # the agent read it and sends all the same
-    config = config or SpamConfig.from_settings(await settings.load(repo))
+    values = await settings.load(repo)
+    config = config or SpamConfig.from_settings(values)
     gate = await suspension.check(repo, agent, to, body, now, config)
     if gate.findings and not anyway:
         return Sent(None, None, to, warning="; ".join(f.summary for f in gate.findings))
-    refused = await _refusal(repo, choice.number, to)
+    refused = await _refusal(repo, choice.number, to, values)
     if refused is None and gate.suspended is not None and not gate.reply:
         refused = suspension.refusal(gate.suspended)
-    waits = await quiet(repo, to, now) if refused is None else None
+    waits = await quiet(repo, to, now, values) if refused is None else None
     if waits is not None and no_wait:
         refused = f"Text not sent - quiet hours: {waits.explain()}"
         waits = None
-    disclosure = await disclosure_for(repo, to, body) if refused is None else None
+    disclosure = await disclosure_for(repo, to, body, values) if refused is None else None
     entry = {Detail.TEXT: body, Detail.FROM: choice.number.e164, Detail.TO: to}
     if disclosure is not None:
         entry["disclosure"] = disclosure  # sent below the agent's words
@@ -125,11 +130,12 @@ async def send(
     return Sent(message, None, to, suspended=made, queued=queued.id, waits=waits)
 
 
-async def quiet(repo: Repository, to: str, now: datetime) -> quiet_hours.Verdict | None:
+async def quiet(
+    repo: Repository, to: str, now: datetime, values: Mapping[str, str]
+) -> quiet_hours.Verdict | None:
     """Why and until when a text to `to` must wait (outside the recipient's texting
     window), or None: it may go now -- also when it answers the lead's own text of the
     last `texting.reply_window_minutes`."""
-    values = await settings.load(repo)
     verdict = quiet_hours.check(
         now,
         to,
@@ -147,12 +153,14 @@ async def quiet(repo: Repository, to: str, now: datetime) -> quiet_hours.Verdict
 _TELLS_HOW = re.compile(r"\b(stop|opt[ -]?out|unsubscribe)\b", re.IGNORECASE)
 
 
-async def disclosure_for(repo: Repository, to: str, body: str) -> str | None:
+async def disclosure_for(
+    repo: Repository, to: str, body: str, values: Mapping[str, str]
+) -> str | None:
     """The line that tells how to opt out (setting texting.disclosure), for the first
     text to a number, unless the agent already wrote how; later texts do not repeat it."""
     if _TELLS_HOW.search(body) or await repo.ever_texted(to):
         return None
-    return (await settings.load(repo))["texting.disclosure"]
+    return values["texting.disclosure"]
 
 
 def held_because(hold: TextHold) -> str:
@@ -162,7 +170,9 @@ def held_because(hold: TextHold) -> str:
     )
 
 
-async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None:
+async def _refusal(
+    repo: Repository, sender: SmartNumber, to: str, values: Mapping[str, str]
+) -> str | None:
     """Why this text may not go, as the timeline note says it; None when it may (an
     agent's suspension is checked by the caller: replies may still go)."""
     if await repo.opted_out(to):
@@ -172,6 +182,6 @@ async def _refusal(repo: Repository, sender: SmartNumber, to: str) -> str | None
     unregistered = await compliance.clearance(repo, sender)
     if unregistered is not None:
         return f"Text not sent - {unregistered}"
-    required = (await settings.load(repo))["texting.require_consent"] == "yes"
+    required = values["texting.require_consent"] == "yes"
     missing = await consent.refusal(repo, to, required)
     return f"Text not sent - {missing}" if missing else None
