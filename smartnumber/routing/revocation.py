@@ -47,6 +47,7 @@ _STOP_WORDS = {
     "off", "remove", "enough", "basta", "alto", "parar", "para", "cancelar", "baja", "fin",
     "arret", "arrete", "arretez",
 }  # fmt: skip
+_STRONG = {"stop", "stopall", "unsubscribe", "unsub", "optout", "revoke", "basta"}
 _STOP_PAIRS = {"opt out", "stop all", "no more", "remove me", "unsubscribe me", "opt me out"}
 _POLITE = {
     "please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ok", "okay", "just",
@@ -137,22 +138,24 @@ def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z#]+", " ", plain).split())
 
 
-def _stop_token(word: str) -> bool:
-    if word in _STOP_WORDS or _STOP_TYPO.match(word):
+def _stop_token(word: str, strong: bool = False) -> bool:
+    """A word of stopping; `strong`: one that means it even inside a longer message
+    (not "cancel", "end", "off"...: "Can't make it. Cancel." may be about a showing)."""
+    if _STOP_TYPO.match(word) or word in _STRONG:
         return True
     if word.startswith(("uns", "unsu", "unsb")) and len(word) >= 7:
         return difflib.SequenceMatcher(None, word, "unsubscribe").ratio() >= 0.75
-    return False
+    return not strong and word in _STOP_WORDS
 
 
-def _only_stop(words: list[str]) -> bool:
+def _only_stop(words: list[str], strong: bool = False) -> bool:
     """Only words of stopping and politeness, at least one of stopping."""
     joined = " ".join(words)
     for pair in _STOP_PAIRS:
         joined = joined.replace(pair, "stop")
     tokens = joined.split()
-    stops = [t for t in tokens if _stop_token(t)]
-    return bool(stops) and all(_stop_token(t) or t in _POLITE for t in tokens)
+    stops = [t for t in tokens if _stop_token(t, strong)]
+    return bool(stops) and all(_stop_token(t, strong) or t in _POLITE for t in tokens)
 
 
 def classify(body: str, phrases: Sequence[str] = ()) -> Reading:
@@ -168,7 +171,7 @@ def classify(body: str, phrases: Sequence[str] = ()) -> Reading:
         return Reading(Verdict.REVOKE, "a word of stopping")
     for sentence in _SENTENCE.split(body):
         words = normalised(sentence).split()
-        if words and len(words) <= 4 and _only_stop(words):
+        if words and len(words) <= 4 and _only_stop(words, strong=True):
             return Reading(Verdict.REVOKE, "a sentence of stopping")
     for name, pattern in _REVOKE_RULES:
         if pattern.search(text):

@@ -55,12 +55,13 @@ ORDINARY = [
     "The weekend works", "I'll stop in on Monday", "Can you send it by email instead?",
     "My wife will call you", "Give me a call tomorrow", "Send the contract over",
     "Is the HOA fee included?", "Let's end the day at the Oak St house",
+    "Off to the open house now!", "The deal on Pine is off.", "Para cuándo es la visita?",
 ]  # fmt: skip
 
 AMBIGUOUS = [
     "I want to stop", "not interested", "Not interested thanks", "I might unsubscribe",
     "I'll report you", "This is harassment", "Is this spam?",
-    "Wrong number, try 310-555-0100", "no thanks", "Go away",
+    "Wrong number, try 310-555-0100", "no thanks", "Go away", "Can't make it Tuesday. Cancel.",
     "I'm going to block this number", "my lawyer will hear about this",
 ]  # fmt: skip
 
