@@ -278,7 +278,8 @@ async def compliance_report(store: Store, since: datetime, until: datetime) -> d
             for entry in page:
                 built.add(entry)
             start, after_id = page[-1].at, page[-1].id
-        lacking = sorted([n for n in built.texted if not await repo.consented(n)])
+        texted = sorted(built.texted)
+        lacking = sorted(set(texted) - await repo.consented_among(texted))
 
     def rows(tallies: dict[int | None, report.Tally], label: str, name: Any) -> list[Any]:
         return [

@@ -277,6 +277,7 @@ async def test_opt_outs_follow_contacts_phones(store: Store) -> None:
         assert not await repo.consented(ANN)
         await repo.add_consent_event(ConsentEvent(ANN, "consent", T0, "verbal", "at the door"))
         assert await repo.consented(ANN)
+        assert await repo.consented_among([ANN, "+12125550000"]) == {ANN}
         assert [(e.event, e.evidence) for e in await repo.consent_events(ANN)] == [
             ("opt-out", ""),
             ("opt-in", ""),

@@ -72,3 +72,23 @@ async def test_an_inbound_text_keeps_its_carrier_and_media(store: Store) -> None
         text = await repo.inbound_text(text_id)
         assert text is not None
         assert (text.via, text.carrier_id, text.media) == ("carrier", carrier.id, media)
+
+
+async def test_texting_activities_page_through_a_period_once_each(store: Store) -> None:
+    async with store.transaction() as repo:
+        contact = await ann(repo)
+        made = []
+        for i in range(7):  # five at the same millisecond, then two later; a call between
+            at = T0 if i < 5 else T0 + timedelta(seconds=i)
+            entry = await repo.add_activity(
+                NewActivity(contact, ActivityKind.TEXT, Direction.OUTBOUND, at)
+            )
+            assert entry is not None
+            made.append(entry.id)
+            await repo.add_activity(NewActivity(contact, ActivityKind.CALL, Direction.INBOUND, at))
+        seen, start, after = [], T0 - timedelta(days=1), 0
+        while page := await repo.texting_activities(start, T0 + timedelta(days=1), after, 2):
+            seen += [a.id for a in page]
+            start, after = page[-1].at, page[-1].id
+        assert seen == made
+        assert await repo.texting_activities(T0 + timedelta(seconds=6), T0, 0, 10) == []

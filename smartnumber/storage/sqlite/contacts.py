@@ -258,7 +258,8 @@ class ContactRows(Statements):
         begin = to_millis(start)
         rows = await self._all(
             f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE kind IN ('text', 'note')"
-            " AND (at > ? OR (at = ? AND id > ?)) AND at < ? ORDER BY at, id LIMIT ?",
+            # `at >= ?` first: the index range starts there (an OR alone would not).
+            " AND at >= ? AND (at > ? OR id > ?) AND at < ? ORDER BY at, id LIMIT ?",
             (begin, begin, after_id, to_millis(end), limit),
         )
         return [as_activity(r) for r in rows]

@@ -119,6 +119,19 @@ class TextingRows(Statements):
         )
         return row is not None
 
+    async def consented_among(self, numbers: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for at in range(0, len(numbers), 500):
+            chunk = list(numbers[at : at + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                f"SELECT DISTINCT e164 FROM consent_ledger WHERE event = 'consent'"
+                f" AND e164 IN ({marks})",
+                chunk,
+            )
+            found |= {r[0] for r in rows}
+        return found
+
     # -- SHAKEN/STIR and CNAM ------------------------------------------------
 
     async def caller_identity(self, number_id: int) -> CallerIdentity:
