@@ -1,11 +1,14 @@
-"""SMS carriers in SQLite: who carries each Smart Number's texts."""
+"""SMS carriers in SQLite: who carries each Smart Number's texts, and what they said of
+the texts they took (message ids, receipts, error codes)."""
 
 from __future__ import annotations
 
-from ...model import Carrier
+from datetime import datetime
+
+from ...model import Carrier, QueuedText
 from ..repository import NewCarrier
 from .base import Statements, from_millis, to_millis
-from .rows import CARRIER_COLUMNS, as_carrier
+from .rows import CARRIER_COLUMNS, TEXT_COLUMNS, as_carrier, as_queued_text
 
 
 class CarrierRows(Statements):
@@ -55,3 +58,61 @@ class CarrierRows(Statements):
         await self._exec(
             "UPDATE smart_numbers SET sms_carrier_id = ? WHERE id = ?", (carrier_id, number_id)
         )
+
+    # -- texts through HTTP carriers -------------------------------------------
+
+    async def text_handed(self, text_id: int, carrier_id: int, message_id: str) -> None:
+        await self._exec(
+            "UPDATE text_outbox SET carrier_id = ?, carrier_message_id = ?,"
+            " delivery = coalesce(delivery, 'sent') WHERE id = ?",
+            (carrier_id, message_id, text_id),
+        )
+
+    async def text_by_carrier_message(self, carrier_id: int, message_id: str) -> QueuedText | None:
+        row = await self._one(
+            f"SELECT {TEXT_COLUMNS} FROM text_outbox"
+            " WHERE carrier_id = ? AND carrier_message_id = ?",
+            (carrier_id, message_id),
+        )
+        return as_queued_text(row) if row else None
+
+    async def set_text_delivery(
+        self, text_id: int, delivery: str, code: str | None, meaning: str | None
+    ) -> None:
+        await self._exec(
+            "UPDATE text_outbox SET delivery = ?, carrier_code = coalesce(?, carrier_code),"
+            " carrier_meaning = coalesce(?, carrier_meaning) WHERE id = ?",
+            (delivery, code, meaning, text_id),
+        )
+
+    async def add_carrier_receipt(
+        self, carrier_id: int, message_id: str, status: str, code: str, at: datetime
+    ) -> bool:
+        cursor = await self._exec(
+            "INSERT INTO carrier_receipts (carrier_id, message_id, status, code, received_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (carrier_id, message_id, status, code, to_millis(at)),
+        )
+        inserted = cursor.rowcount > 0
+        await cursor.close()
+        return inserted
+
+    async def carrier_receipts(self, carrier_id: int, message_id: str) -> list[tuple[str, str]]:
+        rows = await self._all(
+            "SELECT status, code FROM carrier_receipts WHERE carrier_id = ? AND message_id = ?"
+            " ORDER BY id",
+            (carrier_id, message_id),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def carrier_flagged_texts(
+        self, agent_id: int, meaning: str, since: datetime
+    ) -> list[tuple[datetime, str]]:
+        rows = await self._all(
+            "SELECT o.created_at, o.recipient FROM text_outbox o"
+            " JOIN activities a ON a.id = o.activity_id"
+            " WHERE o.carrier_meaning = ? AND o.created_at >= ? AND a.agent_id = ?"
+            " ORDER BY o.created_at",
+            (meaning, to_millis(since), agent_id),
+        )
+        return [(from_millis(r[0]), r[1]) for r in rows]

@@ -18,6 +18,7 @@ from .base import (
     translated,
 )
 from .carriers import CarrierRows
+from .compliance import ComplianceRows
 from .contacts import ContactRows
 from .crm import CrmRows
 from .organisation import OrganisationRows
@@ -126,6 +127,12 @@ class SqliteStore:
 
 
 class SqliteRepository(
-    OrganisationRows, ContactRows, TextingRows, CarrierRows, RecordRows, CrmRows
+    OrganisationRows,
+    ContactRows,
+    TextingRows,
+    ComplianceRows,
+    CarrierRows,
+    RecordRows,
+    CrmRows,
 ):
     """The Repository protocol over an open transaction, one part per concern."""
