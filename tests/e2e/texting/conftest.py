@@ -100,7 +100,8 @@ class Inbox:
     async def texts(self, handled: int, timeout: float = 20.0) -> list[Text]:
         """What reached the carrier, once the service has handled `handled` more inbound
         texts, the outbox holds nothing queued, and every MESSAGE part of the texts it
-        sent since this inbox opened has arrived here."""
+        sent since this inbox opened has arrived here. It then stops the carrier party:
+        once per Inbox (open another for what is sent after)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await wait_handled(self.system, self.handled_before + handled, timeout)
