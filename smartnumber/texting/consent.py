@@ -7,12 +7,14 @@ consent is refused; a reply to a lead who texted first is not (they started it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from .. import phone
 from ..errors import UserError
 from ..model import ConsentEvent, ConsentMethod
 from ..storage.repository import Repository
+from ..webhooks import events
 
 MAX_EVIDENCE = 500
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,6 +40,28 @@ async def record(
     event = ConsentEvent(phone.to_e164(number_text), "consent", at, method_of(method), evidence)
     await repo.add_consent_event(event)
     return event
+
+
+async def opt(
+    repo: Repository,
+    number: str,
+    out: bool,
+    at: datetime,
+    *,
+    contact_ids: Sequence[int],
+    text: str | None,
+    by: str | None = None,
+) -> None:
+    """An opt-out (`out`) or opt-in of `number`: kept (the store writes it to the ledger
+    too) and told to the CRM, once for each contact it is about (or once for nobody)."""
+    await repo.set_opted_out(number, out, at)
+    kind = events.CONTACT_OPTED_OUT if out else events.CONTACT_OPTED_IN
+    about: list[int | None] = list(contact_ids) or [None]
+    for contact_id in about:
+        data = {"number": number, "contact_id": contact_id, "text": text}
+        await events.publish(
+            repo, kind, data | ({"by": by} if by else {}), at=at, contact_id=contact_id
+        )
 
 
 async def ledger(repo: Repository, number_text: str) -> list[ConsentEvent]:

@@ -32,7 +32,7 @@ from ..routing import texting
 from ..routing.texting import Keyword, TextAction
 from ..storage.repository import NewActivity, NewContact, Repository
 from ..webhooks import events
-from . import outbox
+from . import consent, outbox
 
 NOT_DELIVERED = (
     "This text will not be delivered: a Smart Number does not forward your own texts."
@@ -182,18 +182,10 @@ async def _act(
     elif action is TextAction.KEYWORD and decision.keyword is not None:
         keyword = decision.keyword
         if keyword is not Keyword.HELP:
-            opting_out = keyword is Keyword.OPT_OUT
-            await repo.set_opted_out(sender, opting_out, now)
-            kind = events.CONTACT_OPTED_OUT if opting_out else events.CONTACT_OPTED_IN
-            about_whom: list[Contact | None] = list(contacts) or [None]
-            for about in about_whom:
-                await events.publish(
-                    repo,
-                    kind,
-                    {"number": sender, "contact_id": about.id if about else None, "text": body},
-                    at=now,
-                    contact_id=about.id if about else None,
-                )
+            out = keyword is Keyword.OPT_OUT
+            await consent.opt(
+                repo, sender, out, now, contact_ids=[c.id for c in contacts], text=body
+            )
         rule: dict[str, Any] = {"revocation_rule": decision.rule} if decision.rule else {}
         await _log(repo, contacts, number, now, said, keyword=keyword.value, **rule)
         company = (await settings.load(repo))["company.name"]

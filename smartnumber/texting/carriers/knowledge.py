@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ...model import ActivityKind, Carrier, Detail, Direction, LineType, QueuedText
 from ...storage.repository import NewActivity, Repository
-from ...webhooks import events
+from .. import consent
 from .codes import CarrierCode, Meaning, meaning
 
 
@@ -26,14 +26,9 @@ async def learn(
     if learnt is Meaning.OPTED_OUT:
         did = "the number is marked opted out"
         if not await repo.opted_out(text.recipient):
-            await repo.set_opted_out(text.recipient, True, at)
-            contact_id = entry.contact_id if entry else None
-            await events.publish(
-                repo,
-                events.CONTACT_OPTED_OUT,
-                {"number": text.recipient, "contact_id": contact_id, "text": None, "by": "carrier"},
-                at=at,
-                contact_id=contact_id,
+            about = [entry.contact_id] if entry else []
+            await consent.opt(
+                repo, text.recipient, True, at, contact_ids=about, text=None, by="carrier"
             )
     elif learnt is Meaning.LANDLINE:
         await repo.set_line_type(text.recipient, LineType.LANDLINE)
