@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from .. import phone
 
@@ -28,11 +27,6 @@ class OptOut:
     lead: str
 
 
-def lead_zone(e164: str) -> ZoneInfo:
-    """The lead's time zone, from their number (phone.time_zone)."""
-    return phone.time_zone(e164)
-
-
 def lead_day(at: datetime, lead: str) -> date:
     """The calendar day it was for the lead when a text went or came."""
-    return at.astimezone(lead_zone(lead)).date()
+    return at.astimezone(phone.time_zone(lead)).date()
