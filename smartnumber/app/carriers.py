@@ -109,7 +109,7 @@ async def webhook(
     url: tuple[str, str],
     now: datetime,
 ) -> Heard:
-    """A carrier's webhook: verified by its signature (BadSignature if not), then kept
+    """A carrier's webhook: verified by its signature (Refused if not), then kept
     -- an inbound text in the inbox (the routing service handles it), a receipt applied
     to the text it names -- before the carrier is answered. NotFound: no such carrier.
     `url`: the URL as this server saw it, and its path and query (Twilio signs the URL
@@ -128,11 +128,11 @@ async def webhook(
     except BadSignature as exc:
         raise Refused(f"not signed by the carrier: {exc}") from None
     if isinstance(news, wire.InboundMessage):
-        await _carries(store, carrier, news.to)
+        number = await _carries(store, carrier, news.to)
         kept = await inbox.keep(
             store,
             inbox.Arrived(
-                smart_number=phone.to_e164(news.to),
+                smart_number=number,
                 sender=news.sender,
                 from_header=f"{carrier.kind.value}:{news.sender}"[:200],
                 body=news.body,
@@ -151,9 +151,10 @@ async def webhook(
     return Heard(carrier, "ignored", False)
 
 
-async def _carries(store: Store, carrier: Carrier, to: str) -> None:
-    """Refused unless `to` is a Smart Number whose texts this carrier carries: a carrier
-    (or anyone holding its key) cannot speak for numbers on the trunk or another one."""
+async def _carries(store: Store, carrier: Carrier, to: str) -> str:
+    """`to` as E.164 if it is a Smart Number whose texts this carrier carries, else
+    Refused: a carrier (or anyone holding its key) cannot speak for numbers on the trunk
+    or another carrier."""
     try:
         e164 = phone.to_e164(to)
     except UserError:
@@ -162,3 +163,4 @@ async def _carries(store: Store, carrier: Carrier, to: str) -> None:
         number = await repo.number_by_e164(e164)
     if number is None or number.sms_carrier_id != carrier.id:
         raise Refused(f"{carrier.name} does not carry {e164} here (`number config --sms-carrier`)")
+    return e164
