@@ -7,7 +7,6 @@ already says all of it (outbound.py, inbound.py, carriers/knowledge.py write it)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,10 +74,3 @@ def wording(detail: dict[str, Any]) -> str:
     if rule:
         return f"rule: {rule}"
     return f"keyword: {' '.join(str(detail.get(Detail.TEXT, '')).split()).upper()[:40]}"
-
-
-def build(entries: Iterable[Activity]) -> Report:
-    report = Report()
-    for entry in entries:
-        report.add(entry)
-    return report
