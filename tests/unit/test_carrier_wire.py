@@ -11,14 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lab.ports import free_tcp_port
 from smartnumber.errors import UserError
-from smartnumber.model import Carrier, CarrierKind, Outgoing, TextStatus
+from smartnumber.model import Carrier, CarrierKind, InboundText, Media, Outgoing, TextStatus
 from smartnumber.spam import carrier_filtered
 from smartnumber.spam.config import SpamConfig
 from smartnumber.spam.history import Sent
 from smartnumber.storage.sqlite import SqliteStore
 from smartnumber.texting import outbound, outbox
-from smartnumber.texting.carriers import receipts, telnyx, transport, twilio, wire
+from smartnumber.texting.carriers import mms, receipts, telnyx, transport, twilio, wire
 from tests.unit.conftest import Run
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -172,3 +173,23 @@ async def test_a_failing_carrier_is_paused_and_tried_again_after_the_pause(
     provisioned("number", "config", OFFICE, "--sms-carrier", "sip")
     assert await ways.deliver(message) is None and sip.count == 1  # over the trunk again
     await ways.close()
+
+
+async def test_an_mms_whose_media_host_is_down_is_handled_with_the_media_listed(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    """The picture cannot be fetched (nothing listens there): the text is not held up or
+    lost; the timeline lists the URL and why it was not kept, and no file is left."""
+    dead = f"http://127.0.0.1:{free_tcp_port()}/media/front.jpg"
+    fetch = mms.Fetcher(store, tmp_path / "media", httpx.AsyncClient())
+    text = InboundText(7, "k", OFFICE, GRACE, GRACE, "look", None, "carrier", NOW,
+                       media=(Media(dead, "image/jpeg"), Media("file:///etc/passwd")))  # fmt: skip
+    try:
+        found = await fetch(text)
+    finally:
+        await fetch.client.aclose()
+    assert found == [
+        {"url": dead, "not_fetched": "could not fetch it: ConnectError"},
+        {"url": "file:///etc/passwd", "not_fetched": "only http(s) URLs are fetched"},
+    ]
+    assert not list((tmp_path / "media" / "mms").glob("*"))
