@@ -282,6 +282,24 @@ class System:
         result = invoke(self.db, "token", "create", name, "--role", role, *extra)
         return result.stdout.strip().splitlines()[-1]
 
+    def evidence(self, chars: int = 12_000) -> list[tuple[str, str]]:
+        """The end of what each piece of this system logged (Asterisk, the service, the API,
+        every sipp party's messages), for a failed test's report."""
+        files = [
+            ("Asterisk messages.log", self.instance.dirs.log / "messages.log"),
+            ("smartnumber serve log", self.root / "serve.log"),
+            ("smartnumber api log", self.root / "api.log"),
+        ]
+        files += [(f"sipp {p.name} messages", p.trace_file) for p in self.parties]
+        shown = []
+        for title, path in files:
+            try:
+                text = path.read_text(errors="replace")
+            except OSError:
+                continue
+            shown.append((title, text[-chars:]))
+        return shown
+
     def close(self) -> None:
         self.stop_api()
         self.stop_service()

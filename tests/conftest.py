@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI must run Asterisk tests: {message}")
     pytest.skip(message)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test that ran a System shows what its pieces saw (before the fixture's
+    teardown removes them): Asterisk's log, the service's and the API's, every sipp trace."""
+    report = yield
+    made = getattr(item, "funcargs", {}).get("system")
+    if report.failed and isinstance(made, System):
+        for title, text in made.evidence():
+            report.sections.append((f"{title} (failed test)", text))
+    return report
 
 
 @pytest.fixture
