@@ -207,7 +207,7 @@ class SippParty:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             if self._process is not None and self._process.returncode is not None:
-                raise UserError(f"sipp party {self.name} exited: {self._read_output()}")
+                raise UserError(f"sipp party {self.name} exited: {self.printed()}")
             if _udp_bound(self.address, self.port):
                 return
             await asyncio.sleep(0.05)
@@ -222,7 +222,7 @@ class SippParty:
             self._process.kill()
             await self._process.wait()
         trace = self.trace_file.read_text(errors="replace") if self.trace_file.exists() else ""
-        return SippResult(self._process.returncode or 0, self._read_output(), parse_trace(trace))
+        return SippResult(self._process.returncode or 0, self.printed(), parse_trace(trace))
 
     async def stop(self) -> None:
         """End the party: politely first (sipp flushes its traces), then for sure."""
@@ -245,11 +245,16 @@ class SippParty:
         """Has an INVITE reached this party so far?"""
         return bool(self.received_so_far("INVITE"))
 
-    def _read_output(self) -> str:
+    def printed(self) -> str:
+        """What sipp printed last: from its last scenario screen (each message's count:
+        where a call stopped) through the statistics, or the end of what it printed."""
         try:
-            return self.output_file.read_text(errors="replace")[-2000:]
+            text = self.output_file.read_text(errors="replace")
         except OSError:
             return ""
+        screen = text.rfind("-- Scenario Screen --")
+        start = text.rfind("\n", 0, screen) + 1 if screen >= 0 else len(text) - 2000
+        return text[max(start, len(text) - 6000) :]
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from smartnumber.demo.sipp import parse_trace, post_dial_delays
+from pathlib import Path
+
+from smartnumber.demo.sipp import SippParty, parse_trace, post_dial_delays
 
 TRACE = """\
 ----------------------------------------------- 2026-11-24 00:52:18.949306
@@ -68,3 +70,36 @@ def test_messages_carry_direction_and_time() -> None:
 def test_post_dial_delay_is_invite_to_first_ringing_or_answer() -> None:
     delays = [round(d * 1000, 3) for d in post_dial_delays(parse_trace(TRACE))]
     assert delays == [4.0, 10.5]  # 100 Trying does not count; call 2 had no 180
+
+
+def test_what_a_party_printed_starts_at_its_last_scenario_screen(tmp_path: Path) -> None:
+    """The message counts (where a call stopped) come with the statistics, however long
+    the statistics screen is, and earlier screens are left out."""
+    screen = (
+        "------------------------------ Scenario Screen -------- [1-9]: Change Screen --\n"
+        "      INVITE ---------->         1         0         0\n"
+        "         {count} <----------         1         0         0         0\n"
+    )
+    statistics = (
+        "----------------------------- Statistics Screen -------\n" + ("x" * 70 + "\n") * 40
+    )
+    party = SippParty(
+        name="caller1",
+        scenario=tmp_path / "caller.xml",
+        address="127.0.0.2",
+        port=5060,
+        workdir=tmp_path,
+    )
+    party.output_file.write_text(
+        "Resolving remote host...\n"
+        + screen.format(count=180)
+        + statistics
+        + screen.format(count=100)
+        + statistics
+    )
+
+    printed = party.printed()
+
+    assert printed.startswith("-" * 30 + " Scenario Screen")
+    assert "100 <----------" in printed and "180 <----------" not in printed
+    assert printed.endswith(statistics)
