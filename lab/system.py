@@ -46,6 +46,14 @@ class System:
     def instance(self) -> PrivateAsterisk:
         return PrivateAsterisk(self.root / "ast")
 
+    @property
+    def service_log_file(self) -> Path:
+        return self.root / "serve.log"
+
+    @property
+    def api_log_file(self) -> Path:
+        return self.root / "api.log"
+
     @classmethod
     def create(cls, database: Path | None = None) -> System:
         """A fresh system in a new temp dir; on `database` if given (e.g. a bench store)."""
@@ -188,7 +196,7 @@ class System:
     def start_service(self, *flags: str, wait_for_ami: bool = True) -> None:
         """Run `smartnumber serve` as its own process, as an admin would."""
         assert self._service is None, "service already running"
-        self._service_log = (self.root / "serve.log").open("ab")
+        self._service_log = self.service_log_file.open("ab")
         self._service = subprocess.Popen(
             [sys.executable, "-m", "smartnumber", "--db", str(self.db), "serve", *flags],
             stdin=subprocess.DEVNULL,
@@ -224,13 +232,13 @@ class System:
 
     def service_log(self) -> list[dict[str, Any]]:
         """The service's structured log lines so far."""
-        return _log_lines(self.root / "serve.log")
+        return _log_lines(self.service_log_file)
 
     def start_api(self) -> str:
         """Run `smartnumber api` on a free port as its own process; its base URL."""
         assert self._api is None, "api already running"
         self.api_port = free_tcp_port()
-        log = (self.root / "api.log").open("ab")
+        log = self.api_log_file.open("ab")
         self._api = subprocess.Popen(
             [
                 sys.executable,
@@ -263,7 +271,7 @@ class System:
         return f"http://127.0.0.1:{self.api_port}"
 
     def api_log(self) -> list[dict[str, Any]]:
-        return _log_lines(self.root / "api.log")
+        return _log_lines(self.api_log_file)
 
     def stop_api(self) -> None:
         if self._api is None:
@@ -287,8 +295,8 @@ class System:
         every sipp party's messages), for a failed test's report."""
         files = [
             ("Asterisk messages.log", self.instance.dirs.log / "messages.log"),
-            ("smartnumber serve log", self.root / "serve.log"),
-            ("smartnumber api log", self.root / "api.log"),
+            ("smartnumber serve log", self.service_log_file),
+            ("smartnumber api log", self.api_log_file),
         ]
         files += [(f"sipp {p.name} messages", p.trace_file) for p in self.parties]
         shown = []
