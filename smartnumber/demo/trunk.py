@@ -4,18 +4,11 @@ what Asterisk sends out, and agents' phones on their own loopback addresses."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ports import free_udp_port
 from .sipp import SippParty, scenario
-
-
-def free_udp_port(address: str = "127.0.0.1") -> int:
-    """A UDP port nothing is bound to on this address, now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((address, 0))
-        return int(probe.getsockname()[1])
 
 
 def _scenario(name: str | Path) -> Path:
