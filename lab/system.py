@@ -292,13 +292,17 @@ class System:
 
     def evidence(self, chars: int = 12_000) -> list[tuple[str, str]]:
         """The end of what each piece of this system logged (Asterisk, the service, the API,
-        every sipp party's messages), for a failed test's report."""
+        every sipp party's messages and errors), for a failed test's report."""
         files = [
             ("Asterisk messages.log", self.instance.dirs.log / "messages.log"),
             ("smartnumber serve log", self.service_log_file),
             ("smartnumber api log", self.api_log_file),
         ]
-        files += [(f"sipp {p.name} messages", p.trace_file) for p in self.parties]
+        for party in self.parties:
+            files += [
+                (f"sipp {party.name} messages", party.trace_file),
+                (f"sipp {party.name} errors", party.error_file),
+            ]
         shown = []
         for title, path in files:
             try:

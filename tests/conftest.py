@@ -34,7 +34,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed test that ran a System shows what its pieces saw (before the fixture's
-    teardown removes them): Asterisk's log, the service's and the API's, every sipp trace."""
+    teardown removes them): Asterisk's log, the service's and the API's, and every sipp
+    party's trace and errors."""
     report = yield
     made = getattr(item, "funcargs", {}).get("system")
     if report.failed and isinstance(made, System):

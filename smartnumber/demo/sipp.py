@@ -158,6 +158,11 @@ class SippParty:
     def output_file(self) -> Path:
         return self.workdir / f"{self.name}.out"
 
+    @property
+    def error_file(self) -> Path:
+        """What went wrong for sipp (a port it could not bind, an unexpected message)."""
+        return self.workdir / f"{self.name}.errors.log"
+
     def command(self) -> list[str]:
         cmd = [
             sipp_binary(),
@@ -177,7 +182,7 @@ class SippParty:
             "-timeout_error",
             "-trace_err",
             "-error_file",
-            str(self.workdir / f"{self.name}.errors.log"),
+            str(self.error_file),
         ]
         if self.trace:
             cmd += ["-trace_msg", "-message_file", str(self.trace_file)]
