@@ -100,3 +100,69 @@ class Receiver:
 
 def body_of(received: Received) -> str:
     return json.dumps(received.data, sort_keys=True)
+
+
+@dataclass
+class RawReceiver:
+    """A receiver that misbehaves at the HTTP level, on a free loopback port: `trickle`
+    answers one byte of its status line every half second and never finishes; `huge`
+    answers 200 with a body of `huge_bytes`, as fast as the client takes it; `redirect`
+    answers 307 to `location`. It counts connections open and bytes it sent."""
+
+    mode: str = "trickle"
+    huge_bytes: int = 300 * 1024 * 1024
+    location: str = ""
+    port: int = field(default_factory=free_tcp_port)
+    requests: int = 0
+    open_now: int = 0
+    sent: int = 0
+    _server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/raw"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+        self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.open_now += 1
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            self.requests += 1
+            if self.mode == "trickle":
+                for byte in b"HTTP/1.1 200 OK\r\n" * 1000:
+                    writer.write(bytes([byte]))
+                    await writer.drain()
+                    self.sent += 1
+                    await asyncio.sleep(0.5)
+            elif self.mode == "huge":
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % self.huge_bytes)
+                chunk = b"x" * 65536
+                while self.sent < self.huge_bytes:
+                    writer.write(chunk)
+                    await writer.drain()
+                    self.sent += len(chunk)
+            else:
+                writer.write(
+                    b"HTTP/1.1 307 Temporary Redirect\r\nlocation: %s\r\n"
+                    b"content-length: 0\r\n\r\n" % self.location.encode()
+                )
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # the client hung up: what the tests want to see it do
+        finally:
+            self.open_now -= 1
+            writer.close()

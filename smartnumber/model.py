@@ -467,6 +467,8 @@ class Webhook:
     agent_id: int | None = None  # only events about this agent
     active: bool = True
     disabled_reason: str | None = None
+    failures: int = 0  # attempts failed in a row (a success resets it)
+    paused_until: datetime | None = None  # a receiver that keeps failing rests till then
 
     def wants(self, event_type: str, agent_id: int | None) -> bool:
         """Is an event of this type, about this agent, one this subscription asked for?"""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import clock
+from . import clock, egress
 from .errors import UserError
 from .storage.repository import Repository
 
@@ -206,6 +206,10 @@ def _text(value: str) -> str:
     raise UserError("must be 1-80 printable characters")
 
 
+def _egress(value: str) -> str:
+    return str(egress.Policy.parse(value))
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -301,6 +305,13 @@ SETTINGS: dict[str, Setting] = {
             lambda: "30",
             _number(1, 3650, True),
             "days webhook events and their delivery log are kept (and can be replayed)",
+        ),
+        Setting(
+            "egress.allow",
+            lambda: "",
+            _egress,
+            "hosts and ranges webhooks and MMS fetches may reach although they are private,"
+            " loopback or plain http, comma-separated (e.g. hooks.internal,10.1.2.0/24)",
         ),
         Setting("smtp.host", lambda: "127.0.0.1", _host, "mail server for admins' notices"),
         Setting("smtp.port", lambda: "25", _port, "its port"),

@@ -558,6 +558,15 @@ class Repository(Protocol):
         contact), oldest first."""
         ...
 
+    async def claim_deliveries(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int, per_webhook: int
+    ) -> list[WebhookDelivery]:
+        """Claim for `worker` until `lease_until` up to `limit` deliveries due now that head
+        their queue, are not held by another's live lease, and belong to an active
+        subscription that is not paused; at most `per_webhook` of one subscription in
+        flight at once (its live leases count). Oldest first."""
+        ...
+
     async def delivery_attempted(
         self,
         delivery_id: int,
@@ -567,8 +576,20 @@ class Repository(Protocol):
         error: str | None,
         delivered: bool,
         retry_at: datetime | None,
-    ) -> None:
-        """Record one attempt: delivered, to be retried at retry_at, or (None) failed."""
+        worker: str | None = None,
+    ) -> bool:
+        """Record one attempt: delivered, to be retried at retry_at, or (None) failed; the
+        claim is released. With `worker`, only if that worker still holds it (False if
+        not: its lease ran out and the delivery is another's now)."""
+        ...
+
+    async def webhook_answered(self, webhook_id: int, ok: bool) -> int:
+        """Count a subscription's attempt: a success resets its failures in a row (and any
+        pause), a failure adds one. Returns the failures in a row now."""
+        ...
+
+    async def pause_webhook(self, webhook_id: int, until: datetime) -> None:
+        """Claim none of its deliveries before `until` (a receiver that keeps failing)."""
         ...
 
     async def deliveries(

@@ -5,8 +5,10 @@ each contact's events in order. 410 Gone disables the subscription."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +16,7 @@ from datetime import datetime, timedelta
 import httpx
 import standardwebhooks
 
-from .. import clock, logs
+from .. import clock, egress, logs, settings
 from ..model import Webhook, WebhookDelivery
 from ..storage.repository import Store
 
@@ -34,11 +36,32 @@ SCHEDULE: tuple[timedelta, ...] = (
 POLL_SECONDS = 0.5  # events written by other processes wait at most this long
 PRUNE_SECONDS = 3600.0  # events older than webhooks.keep_days are forgotten this often
 PRUNE_BATCH = 5000  # events a prune transaction deletes, so no writer waits long
-TIMEOUT_SECONDS = 10.0  # a receiver has this long to answer one attempt
+# One attempt, whole: connecting, sending, the answer's headers and what of it is read. A
+# receiver that trickles bytes is cut off here, not after a read timeout per byte.
+ATTEMPT_SECONDS = 10.0
+ANSWER_BYTES = 4096  # of a receiver's answer we read at most this much (it is only logged)
+LEASE = timedelta(seconds=60)  # a claim a worker that died holds this long at most
 # Requests in flight at once. httpcore's pool spends time on every queued request, so
 # more than it has connections only slows it down (measured: bench/api.py).
 IN_FLIGHT = 16
+PER_WEBHOOK = 4  # of those, at most this many to one subscription: none waits on another
+PAUSE_AFTER = 5  # failures in a row after which a subscription rests on its own ...
+PAUSE_FIRST = timedelta(seconds=30)  # ... this long, doubling each further failure ...
+PAUSE_MOST = timedelta(minutes=15)  # ... up to this; a success ends it
 USER_AGENT = "smartnumber-webhooks/1"
+
+
+def worker_name() -> str:
+    """This process among all that deliver from one database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def pause_for(failures: int) -> timedelta | None:
+    """How long a subscription rests after this many failures in a row (None: not yet)."""
+    if failures < PAUSE_AFTER:
+        return None
+    rest: timedelta = PAUSE_FIRST * 2 ** min(failures - PAUSE_AFTER, 16)
+    return min(rest, PAUSE_MOST)
 
 
 def signed_headers(webhook: Webhook, event_id: str, at: datetime, payload: str) -> dict[str, str]:
@@ -73,74 +96,109 @@ class Attempt:
 
 
 class Deliverer:
-    """Sends what is due, records each attempt, schedules retries."""
+    """Claims what is due, posts it, records each attempt as it ends, schedules retries.
+
+    Nothing waits for a round: a slot freed by one attempt is filled at once, so a slow
+    receiver holds up only its own deliveries (at most PER_WEBHOOK of IN_FLIGHT slots), and
+    each attempt ends by ATTEMPT_SECONDS whatever the receiver does. Deliveries are claimed
+    with a lease, so several processes on one database never post one twice at once."""
 
     def __init__(
         self,
         store: Store,
-        client: httpx.AsyncClient,
+        client: egress.Client,
         *,
         schedule: Sequence[timedelta] = SCHEDULE,
-        batch: int = 200,
+        batch: int = IN_FLIGHT,
         now: Callable[[], datetime] = clock.now,
         keep: timedelta | None = None,
+        worker: str | None = None,
+        attempt_seconds: float = ATTEMPT_SECONDS,
     ) -> None:
         self.store, self.client, self.schedule = store, client, tuple(schedule)
         self.batch, self.now, self.keep = batch, now, keep
-        self.in_flight = asyncio.Semaphore(IN_FLIGHT)
+        self.worker = worker or worker_name()
+        self.attempt_seconds = attempt_seconds
+        self.running: set[asyncio.Task[None]] = set()
 
     async def deliver_due(self) -> int:
-        """One round: every delivery due now that heads its queue. Returns how many."""
-        async with self.store.snapshot() as repo:  # holds no writer up while idle
-            due = await repo.due_deliveries(self.now(), self.batch)
+        """Claim what is due now (up to `batch`) and attempt it all; how many."""
+        claimed = await self._claim(self.batch)
+        await asyncio.gather(*(self._deliver(d, w) for d, w in claimed))
+        return len(claimed)
+
+    async def _claim(self, limit: int) -> list[tuple[WebhookDelivery, Webhook]]:
+        at = self.now()
+        async with self.store.transaction() as repo:
+            due = await repo.claim_deliveries(self.worker, at, at + LEASE, limit, PER_WEBHOOK)
             if not due:
-                return 0
+                return []
             hooks = {w.id: w for w in await repo.webhooks(active_only=False)}
-        attempts = await asyncio.gather(*(self._post(d, hooks[d.webhook_id]) for d in due))
-        await self._record(due, attempts)
-        return len(due)
+            allowed = (await settings.load(repo))["egress.allow"]
+        self.client.policy = egress.Policy.parse(allowed)  # as the admin set it now
+        return [(d, hooks[d.webhook_id]) for d in due]
+
+    async def _deliver(self, delivery: WebhookDelivery, webhook: Webhook) -> None:
+        attempt = await self._post(delivery, webhook)
+        await self._record(delivery, attempt)
 
     async def _post(self, delivery: WebhookDelivery, webhook: Webhook) -> Attempt:
         event = delivery.event
+        headers = signed_headers(webhook, event.event_id, self.now(), event.payload)
         try:
-            async with self.in_flight:
-                headers = signed_headers(webhook, event.event_id, self.now(), event.payload)
-                response = await self.client.post(
-                    webhook.url, content=event.payload.encode(), headers=headers
-                )
+            async with asyncio.timeout(self.attempt_seconds):
+                self.client.policy.check_url(webhook.url, "the webhook URL")
+                async with self.client.stream(
+                    "POST", webhook.url, content=event.payload.encode(), headers=headers
+                ) as response:
+                    await egress.read_capped(response, ANSWER_BYTES)  # then dropped
+        except TimeoutError:
+            error = f"no whole answer within {self.attempt_seconds:g} s"
+            return Attempt(delivery.id, webhook.id, None, error)
+        except egress.Refused as exc:
+            return Attempt(delivery.id, webhook.id, None, str(exc)[:300])
         except httpx.HTTPError as exc:
             return Attempt(delivery.id, webhook.id, None, f"{type(exc).__name__}: {exc}"[:300])
-        error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        return Attempt(delivery.id, webhook.id, response.status_code, error)
+        answered = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+        return Attempt(delivery.id, webhook.id, response.status_code, answered)
 
-    async def _record(self, due: Sequence[WebhookDelivery], attempts: Sequence[Attempt]) -> None:
+    async def _record(self, delivery: WebhookDelivery, attempt: Attempt) -> None:
         at = self.now()
+        retry_at = None
+        retry = not attempt.delivered and not attempt.gone
+        if retry and delivery.attempts < len(self.schedule):
+            retry_at = at + self.schedule[delivery.attempts]
         async with self.store.transaction() as repo:
-            for delivery, attempt in zip(due, attempts, strict=True):
-                retry_at = None
-                retry = not attempt.delivered and not attempt.gone
-                if retry and delivery.attempts < len(self.schedule):
-                    retry_at = at + self.schedule[delivery.attempts]
-                await repo.delivery_attempted(
-                    attempt.delivery_id,
-                    at=at,
-                    status_code=attempt.status_code,
-                    error=attempt.error,
-                    delivered=attempt.delivered,
-                    retry_at=retry_at,
-                )
-                if attempt.gone:
-                    await repo.disable_webhook(attempt.webhook_id, "the receiver answered 410 Gone")
-                    logs.event(log, "webhook disabled", webhook=attempt.webhook_id, why="410 Gone")
-                elif not attempt.delivered:
-                    logs.event(
-                        log,
-                        "webhook attempt failed",
-                        webhook=attempt.webhook_id,
-                        event=delivery.event.event_id,
-                        error=attempt.error,
-                        retry_at=retry_at.isoformat() if retry_at else "never",
-                    )
+            held = await repo.delivery_attempted(
+                attempt.delivery_id,
+                at=at,
+                status_code=attempt.status_code,
+                error=attempt.error,
+                delivered=attempt.delivered,
+                retry_at=retry_at,
+                worker=self.worker,
+            )
+            if not held:  # our lease ran out and another worker has it now
+                logs.event(log, "webhook attempt late", delivery=delivery.id)
+                return
+            failures = await repo.webhook_answered(attempt.webhook_id, attempt.delivered)
+            rest = pause_for(failures)
+            if rest is not None:
+                await repo.pause_webhook(attempt.webhook_id, at + rest)
+            if attempt.gone:
+                await repo.disable_webhook(attempt.webhook_id, "the receiver answered 410 Gone")
+        if attempt.gone:
+            logs.event(log, "webhook disabled", webhook=attempt.webhook_id, why="410 Gone")
+        elif not attempt.delivered:
+            logs.event(
+                log,
+                "webhook attempt failed",
+                webhook=attempt.webhook_id,
+                event=delivery.event.event_id,
+                error=attempt.error,
+                retry_at=retry_at.isoformat() if retry_at else "never",
+                paused_for=f"{rest.total_seconds():g} s" if rest else None,
+            )
 
     async def prune(self) -> int:
         """Forget events older than `keep` that nothing waits to deliver; how many."""
@@ -158,28 +216,48 @@ class Deliverer:
         return gone
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until stop is set (pruning old events now and then); a failing
-        database is logged and tried again."""
+        """Deliver until stop is set (pruning old events now and then): each attempt a
+        task of its own, a freed slot filled at once; a failing database is logged and
+        tried again. On stop, attempts under way end (within their deadline)."""
         pruned_at = -PRUNE_SECONDS
         loop = asyncio.get_running_loop()
+        settled = asyncio.Event()
         while not stop.is_set():
+            started = 0
+            settled.clear()
             try:
                 if loop.time() - pruned_at >= PRUNE_SECONDS:
                     pruned_at = loop.time()
                     await self.prune()
-                sent = await self.deliver_due()
+                free = self.batch - len(self.running)
+                for delivery, webhook in await self._claim(free) if free > 0 else []:
+                    task = loop.create_task(self._guarded(delivery, webhook))
+                    self.running.add(task)
+                    task.add_done_callback(self.running.discard)
+                    task.add_done_callback(lambda _: settled.set())
+                    started += 1
             except Exception as exc:  # the loop must outlive a database hiccup
                 logs.event(log, "webhook delivery round failed", error=str(exc))
-                sent = 0
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+            if started == 0 or len(self.running) >= self.batch:
+                waits = [loop.create_task(stop.wait()), loop.create_task(settled.wait())]
+                await asyncio.wait(waits, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+                for waiting in waits:
+                    waiting.cancel()
+        if self.running:
+            await asyncio.wait(set(self.running))
+
+    async def _guarded(self, delivery: WebhookDelivery, webhook: Webhook) -> None:
+        try:
+            await self._deliver(delivery, webhook)
+        except Exception as exc:  # the claim runs out and the delivery is tried again
+            logs.event(log, "webhook attempt not recorded", delivery=delivery.id, error=str(exc))
 
 
-def client() -> httpx.AsyncClient:
-    """The HTTP client deliveries go out on: no redirects followed, bounded time."""
-    return httpx.AsyncClient(
-        timeout=TIMEOUT_SECONDS,
-        follow_redirects=False,
+def client(policy: egress.Policy | None = None) -> egress.Client:
+    """The HTTP client deliveries go out on: only where egress.allow lets it (the policy is
+    read again from the settings each time work is claimed), no redirects followed."""
+    return egress.Client(
+        policy or egress.Policy(),
+        timeout=ATTEMPT_SECONDS,
         limits=httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT),
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import httpx
 
+from .. import egress, settings
 from ..errors import NotFound, UserError
 from ..model import Webhook, WebhookDelivery
 from ..storage.repository import NewWebhook, Repository
@@ -23,18 +24,29 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def check_url(url: str) -> str:
+def check_form(url: str, what: str = "the webhook URL") -> httpx.URL:
     """An http(s) URL with a host, no credentials, no spaces or control characters."""
     if len(url) > 2000 or not url.isprintable() or any(c.isspace() for c in url):
-        raise UserError("the webhook URL must be one line of at most 2000 characters")
+        raise UserError(f"{what} must be one line of at most 2000 characters")
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        raise UserError(f"{url!r} is not a URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UserError("the webhook URL must be http:// or https:// with a host")
+        host = parsed.host
+    except (httpx.InvalidURL, ValueError):  # IDNA errors are ValueErrors too
+        raise UserError(f"{url!r} is not a URL with a valid host name") from None
+    if parsed.scheme not in ("http", "https") or not host:
+        raise UserError(f"{what} must be http:// or https:// with a host")
     if parsed.userinfo:
-        raise UserError("put no credentials in the webhook URL: verify our signature instead")
+        raise UserError(f"put no credentials in {what}: verify our signature instead")
+    return parsed
+
+
+async def check_url(repo: Repository, url: str) -> str:
+    """A well-formed URL (check_form) that egress.allow lets us post to (https, a public
+    address) as written and as it resolves now; checked again at every attempt."""
+    parsed = check_form(url)
+    policy = egress.Policy.parse((await settings.load(repo))["egress.allow"])
+    policy.check_url(url, "the webhook URL")
+    await policy.check_resolved(parsed, "the webhook URL")
     return str(parsed)
 
 
@@ -54,7 +66,7 @@ async def add(
     """A new subscription with its own signing secret."""
     return await repo.add_webhook(
         NewWebhook(
-            url=check_url(url),
+            url=await check_url(repo, url),
             events=check_event_types(event_types),
             secret=new_secret(),
             created_at=now,

@@ -12,9 +12,15 @@ from smartnumber.storage import Store, open_store
 
 
 @pytest.fixture(params=["sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the store under test lives: a second open_store() of it shares its data."""
     urls = {"sqlite": f"sqlite:///{tmp_path / 'contract.db'}"}
-    opened = await open_store(urls[request.param])
+    return urls[request.param]
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    opened = await open_store(store_url)
     try:
         yield opened
     finally:

@@ -4,6 +4,7 @@ deliveries (one at a time per subscription and contact). Every store must pass i
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from smartnumber.model import (
     Role,
     Scope,
 )
-from smartnumber.storage import Store
+from smartnumber.storage import Store, open_store
 from smartnumber.storage.repository import (
     NewActivity,
     NewApiToken,
@@ -232,3 +233,96 @@ async def test_carriers_and_the_numbers_they_carry(store: Store) -> None:
     with pytest.raises(Conflict):
         async with store.transaction() as repo:
             await repo.add_carrier(NewCarrier("tx", CarrierKind.SIP, T0))
+
+
+async def test_deliveries_are_claimed_with_a_lease_and_settled_by_their_holder(
+    store: Store,
+) -> None:
+    lease = T0 + timedelta(seconds=60)
+    async with store.transaction() as repo:
+        one = await repo.add_webhook(NewWebhook("https://a.example/h", ("lead.created",), "s", T0))
+        two = await repo.add_webhook(NewWebhook("https://b.example/h", ("lead.created",), "s", T0))
+        for n in range(6):  # six contacts, one event each, for both subscriptions
+            event = NewWebhookEvent(f"msg_{n}", "lead.created", T0, "{}", contact_id=n + 1)
+            await repo.add_webhook_event(event, [one.id, two.id])
+    async with store.transaction() as repo:
+        first = await repo.claim_deliveries("w1", T0, lease, limit=100, per_webhook=2)
+    # two of each subscription at most, oldest first
+    assert sorted((d.webhook_id, d.event.event_id) for d in first) == [
+        (one.id, "msg_0"), (one.id, "msg_1"), (two.id, "msg_0"), (two.id, "msg_1"),
+    ]  # fmt: skip
+    async with store.transaction() as repo:
+        # w2 gets none while w1's leases live: each subscription has two in flight
+        assert await repo.claim_deliveries("w2", T0, lease, limit=100, per_webhook=2) == []
+        done = first[0]
+        assert await repo.delivery_attempted(
+            done.id, at=T0, status_code=204, error=None, delivered=True, retry_at=None,
+            worker="w1",
+        )  # fmt: skip
+        # a slot of that subscription is free again
+        [next_one] = await repo.claim_deliveries("w2", T0, lease, limit=100, per_webhook=2)
+        assert next_one.webhook_id == done.webhook_id and next_one.event.event_id == "msg_2"
+    after = lease + timedelta(seconds=1)  # w1 died: its leases ran out
+    async with store.transaction() as repo:
+        taken = await repo.claim_deliveries("w3", after, after + timedelta(60), 100, 10)
+        assert {d.id for d in first[1:]} <= {d.id for d in taken}
+        assert next_one.id in {d.id for d in taken}  # w2's lease ran out too
+        # w1's late word is not written over w3's claim
+        late = first[1]
+        assert not await repo.delivery_attempted(
+            late.id, at=after, status_code=204, error=None, delivered=True, retry_at=None,
+            worker="w1",
+        )  # fmt: skip
+        [still] = [d for d in await repo.deliveries(None, 100) if d.id == late.id]
+        assert still.status is DeliveryStatus.PENDING and still.attempts == 0
+
+
+async def test_a_paused_subscription_is_not_claimed_and_a_success_resets_it(store: Store) -> None:
+    async with store.transaction() as repo:
+        hook = await repo.add_webhook(NewWebhook("https://a.example/h", ("lead.created",), "s", T0))
+        await repo.add_webhook_event(NewWebhookEvent("m", "lead.created", T0, "{}", 1), [hook.id])
+        assert await repo.webhook_answered(hook.id, ok=False) == 1
+        assert await repo.webhook_answered(hook.id, ok=False) == 2
+        await repo.pause_webhook(hook.id, T0 + timedelta(minutes=1))
+        assert await repo.claim_deliveries("w", T0, T0 + timedelta(60), 10, 10) == []
+        later = T0 + timedelta(minutes=1)
+        assert len(await repo.claim_deliveries("w", later, later + timedelta(60), 10, 10)) == 1
+        assert await repo.webhook_answered(hook.id, ok=True) == 0
+        rested = await repo.webhook_by_id(hook.id)
+        assert rested is not None and rested.failures == 0 and rested.paused_until is None
+
+
+async def test_two_stores_on_one_database_claim_disjoint_deliveries(
+    store: Store, store_url: str
+) -> None:
+    async with store.transaction() as repo:
+        hooks = [
+            await repo.add_webhook(NewWebhook(f"https://{n}.example/h", ("x",), "s", T0))
+            for n in "abcd"
+        ]
+        for n in range(100):
+            event = NewWebhookEvent(f"msg_{n}", "x", T0, "{}", contact_id=n)
+            await repo.add_webhook_event(event, [h.id for h in hooks])
+    other = await open_store(store_url)  # the same database, opened a second time
+    claimed: dict[str, list[int]] = {"a": [], "b": []}
+
+    async def drain(name: str, on: Store) -> None:
+        while True:
+            async with on.transaction() as repo:
+                got = await repo.claim_deliveries(name, T0, T0 + timedelta(60), 7, 1000)
+                for d in got:
+                    await repo.delivery_attempted(
+                        d.id, at=T0, status_code=204, error=None, delivered=True,
+                        retry_at=None, worker=name,
+                    )  # fmt: skip
+            if not got:
+                return
+            claimed[name] += [d.id for d in got]
+            await asyncio.sleep(0)
+
+    try:
+        await asyncio.gather(drain("a", store), drain("b", other))
+    finally:
+        await other.close()
+    both = claimed["a"] + claimed["b"]
+    assert len(both) == len(set(both)) == 400  # each delivery once, by one of them

@@ -34,11 +34,12 @@ def test_the_schedule_is_at_least_eight_attempts_over_a_day() -> None:
         ("https://crm.example.com/a b", "one line"),
         ("http:///nohost", "host"),
         ("https://" + "a" * 2000 + ".example", "2000"),
+        ("http://xn--a.com/", "valid host name"),
     ],
 )
 def test_urls_a_subscription_refuses(url: str, why: str) -> None:
     with pytest.raises(UserError, match=why):
-        subscriptions.check_url(url)
+        subscriptions.check_form(url)
 
 
 def test_event_names() -> None:
@@ -69,13 +70,13 @@ async def test_an_event_is_queued_for_the_subscriptions_that_want_it(tmp_path: P
             bob = await repo.add_agent(NewAgent("Bob", "+12125550102", office_id=office.id))
             now = clock.now()
             every = await subscriptions.add(
-                repo, "http://a.example", ["call.ended"], agent_id=None, now=now
+                repo, "https://a.example", ["call.ended"], agent_id=None, now=now
             )
             bobs = await subscriptions.add(
-                repo, "http://b.example", ["call.ended"], agent_id=bob.id, now=now
+                repo, "https://b.example", ["call.ended"], agent_id=bob.id, now=now
             )
             texts = await subscriptions.add(
-                repo, "http://c.example", ["text.sent"], agent_id=None, now=now
+                repo, "https://c.example", ["text.sent"], agent_id=None, now=now
             )
             await events.publish(
                 repo, events.CALL_ENDED, {"n": 1}, at=now, contact_id=5, agent_id=bob.id

@@ -195,6 +195,44 @@ class CrmRows(Statements):
         )
         return [as_delivery(r) for r in rows]
 
+    async def claim_deliveries(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int, per_webhook: int
+    ) -> list[WebhookDelivery]:
+        # Heads of (subscription, contact) queues, due, not held by a live lease, of an
+        # active subscription that is not resting; at most per_webhook in flight for any
+        # one subscription (those already leased count), so no receiver takes every slot.
+        at = to_millis(now)
+        rows = await self._all(
+            "WITH heads AS (SELECT d.id, d.webhook_id, ROW_NUMBER() OVER"
+            "  (PARTITION BY d.webhook_id ORDER BY d.id) AS place"
+            " FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
+            " WHERE d.status = 'pending' AND d.next_attempt_at <= ?"
+            " AND (d.lease_until IS NULL OR d.lease_until <= ?)"
+            " AND w.active = 1 AND (w.paused_until IS NULL OR w.paused_until <= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.status = 'pending'"
+            "  AND o.webhook_id = d.webhook_id AND o.ordering_key = d.ordering_key"
+            "  AND o.id < d.id)),"
+            " busy AS (SELECT webhook_id, COUNT(*) AS n FROM webhook_deliveries"
+            "  WHERE status = 'pending' AND lease_until > ? GROUP BY webhook_id)"
+            " SELECT h.id FROM heads h LEFT JOIN busy b ON b.webhook_id = h.webhook_id"
+            " WHERE h.place + COALESCE(b.n, 0) <= ? ORDER BY h.id LIMIT ?",
+            (at, at, at, at, per_webhook, limit),
+        )
+        ids = [r[0] for r in rows]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        await self._exec(
+            f"UPDATE webhook_deliveries SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
+            [worker, to_millis(lease_until), *ids],
+        )
+        claimed = await self._all(
+            f"SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d"
+            f" JOIN webhook_events e ON e.id = d.event_id WHERE d.id IN ({marks}) ORDER BY d.id",
+            ids,
+        )
+        return [as_delivery(r) for r in claimed]
+
     async def delivery_attempted(
         self,
         delivery_id: int,
@@ -204,17 +242,21 @@ class CrmRows(Statements):
         error: str | None,
         delivered: bool,
         retry_at: datetime | None,
-    ) -> None:
+        worker: str | None = None,
+    ) -> bool:
         if delivered:
             status, next_at = DeliveryStatus.DELIVERED, None
         elif retry_at is not None:
             status, next_at = DeliveryStatus.PENDING, to_millis(retry_at)
         else:
             status, next_at = DeliveryStatus.FAILED, None
-        await self._exec(
+        # A worker settles only what it still holds: once its lease ran out and another
+        # took the delivery over, its late word is not written over the other's.
+        held = "" if worker is None else " AND claimed_by = ? AND status = 'pending'"
+        cursor = await self._exec(
             "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,"
             " next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?,"
-            " delivered_at = ? WHERE id = ?",
+            " delivered_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
             (
                 status.value,
                 next_at,
@@ -222,7 +264,25 @@ class CrmRows(Statements):
                 error,
                 to_millis(at) if delivered else None,
                 delivery_id,
+                *([] if worker is None else [worker]),
             ),
+        )
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed > 0
+
+    async def webhook_answered(self, webhook_id: int, ok: bool) -> int:
+        row = await self._one(
+            "UPDATE webhooks SET failures = CASE WHEN ? THEN 0 ELSE failures + 1 END,"
+            " paused_until = CASE WHEN ? THEN NULL ELSE paused_until END"
+            " WHERE id = ? RETURNING failures",
+            (ok, ok, webhook_id),
+        )
+        return int(row[0]) if row else 0
+
+    async def pause_webhook(self, webhook_id: int, until: datetime) -> None:
+        await self._exec(
+            "UPDATE webhooks SET paused_until = ? WHERE id = ?", (to_millis(until), webhook_id)
         )
 
     async def deliveries(

@@ -48,7 +48,9 @@ CONTACT_COLUMNS = (
     " assigned_agent_id, external_id"
 )
 API_TOKEN_FIELDS = "id, name, role, agent_id, created_at, revoked_at, last_used_at"  # noqa: S105 (column names)
-WEBHOOK_COLUMNS = "id, url, events, secret, created_at, agent_id, active, disabled_reason"
+WEBHOOK_COLUMNS = (
+    "id, url, events, secret, created_at, agent_id, active, disabled_reason, failures, paused_until"
+)
 EVENT_COLUMNS = "id, event_id, type, at, payload, contact_id, agent_id"
 DELIVERY_COLUMNS = (
     "d.id, d.webhook_id, d.status, d.attempts, d.next_attempt_at, d.last_status, d.last_error,"
@@ -214,6 +216,8 @@ def as_webhook(r: sqlite3.Row) -> Webhook:
         agent_id=r[5],
         active=bool(r[6]),
         disabled_reason=r[7],
+        failures=r[8],
+        paused_until=from_millis(r[9]) if r[9] is not None else None,
     )
 
 

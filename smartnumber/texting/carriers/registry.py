@@ -11,7 +11,7 @@ from datetime import datetime
 from ...errors import NotFound, UserError
 from ...model import Carrier, CarrierKind, SmartNumber
 from ...storage.repository import NewCarrier, Repository
-from ...webhooks.subscriptions import check_url
+from ...webhooks.subscriptions import check_form
 
 API_URLS = {
     CarrierKind.TELNYX: "https://api.telnyx.com/v2",
@@ -69,7 +69,7 @@ async def add(
     elif api_key or public_key or account_sid or auth_token or api_url:
         raise UserError("a SIP carrier takes no credentials: texts go over the trunk")
     if carrier_kind is not CarrierKind.SIP:
-        api_url = check_url(api_url) if api_url else API_URLS[carrier_kind]
+        api_url = str(check_form(api_url, "the API URL")) if api_url else API_URLS[carrier_kind]
     return await repo.add_carrier(
         NewCarrier(
             name=name,
