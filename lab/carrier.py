@@ -78,6 +78,8 @@ class FakeCarrier:
     outage: int = 0  # the next this many sends are answered 503
     refuse: dict[str, Refusal] = field(default_factory=dict)  # by recipient
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # name: (type, bytes)
+    redirects: dict[str, str] = field(default_factory=dict)  # name: where /media/name sends
+    media_asked: list[str] = field(default_factory=list)  # names fetched, in order
     attempts: int = 0  # send requests, refused or not
     _key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     _server: uvicorn.Server | None = None
@@ -206,9 +208,20 @@ class FakeCarrier:
 
     async def _media(self, request: Request) -> Response:
         name = request.path_params["name"]
+        self.media_asked.append(name)
+        if name in self.redirects:
+            return Response(status_code=302, headers={"location": self.redirects[name]})
         found = self.media.get(name)
         if found is None:
             return Response(status_code=404)
+        if name.startswith("slow-"):  # a byte every half second, for five minutes at most
+
+            async def trickle() -> AsyncIterator[bytes]:
+                for byte in found[1][:600]:
+                    yield bytes([byte])
+                    await asyncio.sleep(0.5)
+
+            return StreamingResponse(trickle(), media_type=found[0])
         if name.startswith("chunked-"):  # no Content-Length: the size shows only as it comes
 
             async def chunks() -> AsyncIterator[bytes]:

@@ -542,3 +542,4 @@ class Carrier:
     public_key: str = ""  # Telnyx: verifies its webhooks (not secret)
     account_sid: str = ""  # Twilio
     auth_token: str = ""  # Twilio (secret): authenticates us and signs its webhooks
+    media_hosts: tuple[str, ...] = ()  # MMS attachments come only from these (): its kind's

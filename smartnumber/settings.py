@@ -377,6 +377,12 @@ SETTINGS: dict[str, Setting] = {
             "an inbound MMS attachment larger than this is not fetched (noted instead)",
         ),
         Setting(
+            "texting.mms_fetch_seconds",
+            lambda: "20",
+            _number(1, 120, True),
+            "an inbound MMS attachment not whole within this many seconds is not kept (noted)",
+        ),
+        Setting(
             "texting.window",
             lambda: "08:00-21:00",
             _window,

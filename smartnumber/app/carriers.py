@@ -38,6 +38,7 @@ def carrier_view(c: Carrier, numbers: list[str], public_url: str = "") -> dict[s
         "public_key": c.public_key,
         "account_sid": c.account_sid,
         "auth_token": settings.MASK if c.auth_token else "",
+        "media_hosts": [] if c.kind is CarrierKind.SIP else list(registry.media_hosts(c)),
         "numbers": numbers,
         "webhooks": webhook_urls(c, public_url),
     }
@@ -56,6 +57,7 @@ async def add_carrier(
     auth_token: str = "",
     auth_token_file: Path | None = None,
     api_url: str = "",
+    media_hosts: str = "",
 ) -> dict[str, Any]:
     """A new carrier; a secret comes as the one line of a 0600 file, or typed at a prompt."""
     if api_key_file is not None:
@@ -73,8 +75,16 @@ async def add_carrier(
             account_sid=account_sid,
             auth_token=auth_token,
             api_url=api_url,
+            media_hosts=media_hosts,
         )
         return carrier_view(made, [], (await settings.load(repo))["api.public_url"])
+
+
+async def set_media_hosts(store: Store, name: str, hosts: str) -> dict[str, Any]:
+    """Change where a carrier's MMS attachments may be fetched from."""
+    async with store.transaction() as repo:
+        changed = await registry.set_media_hosts(repo, name, hosts)
+        return carrier_view(changed, [], (await settings.load(repo))["api.public_url"])
 
 
 async def list_carriers(store: Store) -> list[dict[str, Any]]:

@@ -484,6 +484,12 @@ def carrier() -> None:
     help="Twilio: a file (mode 0600) holding the auth token; without it you are asked.",
 )
 @click.option("--api-url", help="The provider's API base URL (default: its public one).")
+@click.option(
+    "--media-hosts",
+    default="",
+    help="Hosts MMS attachments may be fetched from, comma-separated (default: the"
+    " provider's own; each name also covers the names under it).",
+)
 def carrier_add(
     name: str,
     kind: str,
@@ -492,6 +498,7 @@ def carrier_add(
     account_sid: str | None,
     auth_token_file: Path | None,
     api_url: str | None,
+    media_hosts: str,
 ) -> None:
     """Add a carrier. Secrets never come on the command line (any local user can read
     it): from a file only you can read, or typed at the prompt (not echoed)."""
@@ -513,11 +520,26 @@ def carrier_add(
             auth_token=auth_token,
             auth_token_file=auth_token_file,
             api_url=api_url or "",
+            media_hosts=media_hosts,
         )
     )
     click.echo(f"carrier added: {made['name']} ({made['kind']})")
     for kind, url in made["webhooks"].items():
         click.echo(f"  {kind} webhook for the provider's console: {url}")
+
+
+@carrier.command("config")
+@click.argument("name")
+@click.option(
+    "--media-hosts",
+    required=True,
+    help="Hosts MMS attachments may be fetched from, comma-separated ('': the provider's"
+    " own); each name also covers the names under it.",
+)
+def carrier_config(name: str, media_hosts: str) -> None:
+    """Change where a carrier's MMS attachments may be fetched from."""
+    changed = run(lambda store: carrier_cases.set_media_hosts(store, name, media_hosts))
+    click.echo(f"{changed['name']}: MMS attachments from {', '.join(changed['media_hosts'])}")
 
 
 @carrier.command("list")

@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from .. import clock, logs, media, settings
 from ..asterisk import cdr, events
 from ..asterisk.agi import text_spool
@@ -135,8 +133,8 @@ async def _start(
         clock.now,
     )
     running.push_async_callback(texts_out.close)
-    fetch_media = mms.Fetcher(store, media_dir, httpx.AsyncClient(timeout=mms.TIMEOUT))
-    running.push_async_callback(fetch_media.client.aclose)
+    fetcher = mms.Fetcher(store, media_dir, mms.client())
+    running.push_async_callback(fetcher.client.aclose)
     context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000, media_dir)
     server = FastAgiServer(
         ROUTES,
@@ -171,7 +169,7 @@ async def _start(
     sender = asyncio.create_task(_deliver_texts(store, texts_out, context.texts_queued))
     running.callback(sender.cancel)
     handler = asyncio.create_task(
-        _handle_texts(store, media.inbox_dir(media_dir), context, fetch_media)
+        _handle_texts(store, media.inbox_dir(media_dir), context, fetcher)
     )
     running.callback(handler.cancel)
     cdr_file = Path(values["asterisk.cdr_file"]) if values["asterisk.cdr_file"] else None
@@ -256,7 +254,7 @@ async def _deliver_texts(store: Store, transport: Transports, queued: asyncio.Ev
 
 
 async def _handle_texts(
-    store: Store, spool: Path, ctx: HandlerContext, fetch_media: mms.Fetcher
+    store: Store, spool: Path, ctx: HandlerContext, fetcher: mms.Fetcher
 ) -> None:
     """Handle the inbox: at once when a text was kept, else every few seconds -- and
     fetch what the dialplan spooled while we were away or the database was locked."""
@@ -273,21 +271,24 @@ async def _handle_texts(
             notes=notes,
         )
 
+    fetches = inbox.MediaFetches(fetcher, on_done=ctx.texts_arrived.set)
+
     async def handle() -> None:
         await text_spool.drain(store, spool, clock.now())
-        done = await inbox.handle_pending(
-            store, clock.now, on_handled=told, fetch_media=fetch_media
-        )
+        done = await inbox.handle_pending(store, clock.now, on_handled=told, fetch_media=fetches)
         if done.queued_replies:
             ctx.texts_queued.set()
 
-    await _repeat(
-        handle,
-        every=INBOX_POLL_SECONDS,
-        wake=ctx.texts_arrived,
-        waiting="inbox not read",
-        failed="handling inbound texts failed",
-    )
+    try:
+        await _repeat(
+            handle,
+            every=INBOX_POLL_SECONDS,
+            wake=ctx.texts_arrived,
+            waiting="inbox not read",
+            failed="handling inbound texts failed",
+        )
+    finally:
+        fetches.cancel()
 
 
 async def _reconcile(store: Store, media_dir: Path, cdr_file: Path | None) -> None:

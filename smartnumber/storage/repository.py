@@ -170,6 +170,7 @@ class NewCarrier:
     public_key: str = ""
     account_sid: str = ""
     auth_token: str = ""
+    media_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -516,6 +517,9 @@ class Repository(Protocol):
     async def carrier_by_id(self, carrier_id: int) -> Carrier | None: ...
     async def carriers(self) -> list[Carrier]: ...
     async def set_number_carrier(self, number_id: int, carrier_id: int | None) -> None: ...
+    async def set_carrier_media_hosts(self, carrier_id: int, hosts: Sequence[str]) -> None:
+        """Where its MMS attachments may be fetched from (empty: its kind's defaults)."""
+        ...
 
     # the HTTP API's tokens
     async def add_api_token(self, token: NewApiToken) -> ApiToken: ...

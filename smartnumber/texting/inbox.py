@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -91,12 +91,47 @@ async def keep(
             await asyncio.sleep(retry_every)
 
 
+FetchMedia = Callable[[InboundText], Coroutine[Any, Any, list[dict[str, Any]]]]
+
+
+@dataclass
+class MediaFetches:
+    """An MMS's attachments fetched in a task of their own (at most `most` at once), so
+    that one slow attachment never holds up the texts behind it: a STOP that arrives
+    meanwhile is handled at once; the MMS once its fetch ends (by its deadline)."""
+
+    fetch: FetchMedia
+    on_done: Callable[[], None] = lambda: None  # wake the inbox
+    most: int = 4
+    running: dict[int, asyncio.Task[list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def ready(self, text: InboundText) -> list[dict[str, Any]] | None:
+        """The text's attachments if fetched (the task is then forgotten); else None, and
+        its fetch is started if there is room."""
+        task = self.running.get(text.id)
+        if task is None:
+            if len(self.running) < self.most:
+                task = asyncio.get_running_loop().create_task(self.fetch(text))
+                task.add_done_callback(lambda _: self.on_done())
+                self.running[text.id] = task
+            return None
+        if not task.done():
+            return None
+        del self.running[text.id]
+        return task.result()  # a failure is the text's: handled like any other
+
+    def cancel(self) -> None:
+        for task in self.running.values():
+            task.cancel()
+
+
 @dataclass
 class Handling:
     handled: int = 0
     set_aside: int = 0
     queued_replies: int = 0
     waiting: bool = False  # the database was busy: the rest waits for the next round
+    fetching: int = 0  # MMS whose attachments are still on their way
 
 
 async def handle_pending(
@@ -104,10 +139,10 @@ async def handle_pending(
     now: Callable[[], datetime],
     *,
     on_handled: Callable[[InboundText, inbound.Handled | None, str], None] | None = None,
-    fetch_media: Callable[[InboundText], Awaitable[list[dict[str, Any]]]] | None = None,
+    fetch_media: MediaFetches | None = None,
 ) -> Handling:
-    """Handle the texts kept and not handled yet, oldest first; an MMS's attachments
-    are fetched first (fetch_media), outside the transaction."""
+    """Handle the texts kept and not handled yet, oldest first; an MMS once its
+    attachments are fetched (fetch_media, outside any transaction, beside the rest)."""
     result = Handling()
     try:
         async with store.transaction() as repo:
@@ -117,7 +152,12 @@ async def handle_pending(
         return result
     for text in pending:
         try:
-            media = await fetch_media(text) if fetch_media and text.media else None
+            media = None
+            if fetch_media is not None and text.media:
+                media = fetch_media.ready(text)
+                if media is None:
+                    result.fetching += 1
+                    continue
             handled = await handle_one(store, text.id, now(), media)
         except StorageBusy:
             result.waiting = True

@@ -28,13 +28,14 @@ DOMAIN = {"directory", "calls", "texting", "webhooks"}
 ALLOWED: dict[str, set[str]] = {
     "routing": set(),
     "spam": set(),
-    "settings": {"storage.repository"},
+    "settings": {"storage.repository", "egress"},
+    "egress": set(),  # where we may post and fetch: the one outbound-HTTP policy
     "storage": set(),
     "media": {"asterisk.ownership"},  # the files are shared with Asterisk's user
     "directory": {"settings", "media", "routing", "spam", "storage.repository"} | DOMAIN,
     "calls": {"settings", "media", "routing", "spam", "storage.repository"} | DOMAIN,
-    "texting": {"settings", "media", "routing", "spam", "storage.repository"} | DOMAIN,
-    "webhooks": {"storage.repository"},
+    "texting": {"settings", "media", "routing", "spam", "storage.repository", "egress"} | DOMAIN,
+    "webhooks": {"settings", "storage.repository", "egress"},
     "access": {"storage.repository"},
     "asterisk": {"settings", "media", "routing", "storage"} | DOMAIN,
     "app": {"settings", "media", "routing", "storage", "asterisk", "access"} | DOMAIN,

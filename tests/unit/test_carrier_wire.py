@@ -12,11 +12,13 @@ import httpx
 import pytest
 
 from lab.ports import free_tcp_port
+from smartnumber import settings
 from smartnumber.errors import UserError
 from smartnumber.model import Carrier, CarrierKind, InboundText, Media, Outgoing, TextStatus
 from smartnumber.spam import carrier_filtered
 from smartnumber.spam.config import SpamConfig
 from smartnumber.spam.history import Sent
+from smartnumber.storage.repository import NewCarrier
 from smartnumber.storage.sqlite import SqliteStore
 from smartnumber.texting import outbound, outbox
 from smartnumber.texting.carriers import mms, receipts, telnyx, transport, twilio, wire
@@ -181,8 +183,14 @@ async def test_an_mms_whose_media_host_is_down_is_handled_with_the_media_listed(
     """The picture cannot be fetched (nothing listens there): the text is not held up or
     lost; the timeline lists the URL and why it was not kept, and no file is left."""
     dead = f"http://127.0.0.1:{free_tcp_port()}/media/front.jpg"
-    fetch = mms.Fetcher(store, tmp_path / "media", httpx.AsyncClient())
+    async with store.transaction() as repo:
+        await settings.set_value(repo, "egress.allow", "127.0.0.1")
+        carrier = await repo.add_carrier(
+            NewCarrier("acme", CarrierKind.TELNYX, NOW, media_hosts=("127.0.0.1",))
+        )
+    fetch = mms.Fetcher(store, tmp_path / "media", mms.client())
     text = InboundText(7, "k", OFFICE, GRACE, GRACE, "look", None, "carrier", NOW,
+                       carrier_id=carrier.id,
                        media=(Media(dead, "image/jpeg"), Media("file:///etc/passwd")))  # fmt: skip
     try:
         found = await fetch(text)
@@ -190,6 +198,9 @@ async def test_an_mms_whose_media_host_is_down_is_handled_with_the_media_listed(
         await fetch.client.aclose()
     assert found == [
         {"url": dead, "not_fetched": "could not fetch it: ConnectError"},
-        {"url": "file:///etc/passwd", "not_fetched": "only http(s) URLs are fetched"},
+        {
+            "url": "file:///etc/passwd",
+            "not_fetched": "the attachment's URL must be http:// or https:// with a host",
+        },
     ]
     assert not list((tmp_path / "media" / "mms").glob("*"))

@@ -3,6 +3,7 @@ the texts they took (message ids, receipts, error codes)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ...model import Carrier, QueuedText
@@ -17,7 +18,7 @@ class CarrierRows(Statements):
     async def add_carrier(self, carrier: NewCarrier) -> Carrier:
         carrier_id = await self._insert(
             "INSERT INTO carriers (name, kind, created_at, api_url, api_key, public_key,"
-            " account_sid, auth_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " account_sid, auth_token, media_hosts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 carrier.name,
                 carrier.kind.value,
@@ -27,6 +28,7 @@ class CarrierRows(Statements):
                 carrier.public_key,
                 carrier.account_sid,
                 carrier.auth_token,
+                ",".join(carrier.media_hosts),
             ),
             f"carrier {carrier.name!r}",
         )
@@ -40,6 +42,7 @@ class CarrierRows(Statements):
             public_key=carrier.public_key,
             account_sid=carrier.account_sid,
             auth_token=carrier.auth_token,
+            media_hosts=carrier.media_hosts,
         )
 
     async def carrier_by_name(self, name: str) -> Carrier | None:
@@ -53,6 +56,11 @@ class CarrierRows(Statements):
     async def carriers(self) -> list[Carrier]:
         rows = await self._all(f"SELECT {CARRIER_COLUMNS} FROM carriers ORDER BY name")
         return [as_carrier(r) for r in rows]
+
+    async def set_carrier_media_hosts(self, carrier_id: int, hosts: Sequence[str]) -> None:
+        await self._exec(
+            "UPDATE carriers SET media_hosts = ? WHERE id = ?", (",".join(hosts), carrier_id)
+        )
 
     async def set_number_carrier(self, number_id: int, carrier_id: int | None) -> None:
         await self._exec(

@@ -41,7 +41,7 @@ NUMBER_COLUMNS = (
     " sms_carrier_id"
 )
 CARRIER_COLUMNS = (
-    "id, name, kind, created_at, api_url, api_key, public_key, account_sid, auth_token"
+    "id, name, kind, created_at, api_url, api_key, public_key, account_sid, auth_token, media_hosts"
 )
 CONTACT_COLUMNS = (
     "id, name, owner_agent_id, owner_team_id, owner_office_id, source, created_at,"
@@ -176,6 +176,7 @@ def as_carrier(r: sqlite3.Row) -> Carrier:
         public_key=r[6],
         account_sid=r[7],
         auth_token=r[8],
+        media_hosts=tuple(h for h in r[9].split(",") if h),
     )
 
 

@@ -8,6 +8,8 @@ import binascii
 import re
 from datetime import datetime
 
+import httpx
+
 from ...errors import NotFound, UserError
 from ...model import Carrier, CarrierKind, SmartNumber
 from ...storage.repository import NewCarrier, Repository
@@ -21,6 +23,40 @@ SIP = "sip"  # what `--sms-carrier` takes to go back to SIP MESSAGE over the tru
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _SECRET = re.compile(r"^[\x21-\x7e]{16,256}$")  # printable, no spaces: it goes in headers
 _TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*$"
+)
+# Where each provider's inbound MMS attachments are served from (a host and every name
+# under it): Twilio's media URLs are on api.twilio.com and redirect to its CDN
+# (twiliocdn.com); Telnyx's are on its own domains. Editable per carrier.
+MEDIA_HOSTS = {
+    CarrierKind.TELNYX: ("telnyx.com",),
+    CarrierKind.TWILIO: ("twilio.com", "twiliocdn.com"),
+}
+
+
+def check_hosts(value: str) -> tuple[str, ...]:
+    """Comma-separated host names (each also stands for the names under it)."""
+    hosts = tuple(dict.fromkeys(h.strip().lower().rstrip(".") for h in value.split(",")))
+    hosts = tuple(h for h in hosts if h)
+    bad = [h for h in hosts if not _HOST.match(h)]
+    if bad:
+        raise UserError(f"{bad[0]!r} is not a host name")
+    return hosts
+
+
+def media_hosts(carrier: Carrier) -> tuple[str, ...]:
+    """Hosts this carrier's MMS attachments may come from (each with the names under it):
+    its own list, else its kind's. Its API's origin is allowed too (media_origin)."""
+    return carrier.media_hosts or MEDIA_HOSTS.get(carrier.kind, ())
+
+
+def api_origin(carrier: Carrier) -> tuple[str, int] | None:
+    """The host and port of the carrier's API, where Twilio's media URLs point."""
+    if not carrier.api_url:
+        return None
+    url = httpx.URL(carrier.api_url)
+    return url.host, url.port or (443 if url.scheme == "https" else 80)
 
 
 def _public_key(value: str) -> str:
@@ -46,6 +82,7 @@ async def add(
     account_sid: str = "",
     auth_token: str = "",
     api_url: str = "",
+    media_hosts: str = "",
 ) -> Carrier:
     """A carrier with what its kind needs: Telnyx an API key and the account's public
     key; Twilio an account SID and auth token; SIP nothing."""
@@ -80,6 +117,7 @@ async def add(
             public_key=public_key,
             account_sid=account_sid,
             auth_token=auth_token,
+            media_hosts=check_hosts(media_hosts),
         )
     )
 
@@ -89,6 +127,15 @@ async def named(repo: Repository, name: str) -> Carrier:
     if found is None:
         raise NotFound(f"no carrier named {name!r} (see `smartnumber carrier list`)")
     return found
+
+
+async def set_media_hosts(repo: Repository, name: str, hosts: str) -> Carrier:
+    """Where this carrier's MMS attachments may be fetched from ('': its kind's defaults)."""
+    carrier = await named(repo, name)
+    if carrier.kind is CarrierKind.SIP:
+        raise UserError("a SIP carrier's texts carry no attachments to fetch")
+    await repo.set_carrier_media_hosts(carrier.id, check_hosts(hosts))
+    return await named(repo, name)
 
 
 async def link(repo: Repository, number: SmartNumber, carrier_name: str) -> Carrier | None:

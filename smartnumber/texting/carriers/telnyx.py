@@ -83,7 +83,7 @@ def parse(carrier: Carrier, body: bytes, headers: Mapping[str, str], now: dateti
                 body=str(payload.get("text") or ""),
                 media=tuple(
                     Media(str(m["url"]), str(m.get("content_type") or ""))
-                    for m in payload.get("media") or ()
+                    for m in (payload.get("media") or ())[: wire.MAX_MEDIA]
                 ),
             )
         if event in ("message.sent", "message.finalized"):

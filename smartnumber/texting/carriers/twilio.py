@@ -35,7 +35,6 @@ STATUSES = {
     "failed": wire.FAILED,
     "canceled": wire.FAILED,
 }
-MAX_MEDIA = 10  # Twilio's own limit on an MMS
 
 
 async def send(
@@ -88,7 +87,7 @@ def read(params: Sequence[tuple[str, str]]) -> wire.Webhook:
         status = STATUSES.get(fields["MessageStatus"])
         return wire.Receipt(sid, status, fields.get("ErrorCode", "")) if status else None
     try:
-        count = min(int(fields.get("NumMedia") or 0), MAX_MEDIA)
+        count = min(int(fields.get("NumMedia") or 0), wire.MAX_MEDIA)
     except ValueError:
         raise UserError("not a Twilio messaging webhook: NumMedia is not a number") from None
     media = tuple(

@@ -43,6 +43,10 @@ class Unreachable(ConnectionError):
     waits and is tried again."""
 
 
+MAX_MEDIA = 10  # attachments an MMS carries at most (Twilio's and Telnyx's limit); more
+# listed by a carrier are not kept
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     message_id: str
