@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from . import phone
 from .errors import NotFound, UserError
 from .model import Agent, ApiToken, Contact, Role
 from .storage.repository import NewApiToken, Repository
@@ -53,6 +54,18 @@ class Caller:
         if self.agent is None:
             return True
         return self.agent.id in (contact.owner_agent_id, contact.assigned_agent_id)
+
+    async def check_number(self, repo: Repository, number: str) -> None:
+        """An agent texts or calls only a number one of their own contacts has: any other
+        (another agent's, or nobody's yet: add it as a contact first) is refused the same
+        way, so a refusal tells nothing of whose a number is. Other roles: any number."""
+        if self.agent is None:
+            return
+        e164 = phone.to_e164(number)
+        if not any(self.may_see(c) for c in await repo.contacts_by_phone(e164)):
+            raise NotFound(
+                f"no contact of yours has the number {e164} (add it first: POST /v1/contacts)"
+            )
 
     def acting_agent(self, named: Agent | None) -> Agent:
         """The agent a call or text is started as: an agent token is always itself; an

@@ -149,9 +149,10 @@ async def start_click_to_call(
     """Click-to-call for the HTTP API: checked and planned now (errors are the caller's
     answer), placed by the returned coroutine, whose every stage is published as a
     click_to_call.progress event (the CRM follows the call by its webhooks)."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         named = await organisation.agent_named(repo, agent) if agent else None
-    acting = caller.acting_agent(named)
+        acting = caller.acting_agent(named)
+        await caller.check_number(repo, number)
     plan = await plan_click_to_call(store, acting.name, number, via, now())
     view = {
         "call_id": plan.call_key,

@@ -81,9 +81,10 @@ async def send_text_as(
 ) -> dict[str, Any]:
     """A text from the HTTP API: as the agent the token may act for; queued (the routing
     service delivers it), refused with the reason, or held back by a spam warning."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         named = await organisation.agent_named(repo, agent) if agent else None
-    acting = caller.acting_agent(named)
+        acting = caller.acting_agent(named)
+        await caller.check_number(repo, to)
     done = await send_text(
         store, acting.name, to, body, now, anyway=anyway, wait_seconds=0, no_wait=no_wait
     )

@@ -186,13 +186,20 @@ async def upsert_contact(
     """The CRM's contact, made or brought up to date: found by its external id, else by
     its phone number (refused when several contacts share it); new numbers are added,
     none taken away. An existing contact `may_change` refuses is NotFound (to the asker
-    it does not exist); with `reassign` False, `owner` is only for a new contact.
+    it does not exist), and a number such a contact has is a Conflict (the asker may not
+    take it over or share it); with `reassign` False, `owner` is only for a new contact.
     Returns the contact and whether it is new."""
     name, numbers, kind = checked_fields(name, phones, line_type)
     check_external_id(external_id, "an external id")
+    matches = {c.id: c for e164 in numbers for c in await repo.contacts_by_phone(e164)}
+    if any(not may_change(c) for c in matches.values()):
+        # Whose it is, and what they said, stays theirs: only that it is taken.
+        raise Conflict(
+            "a number given is another agent's contact's; an admin can assign that contact"
+            " to you"
+        )
     found = await repo.contact_by_external_id(external_id) if external_id else None
     if found is None:
-        matches = {c.id: c for e164 in numbers for c in await repo.contacts_by_phone(e164)}
         unclaimed = [c for c in matches.values() if c.external_id in (None, external_id)]
         if len(unclaimed) > 1:
             raise Conflict(

@@ -164,9 +164,10 @@ async def disclosure_for(
 
 
 def held_because(hold: TextHold) -> str:
+    # Not what they wrote: the words are on the timeline, for whoever may read it.
     return (
-        f"{hold.e164} wrote {hold.body[:160]!r} on {hold.at:%Y-%m-%d %H:%M} UTC, which may ask"
-        f" you to stop texting ({hold.rule})"
+        f"{hold.e164} wrote on {hold.at:%Y-%m-%d %H:%M} UTC a message that may ask you to"
+        f" stop texting ({hold.rule}); read it on their timeline, then send anyway if not"
     )
 
 

@@ -50,11 +50,16 @@ async def test_an_agent_sees_only_their_own_contacts(crm: Crm) -> None:
         assert by_phone.json()["contacts"] == []
         listed = (await alice.get("/v1/contacts")).json()["contacts"]
         assert [c["id"] for c in listed] == [alices["id"]]
-        # Nor can an agent take another's contact over by upserting its number.
+        # Nor can an agent take another's contact over by upserting its number, or share
+        # it by adding it to one of their own: 409, naming neither owner nor contact.
         grab = await alice.post(
             "/v1/contacts", json={"name": "Mine now", "phones": ["+13105550141"]}
         )
-        assert grab.status_code == 404
+        assert grab.status_code == 409 and "Bo" not in grab.text
+        share = await alice.post(
+            "/v1/contacts", json={"name": "Al's", "phones": ["+13105550142", "+13105550141"]}
+        )
+        assert share.status_code == 409 and "Bo" not in share.text
         gave = await alice.post(
             "/v1/contacts", json={"name": "For Bob", "phones": ["+13105550143"], "owner": "Bob"}
         )
