@@ -3,13 +3,27 @@ silent no-op); strings have lengths; the use cases check the meaning (numbers, n
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Name = Field(min_length=1, max_length=80)
 Phone = Field(min_length=1, max_length=32)
+
+
+def _moment(value: datetime) -> datetime:
+    """A time with its zone, that can be told in UTC (0001-01-01T00:00+01:00 cannot)."""
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, e.g. 2026-11-20T14:00:00+00:00")
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is out of range") from None
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_moment)]
 
 
 class Strict(BaseModel):
@@ -31,7 +45,7 @@ class ContactsIn(Strict):
 class ActivityIn(Strict):
     kind: Literal["call", "text", "email", "search_alert", "auto", "note"]
     direction: Literal["inbound", "outbound", "internal"]
-    at: datetime
+    at: Moment
     agent: str | None = Field(default=None, max_length=80)
     detail: dict[str, Any] = Field(default_factory=dict)
     idempotency_key: str | None = Field(
@@ -111,5 +125,5 @@ class WebhookIn(Strict):
 
 class ReplayIn(Strict):
     event_id: str | None = Field(default=None, max_length=64)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import phone
+from .. import clock, phone
 from ..errors import Conflict, NotFound, UserError
 from ..model import (
     Activity,
@@ -23,6 +23,9 @@ from ..storage.repository import NewActivity, NewContact, Repository
 from ..webhooks import events
 from .numbers import number_called
 from .organisation import agent_named, check_name
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # an activity's time: no earlier ...
+FUTURE_SLACK = timedelta(days=1)  # ... and no later than this from now
 
 
 async def contacts_with(repo: Repository, number: str) -> tuple[str, list[Contact]]:
@@ -94,6 +97,17 @@ def checked_activity(kind: str, direction: str, at: datetime) -> tuple[ActivityK
         raise UserError(f"direction must be one of {', '.join(Direction)}") from None
     if at.tzinfo is None:
         raise UserError("the time needs a time zone (e.g. 2026-11-20T14:00:00+00:00)")
+    try:
+        utc = at.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise UserError("the time is out of range") from None
+    # One dated in the far future would be the "most recent" for ever and pin routing
+    # to its agent; a clock a little ahead is forgiven.
+    if not EARLIEST <= utc <= clock.now() + FUTURE_SLACK:
+        raise UserError(
+            f"the time {utc:%Y-%m-%d %H:%M} UTC is out of range: from 1970 to at most"
+            " a day from now"
+        )
     return activity_kind, activity_direction
 
 
@@ -195,8 +209,7 @@ async def upsert_contact(
     if any(not may_change(c) for c in matches.values()):
         # Whose it is, and what they said, stays theirs: only that it is taken.
         raise Conflict(
-            "a number given is another agent's contact's; an admin can assign that contact"
-            " to you"
+            "a number given is another agent's contact's; an admin can assign that contact to you"
         )
     found = await repo.contact_by_external_id(external_id) if external_id else None
     if found is None:

@@ -60,7 +60,8 @@ async def test_authenticate_finds_good_tokens_only(run: Run, tmp_path: Path) -> 
             assert found is not None and found.role is Role.INTEGRATION and found.agent is None
             mine = await access.authenticate(repo, alice)
             assert mine is not None and mine.agent is not None and mine.agent.name == "Alice"
-            for wrong in ("", "sn_", crm + "x", crm[:-1] + "A", "Bearer " + crm, crm.upper()):
+            other_last = crm[:-1] + ("B" if crm.endswith("A") else "A")  # one character off
+            for wrong in ("", "sn_", crm + "x", other_last, "Bearer " + crm, crm.upper()):
                 assert await access.authenticate(repo, wrong) is None
     finally:
         await store.close()

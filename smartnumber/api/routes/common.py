@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from ... import clock
 from ...access import Caller
@@ -15,6 +15,9 @@ from ...storage import Store
 from ..auth import caller
 
 Who = Annotated[Caller, Depends(caller)]
+LARGEST_ID = 2**63 - 1  # ids are 64-bit integers in every store: past this, nothing is
+ContactId = Annotated[int, Path(ge=1, le=LARGEST_ID, description="A contact's id.")]
+WebhookId = Annotated[int, Path(ge=1, le=LARGEST_ID, description="A subscription's id.")]
 ADMIN = (Role.ADMIN,)
 CRM = (Role.ADMIN, Role.INTEGRATION)
 ANYONE = (Role.ADMIN, Role.INTEGRATION, Role.AGENT)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from ...app import contacts as cases
 from ..schemas import ActivityIn, ContactIn, ContactsIn
-from .common import Who, now, store
+from .common import LARGEST_ID, ContactId, Who, now, store
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
@@ -50,7 +50,7 @@ async def find_contacts(
     phone: str | None = Query(default=None, max_length=32),
     external_id: str | None = Query(default=None, max_length=128),
     limit: int = Query(default=100, ge=1, le=1000),
-    after: int = Query(default=0, ge=0, description="Page on from this contact id."),
+    after: int = Query(default=0, ge=0, le=LARGEST_ID, description="Page on from this contact id."),
 ) -> dict[str, Any]:
     """By phone, by external id, or a page of all (an agent: their own)."""
     found = await cases.find_contacts(
@@ -65,17 +65,19 @@ async def find_contacts(
 
 
 @router.get("/{contact_id}")
-async def read_contact(contact_id: int, who: Who, request: Request) -> dict[str, Any]:
+async def read_contact(contact_id: ContactId, who: Who, request: Request) -> dict[str, Any]:
     return await cases.contact(store(request), who, contact_id)
 
 
 @router.get("/{contact_id}/timeline")
 async def timeline(
-    contact_id: int,
+    contact_id: ContactId,
     who: Who,
     request: Request,
     limit: int = Query(default=50, ge=1, le=500),
-    before: int | None = Query(default=None, ge=1, description="Page on from this activity id."),
+    before: int | None = Query(
+        default=None, ge=1, le=LARGEST_ID, description="Page on from this activity id."
+    ),
 ) -> dict[str, Any]:
     """Newest first; pass the last id you got as `before` for the next page."""
     entries = await cases.timeline(store(request), who, contact_id, limit, before)
@@ -89,7 +91,7 @@ async def timeline(
     responses={200: {"description": "Stored before under this idempotency key."}},
 )
 async def ingest_activity(
-    contact_id: int, body: ActivityIn, who: Who, request: Request, response: Response
+    contact_id: ContactId, body: ActivityIn, who: Who, request: Request, response: Response
 ) -> dict[str, Any]:
     """Put a CRM event on the timeline; with an idempotency key, the same event sent
     twice is stored once (the second answer is 200 with the first)."""

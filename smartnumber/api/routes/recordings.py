@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 
 from ...app import calls as cases
 from ...errors import NotFound
-from .common import Who, store
+from .common import LARGEST_ID, Who, store
 
 router = APIRouter(prefix="/v1/recordings", tags=["recordings"])
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/recordings", tags=["recordings"])
 async def list_recordings(
     who: Who,
     request: Request,
-    contact_id: int | None = Query(default=None, ge=1),
+    contact_id: int | None = Query(default=None, ge=1, le=LARGEST_ID),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> dict[str, Any]:
     found = await cases.recordings_for(store(request), who, contact_id, limit)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from ...access import Caller
 from ...app import webhooks as cases
 from ..schemas import ReplayIn, WebhookIn
-from .common import CRM, needs, now, store
+from .common import CRM, LARGEST_ID, WebhookId, needs, now, store
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Crm = Annotated[Caller, Depends(needs(*CRM))]
@@ -28,23 +28,23 @@ async def list_webhooks(request: Request, who: Crm) -> dict[str, Any]:
 
 
 @router.get("/{webhook_id}")
-async def show_webhook(webhook_id: int, request: Request, who: Crm) -> dict[str, Any]:
+async def show_webhook(webhook_id: WebhookId, request: Request, who: Crm) -> dict[str, Any]:
     return await cases.show_webhook(store(request), webhook_id, reveal=False)
 
 
 @router.delete("/{webhook_id}", status_code=204)
-async def remove_webhook(webhook_id: int, request: Request, who: Crm) -> Response:
+async def remove_webhook(webhook_id: WebhookId, request: Request, who: Crm) -> Response:
     await cases.remove_webhook(store(request), webhook_id)
     return Response(status_code=204)
 
 
 @router.get("/{webhook_id}/deliveries")
 async def deliveries(
-    webhook_id: int,
+    webhook_id: WebhookId,
     request: Request,
     who: Crm,
     limit: int = Query(default=100, ge=1, le=1000),
-    before: int | None = Query(default=None, ge=1),
+    before: int | None = Query(default=None, ge=1, le=LARGEST_ID),
 ) -> dict[str, Any]:
     """The delivery log, newest first."""
     found = await cases.delivery_log(store(request), webhook_id, limit, before)
@@ -52,7 +52,9 @@ async def deliveries(
 
 
 @router.post("/{webhook_id}/replay", status_code=202)
-async def replay(webhook_id: int, body: ReplayIn, request: Request, who: Crm) -> dict[str, Any]:
+async def replay(
+    webhook_id: WebhookId, body: ReplayIn, request: Request, who: Crm
+) -> dict[str, Any]:
     """Deliver again one event (event_id) or those from `since` to `until` (default now),
     with their first webhook-id, so receivers can tell a repeat."""
     queued = await cases.replay(
