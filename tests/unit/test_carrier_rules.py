@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from twilio.request_validator import RequestValidator
 
 from smartnumber.texting.carriers import codes, signatures
 from smartnumber.texting.carriers.signatures import BadSignature
@@ -81,6 +82,32 @@ def test_twilio_signatures_match_twilios_published_example() -> None:
     assert signatures.twilio_signature(TWILIO_TOKEN, TWILIO_URL, TWILIO_PARAMS) == TWILIO_SIGNATURE
     shuffled = list(reversed(list(TWILIO_PARAMS.items())))
     signatures.check_twilio(TWILIO_SIGNATURE, TWILIO_TOKEN, TWILIO_URL, shuffled)
+
+
+@pytest.mark.parametrize(
+    ("signed", "checked"),
+    [
+        ("https://mycompany.com:443/myapp.php?foo=1&bar=2", TWILIO_URL),
+        (TWILIO_URL, "https://mycompany.com:443/myapp.php?foo=1&bar=2"),
+        ("http://sn.example:80/v1/carriers/t/inbound", "http://sn.example/v1/carriers/t/inbound"),
+        (TWILIO_URL, TWILIO_URL),
+    ],
+)
+def test_twilio_signs_with_the_default_port_or_without_and_both_are_taken(
+    signed: str, checked: str
+) -> None:
+    """Twilio's servers sign either spelling; its own SDK's validator takes both."""
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(signed, TWILIO_PARAMS)
+    signatures.check_twilio(signature, TWILIO_TOKEN, checked, TWILIO_PARAMS)
+    assert RequestValidator(TWILIO_TOKEN).validate(checked, TWILIO_PARAMS, signature)
+
+
+def test_another_port_is_another_url() -> None:
+    signature = signatures.twilio_signature(
+        TWILIO_TOKEN, "https://mycompany.com:8443/myapp.php?foo=1&bar=2", TWILIO_PARAMS
+    )
+    with pytest.raises(signatures.BadSignature):
+        signatures.check_twilio(signature, TWILIO_TOKEN, TWILIO_URL, TWILIO_PARAMS)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -68,9 +69,40 @@ def check_twilio(
     url: str,
     params: Sequence[tuple[str, str]] | Mapping[str, str],
 ) -> None:
-    """Raise BadSignature unless `signature` is Twilio's for this URL and parameters."""
+    """Raise BadSignature unless `signature` is Twilio's for this URL and parameters. Its
+    servers sign the URL with the scheme's default port or without it, so both are
+    tried, as Twilio's own SDKs' RequestValidator does."""
     if not signature:
         raise BadSignature("no X-Twilio-Signature header")
-    expected = twilio_signature(auth_token, url, params)
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
-        raise BadSignature("X-Twilio-Signature does not match")
+    for spelling in _port_spellings(url):
+        expected = twilio_signature(auth_token, spelling, params)
+        if hmac.compare_digest(expected.encode(), signature.encode()):
+            return
+    raise BadSignature("X-Twilio-Signature does not match")
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def _port_spellings(url: str) -> list[str]:
+    """The URL as given, and with its scheme's default port added, or removed."""
+    parts = urlsplit(url)
+    default = _DEFAULT_PORTS.get(parts.scheme)
+    host = parts.hostname or ""
+    if default is None or not host:
+        return [url]
+    try:
+        port = parts.port
+    except ValueError:
+        return [url]
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    user = parts.netloc.rpartition("@")[0]
+    prefix = f"{user}@" if user else ""
+    if port is None:
+        other = f"{prefix}{host}:{default}"
+    elif port == default:
+        other = f"{prefix}{host}"
+    else:
+        return [url]
+    return [url, urlunsplit(parts._replace(netloc=other))]
