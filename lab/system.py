@@ -80,6 +80,16 @@ class System:
             system.cli("settings", "set", key, value)
         return system
 
+    def set_secret(self, key: str, value: str) -> None:
+        """`settings set KEY --from-file F` with F a 0600 file holding the value, as an
+        admin gives a secret (never on the command line)."""
+        path = self.root / f"secret-{key}"
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(value + "\n")
+        self.cli("settings", "set", key, "--from-file", str(path))
+        path.unlink()
+
     def cli(self, *args: str, ok: bool = True) -> Result:
         """Run `smartnumber --db <this db> ARGS` in-process; asserts exit 0 unless ok=False."""
         return invoke(self.db, *args, ok=ok)

@@ -53,6 +53,17 @@ async def reveal_setting(store: Store, key: str) -> str:
         return await settings.reveal(repo, key)
 
 
+def is_secret(key: str) -> bool:
+    """Whether a setting is a secret (never on a command line, never shown)."""
+    found = settings.SETTINGS.get(key)
+    return found is not None and found.secret
+
+
+def secret_from_file(path: Path) -> str:
+    """A secret kept in a file only its owner can read (one line)."""
+    return settings.read_secret_file(path)
+
+
 async def set_setting(store: Store, key: str, value: str) -> str:
     """The value as stored, as it may be shown (a secret masked)."""
     async with store.transaction() as repo:

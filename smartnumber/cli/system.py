@@ -57,10 +57,33 @@ def settings_show(reveal: str | None, as_json: bool) -> None:
 
 @settings_group.command("set")
 @click.argument("key")
-@click.argument("value")
-def settings_set(key: str, value: str) -> None:
-    """Set one setting (run `asterisk render` afterwards). A secret is not echoed."""
-    shown = run(lambda store: cases.set_setting(store, key, value))
+@click.argument("value", required=False)
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A secret's value: the one line of a file only you can read (mode 0600).",
+)
+def settings_set(key: str, value: str | None, from_file: Path | None) -> None:
+    """Set one setting (run `asterisk render` afterwards). A secret (a password, the AGI
+    token) never comes on the command line, where any local user can read it: give it
+    with --from-file, or type it at the prompt (not echoed)."""
+    if cases.is_secret(key):
+        if value is not None:
+            raise UserError(
+                f"{key} is a secret: not on the command line; use --from-file FILE (mode"
+                " 0600) or leave the value out and type it at the prompt"
+            )
+        if from_file is not None:
+            value = cases.secret_from_file(from_file)
+        else:
+            value = click.prompt(key, hide_input=True, confirmation_prompt=True)
+    elif from_file is not None:
+        raise UserError(f"{key} is not a secret: give its value on the command line")
+    elif value is None:
+        raise UserError(f"give {key} a value: smartnumber settings set {key} VALUE")
+    chosen = value
+    shown = run(lambda store: cases.set_setting(store, key, chosen))
     click.echo(f"{key} = {shown}")
 
 

@@ -1,7 +1,8 @@
 """Which external numbers a call may be forwarded to (SPEC section 4).
 
 Only the United States and Canada: not every +1 number is one (the Caribbean and Pacific
-NANP members are not), nor are premium-rate (900, 976) or shared-cost numbers. US
+NANP members are not), nor are premium-rate (900, 976, NPA-976) or shared-cost numbers,
+nor personal communications (5XX) numbers. US
 territories (Puerto Rico, Guam, US Virgin Islands, Northern Mariana Islands, American
 Samoa) only when an admin allows them. Checked at config time and again at call time.
 """
@@ -47,6 +48,13 @@ NANP_NAMES = {
 US_TERRITORIES = frozenset({"PR", "GU", "VI", "MP", "AS"})
 # Premium services by their NANP code, whatever the metadata says of a given number.
 PREMIUM_AREA_CODES = frozenset({"900", "976"})
+PREMIUM_EXCHANGE = "976"  # NPA-976-XXXX: pay-per-call in area codes across the plan
+# Personal communications services (the 5XX "easily recognisable codes"): numbers that
+# follow a person or a service anywhere, billed as the carrier likes; never a place.
+PERSONAL_AREA_CODES = frozenset(
+    {"500", "521", "522", "523", "524", "525", "526", "527", "528", "529", "531", "532",
+     "533", "544", "566", "577", "588"}
+)  # fmt: skip
 _REFUSED_TYPES = {
     PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
     PhoneNumberType.SHARED_COST: "a shared-cost number",
@@ -66,8 +74,14 @@ def check(e164: str, *, allow_us_territories: bool = False) -> ForwardCheck:
     except phonenumbers.NumberParseException:
         return ForwardCheck(False, f"{e164} is not a phone number")
     national = str(number.national_number)
-    if number.country_code == 1 and national[:3] in PREMIUM_AREA_CODES:
+    if number.country_code == 1 and (
+        national[:3] in PREMIUM_AREA_CODES or national[3:6] == PREMIUM_EXCHANGE
+    ):
         return ForwardCheck(False, f"{e164} is a premium-rate number: not forwarded")
+    if number.country_code == 1 and national[:3] in PERSONAL_AREA_CODES:
+        return ForwardCheck(
+            False, f"{e164} is a personal communications (5XX) number: not forwarded"
+        )
     region = region_of(number) or "an unknown region"
     place = f"{NANP_NAMES[region]} ({region})" if region in NANP_NAMES else region
     allowed = ALLOWED_REGIONS | (US_TERRITORIES if allow_us_territories else frozenset())

@@ -74,8 +74,14 @@ def is_code(text: str) -> bool:
 
 
 def forwarded(name: str, number: str, body: str) -> str:
-    """The text an agent's cell receives for a contact's message."""
-    return f"{name} ({number}): {body}"
+    """The text an agent's cell receives for a contact's message: at most
+    MAX_TEXT_CHARS, a longer message cut with a word of how much is left out (the whole
+    is on the timeline)."""
+    whole = f"{name} ({number}): {body}"
+    if len(whole) <= MAX_TEXT_CHARS:
+        return whole
+    cut = MAX_TEXT_CHARS - 48  # room for the note, whatever the count
+    return whole[:cut] + f" [+{len(whole) - cut} characters on the timeline]"
 
 
 # -- what to do with an inbound text -------------------------------------------------------

@@ -196,7 +196,7 @@ def test_outbound_number_errors(provisioned: Run) -> None:
     assert_user_error(provisioned("outbound-number", "Nobody", ok=False), "no agent named")
 
 
-def test_settings(run: Run) -> None:
+def test_settings(run: Run, tmp_path: Path) -> None:
     values = as_json(run("settings", "show", "--json"))
     assert values["agi.port"] == "4573"
     secrets = ("ami.secret", "ami.cli_secret", "agi.token")
@@ -206,14 +206,34 @@ def test_settings(run: Run) -> None:
         assert re.fullmatch(r"[0-9a-f]{32}", revealed)  # generated once, kept
         assert revealed == run("settings", "show", "--reveal", key).output.strip()
         assert revealed not in run("settings", "show").output
-    said = run("settings", "set", "ami.secret", "a-new-secret-of-24-chars")
+    # A secret never comes on the command line: from a 0600 file, or typed at a prompt.
+    on_argv = run("settings", "set", "ami.secret", "a-new-secret-of-24-chars", ok=False)
+    assert_user_error(on_argv, "ami.secret is a secret", "--from-file")
+    kept = tmp_path / "ami-secret"
+    kept.touch(mode=0o600)
+    kept.write_text("a-new-secret-of-24-chars\n")
+    said = run("settings", "set", "ami.secret", "--from-file", str(kept))
     assert said.output.strip() == "ami.secret = ********"  # never echoed
     assert run("settings", "show", "--reveal", "ami.secret").output.strip() == (
         "a-new-secret-of-24-chars"
     )
-    assert_user_error(run("settings", "set", "ami.secret", "a", ok=False), "ami.secret", "16")
+    kept.chmod(0o644)
     assert_user_error(
-        run("settings", "set", "smtp.password", "short", ok=False), "smtp.password", "16"
+        run("settings", "set", "ami.secret", "--from-file", str(kept), ok=False), "chmod 600"
+    )
+    typed = CliRunner().invoke(
+        cli,
+        ["--db", str(tmp_path / "sn.db"), "settings", "set", "smtp.password"],
+        input="mail-password-of-24-chars\nmail-password-of-24-chars\n",
+    )
+    assert typed.exit_code == 0 and "mail-password-of-24-chars" not in typed.output
+    assert run("settings", "show", "--reveal", "smtp.password").output.strip() == (
+        "mail-password-of-24-chars"
+    )
+    kept.write_text("a\n")
+    kept.chmod(0o600)
+    assert_user_error(
+        run("settings", "set", "ami.secret", "--from-file", str(kept), ok=False), "ami.secret", "16"
     )
     assert_user_error(run("settings", "show", "--reveal", "nope", ok=False), "unknown setting")
     run("settings", "set", "trunk.host", "10.1.2.3")

@@ -63,11 +63,19 @@ def test_us_territories_only_when_the_admin_allows(number: str) -> None:
 
 @pytest.mark.parametrize("number", ["+19005550123", "+19765550123", "+12129765555"])
 def test_premium_rate_is_refused(number: str) -> None:
+    """900 and 976 area codes, and the 976 exchange in any area code (pay-per-call)."""
     result = check(number)
-    if number.startswith("+1212"):  # 976 as an exchange in 212 is an ordinary number
-        assert result.allowed
-    else:
-        assert not result.allowed and "premium-rate" in result.reason
+    assert not result.allowed and "premium-rate" in result.reason
+
+
+@pytest.mark.parametrize("number", ["+15005550123", "+15215550123", "+15885550123"])
+def test_personal_communications_numbers_are_refused(number: str) -> None:
+    result = check(number)
+    assert not result.allowed and "personal communications (5XX)" in result.reason
+
+
+def test_an_ordinary_number_beside_them_is_fine() -> None:
+    assert check("+12129775555").allowed and check("+15105550123").allowed
 
 
 def test_numbers_outside_the_nanp_are_refused_by_region_code() -> None:

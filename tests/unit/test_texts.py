@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from smartnumber.errors import UserError
+from smartnumber.routing import texting
 from smartnumber.storage.sqlite import SqliteStore
 from smartnumber.texting import inbound, outbound
 from tests.unit.conftest import Run, as_json, assert_user_error, register_for_texting
@@ -151,3 +152,16 @@ async def test_the_first_text_to_a_number_says_how_to_opt_out_and_later_ones_do_
     assert ada.outgoing and ada.outgoing.body == "Hello Ada\nText STOP to end, HELP for help."
     bad = provisioned("settings", "set", "texting.disclosure", "Reply NO to quit", ok=False)
     assert_user_error(bad, "STOP")
+
+
+def test_a_long_text_is_forwarded_cut_to_one_texts_length() -> None:
+    short = texting.forwarded("Grace", "+13105550150", "See you at 5")
+    assert short == "Grace (+13105550150): See you at 5"
+    huge = texting.forwarded("Grace", "+13105550150", "x" * 1_000_000)
+    assert len(huge) <= texting.MAX_TEXT_CHARS
+    cut = texting.MAX_TEXT_CHARS - 48
+    assert huge.endswith(
+        f" [+{len('Grace (+13105550150): ') + 1_000_000 - cut} characters on the timeline]"
+    )
+    exact = texting.forwarded("G", "+1", "y" * (texting.MAX_TEXT_CHARS - len("G (+1): ")))
+    assert len(exact) == texting.MAX_TEXT_CHARS and exact.endswith("y")  # not cut

@@ -128,7 +128,7 @@ async def test_with_trunk_credentials_the_carrier_must_also_authenticate(
     system = office.system
     register_for_texting(system, OFFICE_NUMBER)
     system.cli("settings", "set", "trunk.username", "carrier")
-    system.cli("settings", "set", "trunk.password", "carrier-digest-password")
+    system.set_secret("trunk.password", "carrier-digest-password")
     system.start_asterisk()
     system.start_service()
     send = {
