@@ -9,10 +9,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..storage import Store
 from . import problems
+from .auth import address
 from .limits import BodyLimit, RateLimit
 from .routes import (
     calls,
@@ -26,6 +32,10 @@ from .routes import (
 )
 
 MAX_BODY_BYTES = 1024 * 1024  # a bulk upsert of 1,000 contacts fits several times over
+# Failed attempts (bad tokens, unsigned carrier webhooks) an address may make: a steady
+# 2 a second with bursts of 20; then 429 before any work is done for it.
+FAILURES_RATE, FAILURES_BURST = 2.0, 20
+DOCS_ASSETS = "/docs/assets"  # Swagger UI, served from the installed package: no CDN
 CARRIER_WEBHOOKS = "/v1/carriers/"
 RATE = 200.0  # requests a second per token, steady (setting api.rate_limit)
 
@@ -43,11 +53,13 @@ def create_app(
         summary="The CRM's door to a Smart Number: contacts, timelines, calls, texts,"
         " recordings, suspensions, configuration; webhooks signed the Standard Webhooks way.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below, from local assets
         redoc_url=None,
     )
     app.state.store, app.state.db = store, db
     app.state.rate_limit = RateLimit(rate, burst=int(2 * rate))
+    app.state.failures = RateLimit(FAILURES_RATE, burst=FAILURES_BURST)
+    quiet = RateLimit(0.1, burst=1)  # one 429 log line per address each 10 s at most
     app.state.tasks = set[asyncio.Task[Any]]()
     problems.install(app)
     for module in (contacts, calls, texts, recordings, suspensions, directory, webhooks, carriers):
@@ -61,12 +73,50 @@ def create_app(
             response: Response = problems.problem(415, "send JSON: Content-Type: application/json")
         else:
             response = await call_next(request)
-        if response.status_code >= 400:
-            problems.log_refusal(request.method, request.url.path, response.status_code)
+        status = response.status_code
+        if status >= 400 and (status != 429 or quiet.allow(address(request))):
+            problems.log_refusal(request.method, request.url.path, status)
         return response
 
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(SafeAnswers)
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), "docs")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="smartnumber API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
     return app
+
+
+class SafeAnswers:
+    """ASGI middleware: every answer, refusals and /docs included, says not to keep it
+    (it may carry a contact's data) and not to guess its type."""
+
+    HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                known = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [h for h in self.HEADERS if h[0] not in known]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _sends_other_than_json(request: Request) -> bool:

@@ -13,14 +13,36 @@ CHALLENGE = {"www-authenticate": 'Bearer realm="smartnumber"'}
 RETRY = {"retry-after": "1"}
 
 
+def address(request: Request) -> str:
+    """Who is on the other end of the connection (behind a proxy: the proxy)."""
+    return request.client.host if request.client else "-"
+
+
+def refuse_if_failing(request: Request) -> None:
+    """429 for an address that failed too often lately (bad tokens, unsigned carrier
+    webhooks), before any work is done for it."""
+    failures: RateLimit = request.app.state.failures
+    if failures.spent(address(request)):
+        raise HTTPException(429, "too many failed attempts from your address; wait", RETRY)
+
+
+def failed(request: Request) -> None:
+    """Count one failed attempt against the address."""
+    failures: RateLimit = request.app.state.failures
+    failures.allow(address(request))
+
+
 async def caller(request: Request) -> Caller:
     """The FastAPI dependency every /v1 route takes."""
+    refuse_if_failing(request)
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented:
+        failed(request)
         raise HTTPException(401, "send a token: Authorization: Bearer sn_...", CHALLENGE)
     found = await tokens.authenticate(request.app.state.store, presented.strip())
     if found is None:
+        failed(request)
         raise HTTPException(401, "that token is unknown or revoked", CHALLENGE)
     limit: RateLimit = request.app.state.rate_limit
     if not limit.allow(found.token.name):

@@ -68,6 +68,14 @@ class RateLimit:
         self.rate, self.burst = rate, burst
         self.buckets: dict[str, Bucket] = {}
 
+    def spent(self, key: str) -> bool:
+        """True when the key's bucket is empty now (nothing is taken from it)."""
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            return False
+        refill = (time.monotonic() - bucket.updated) * self.rate
+        return min(self.burst, bucket.tokens + refill) < 1
+
     def allow(self, key: str) -> bool:
         now = time.monotonic()
         bucket = self.buckets.setdefault(key, Bucket(float(self.burst), now))

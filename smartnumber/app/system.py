@@ -64,6 +64,18 @@ def secret_from_file(path: Path) -> str:
     return settings.read_secret_file(path)
 
 
+LISTENERS = ("api.bind", "sip.bind", "ami.bind")  # where a listener binds
+
+
+def exposure_warning(key: str, value: str) -> str | None:
+    """What an admin should hear when a listener leaves loopback."""
+    if key in LISTENERS and not settings.is_loopback(value):
+        return f"warning: {key} {value} is reachable from the network: firewall it" + (
+            ", and put a TLS proxy in front of the API" if key == "api.bind" else ""
+        )
+    return None
+
+
 async def set_setting(store: Store, key: str, value: str) -> str:
     """The value as stored, as it may be shown (a secret masked)."""
     async with store.transaction() as repo:

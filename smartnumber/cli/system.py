@@ -85,6 +85,9 @@ def settings_set(key: str, value: str | None, from_file: Path | None) -> None:
     chosen = value
     shown = run(lambda store: cases.set_setting(store, key, chosen))
     click.echo(f"{key} = {shown}")
+    warning = cases.exposure_warning(key, shown)
+    if warning:
+        click.echo(warning, err=True)
 
 
 # -- Asterisk -----------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .. import logs, settings
 from ..api.app import create_app
@@ -35,6 +37,47 @@ class _Server(uvicorn.Server):
         if self.started:
             config = self.config
             logs.event(log, "API listening", host=config.host, port=config.port)
+
+
+HEADER_SECONDS = 10.0  # a request's line and headers must be whole within this
+
+
+class HeaderDeadline(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline on each request's line and headers: a
+    client that connects (or starts a request) and then trickles, holding a connection
+    for ever, is dropped. uvicorn itself only times out idle keep-alive connections."""
+
+    header_seconds = HEADER_SECONDS
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE and self._deadline is not None:
+            self._deadline.cancel()  # the headers are in
+            self._deadline = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()  # the next request on this connection gets its own deadline
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = self.loop.call_later(self.header_seconds, self._expire)
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
 
 
 async def serve(
@@ -79,6 +122,14 @@ async def _run(
     stop: asyncio.Event,
 ) -> None:
     logs.setup(log_level)
+    if not settings.is_loopback(host):
+        logs.event(
+            log,
+            "API not on loopback",
+            host=host,
+            warning="anyone who reaches this address reaches the API: put a TLS proxy in"
+            " front and a firewall around it (api.bind 127.0.0.1 is the default)",
+        )
     app = create_app(store, db, rate=rate)
     config = uvicorn.Config(
         app,
@@ -87,6 +138,7 @@ async def _run(
         log_config=None,  # our own log lines (logs.setup)
         access_log=False,
         server_header=False,
+        http=HeaderDeadline,
         proxy_headers=False,  # behind a proxy, its address is all we see; it terminates TLS
         lifespan="off",
     )

@@ -15,6 +15,7 @@ from ...app import carriers as cases
 from ...errors import UserError
 from ...model import CarrierKind
 from .. import problems
+from ..auth import failed, refuse_if_failing
 from .common import now, store
 
 router = APIRouter(prefix="/v1/carriers", tags=["carriers"])
@@ -35,6 +36,7 @@ async def status(name: str, request: Request) -> Response:
 
 
 async def _heard(name: str, request: Request) -> Response:
+    refuse_if_failing(request)
     body = await request.body()
     url = (
         str(request.url),
@@ -43,9 +45,11 @@ async def _heard(name: str, request: Request) -> Response:
     try:
         heard = await cases.webhook(store(request), name, body, request.headers, url, now())
     except cases.Refused as exc:
+        failed(request)
         logs.event(log, "carrier webhook refused", carrier=name[:64], reason=str(exc))
         return problems.problem(403, str(exc))
     except UserError as exc:
+        failed(request)  # no such carrier, or not its format: a failed attempt too
         if type(exc) is UserError:
             logs.event(log, "carrier webhook refused", carrier=name[:64], reason=str(exc))
         raise
