@@ -5,6 +5,7 @@ from the same models that validate requests, so it cannot drift from what is acc
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..storage import Store
-from . import problems
+from . import openapi, problems
 from .auth import address
 from .limits import BodyLimit, RateLimit
 from .routes import (
@@ -55,6 +57,8 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url=None,  # served below, from local assets
         redoc_url=None,
+        # operationIds are the route functions' names: upsert_contact, send_text...
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.store, app.state.db = store, db
     app.state.rate_limit = RateLimit(rate, burst=int(2 * rate))
@@ -82,6 +86,16 @@ def create_app(
     app.add_middleware(SafeAnswers)
     app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), "docs")
 
+    app.openapi = functools.partial(openapi.document, app)  # type: ignore[method-assign]
+
+    @app.options("/{path:path}", include_in_schema=False)
+    async def options(request: Request) -> Response:
+        """Which methods a path takes (every route of it, not only the first)."""
+        allowed = _methods_of(app, request.scope)
+        if not allowed:
+            return problems.problem(404, f"no such path: {request.url.path[:200]}")
+        return Response(status_code=204, headers={"allow": ", ".join(sorted(allowed))})
+
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
@@ -93,6 +107,21 @@ def create_app(
         )
 
     return app
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _methods_of(app: FastAPI, scope: Scope) -> set[str]:
+    """The methods some route takes fully at this path."""
+    found = {
+        method
+        for method in METHODS
+        for route in app.router.routes
+        if getattr(route, "path", "") != "/{path:path}"  # this OPTIONS answer's own route
+        and route.matches({**scope, "method": method})[0] is Match.FULL
+    }
+    return found | {"OPTIONS"} if found else found
 
 
 class SafeAnswers:

@@ -72,6 +72,18 @@ class TextIn(Strict):
     no_wait: bool = False  # outside the recipient's texting window: refuse, do not queue
 
 
+class TextAnswer(BaseModel):
+    """What became of a text: queued (202), or refused or held (409) and why."""
+
+    status: Literal["queued", "refused", "held"]
+    text_id: int | None = None
+    agent: str
+    to: str
+    reason: str | None = None
+    suspended: bool = False
+    waits_until: str | None = None  # quiet hours where it goes: when it will leave
+
+
 class LiftIn(Strict):
     reason: str = Field(min_length=1, max_length=200)
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ...app import texting as cases
-from ..schemas import TextIn
+from ..schemas import TextAnswer, TextIn
 from .common import Who, now, store
 
 router = APIRouter(prefix="/v1/texts", tags=["texts"])
@@ -16,7 +16,13 @@ router = APIRouter(prefix="/v1/texts", tags=["texts"])
 @router.post(
     "",
     status_code=202,
-    responses={409: {"description": "Refused (opted out, landline, suspended...) or held."}},
+    response_model=TextAnswer,
+    responses={
+        409: {
+            "model": TextAnswer,
+            "description": "Refused (opted out, landline, suspended...) or held: the reason.",
+        }
+    },
 )
 async def send_text(body: TextIn, who: Who, request: Request, response: Response) -> dict[str, Any]:
     """Text a contact from the agent's Smart Number: 202 queued (text.sent or
