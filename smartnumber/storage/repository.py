@@ -559,7 +559,8 @@ class Repository(Protocol):
 
     async def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
         """Pending deliveries due now that are first in their queue (per subscription and
-        contact), oldest first."""
+        contact), held by no live lease, of an active subscription that is not paused;
+        oldest first. (What claim_deliveries would take, read only.)"""
         ...
 
     async def claim_deliveries(

@@ -17,6 +17,7 @@ import httpx
 import standardwebhooks
 
 from .. import clock, egress, logs, settings
+from ..errors import UserError
 from ..model import Webhook, WebhookDelivery
 from ..storage.repository import Store
 
@@ -129,6 +130,9 @@ class Deliverer:
 
     async def _claim(self, limit: int) -> list[tuple[WebhookDelivery, Webhook]]:
         at = self.now()
+        async with self.store.snapshot() as repo:  # idle polls hold no writer up
+            if not await repo.due_deliveries(at, 1):
+                return []
         async with self.store.transaction() as repo:
             due = await repo.claim_deliveries(self.worker, at, at + LEASE, limit, PER_WEBHOOK)
             if not due:
@@ -155,7 +159,7 @@ class Deliverer:
         except TimeoutError:
             error = f"no whole answer within {self.attempt_seconds:g} s"
             return Attempt(delivery.id, webhook.id, None, error)
-        except egress.Refused as exc:
+        except UserError as exc:  # refused by egress.allow (or no longer a URL)
             return Attempt(delivery.id, webhook.id, None, str(exc)[:300])
         except httpx.HTTPError as exc:
             return Attempt(delivery.id, webhook.id, None, f"{type(exc).__name__}: {exc}"[:300])

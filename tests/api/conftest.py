@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from lab.receiver import Receiver
 from lab.system import System
 
 OFFICE_NUMBER = "+12125550100"
@@ -57,3 +58,12 @@ def crm(system: System) -> Iterator[Crm]:
 async def as_crm(crm: Crm) -> AsyncIterator[httpx.AsyncClient]:
     async with crm.client("crm") as client:
         yield client
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A CRM's webhook receiver, verifying every delivery with `standardwebhooks`."""
+    made = Receiver()
+    await made.start()
+    yield made
+    await made.stop()

@@ -4,10 +4,7 @@ webhooks managed, logged and replayed over the API."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
-
-import pytest
 
 from lab.receiver import Receiver
 from smartnumber import clock, phone
@@ -16,14 +13,6 @@ from smartnumber.storage import open_store
 from smartnumber.texting import suspension
 from tests.api.conftest import OFFICE_NUMBER, Crm
 from tests.e2e.texting.conftest import register_for_texting
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    made = Receiver()
-    await made.start()
-    yield made
-    await made.stop()
 
 
 async def test_agents_are_read_by_the_crm_and_written_by_an_admin(crm: Crm) -> None:

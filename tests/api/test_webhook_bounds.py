@@ -28,14 +28,6 @@ async def store(system: System) -> AsyncIterator[Store]:
     await opened.close()
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    made = Receiver()
-    await made.start()
-    yield made
-    await made.stop()
-
-
 async def publish(store: Store, contact_id: int, n: int) -> None:
     async with store.transaction() as repo:
         await events.publish(

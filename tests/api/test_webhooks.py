@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from lab.receiver import Receiver
 from lab.system import System
@@ -22,14 +21,6 @@ from smartnumber.storage import Store, open_store
 from smartnumber.storage.repository import NewContact
 from smartnumber.webhooks import delivery, events
 from tests.api.conftest import Crm
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    made = Receiver()
-    await made.start()
-    yield made
-    await made.stop()
 
 
 async def subscribe(

@@ -284,6 +284,7 @@ async def test_a_paused_subscription_is_not_claimed_and_a_success_resets_it(stor
         assert await repo.webhook_answered(hook.id, ok=False) == 1
         assert await repo.webhook_answered(hook.id, ok=False) == 2
         await repo.pause_webhook(hook.id, T0 + timedelta(minutes=1))
+        assert await repo.due_deliveries(T0, 10) == []  # nothing to wake a worker for
         assert await repo.claim_deliveries("w", T0, T0 + timedelta(60), 10, 10) == []
         later = T0 + timedelta(minutes=1)
         assert len(await repo.claim_deliveries("w", later, later + timedelta(60), 10, 10)) == 1

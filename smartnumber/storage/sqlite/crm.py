@@ -183,15 +183,19 @@ class CrmRows(Statements):
     async def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
         # The head of each (subscription, contact) queue only: per contact, events reach a
         # receiver in the order they happened, each after the one before it was settled.
+        at = to_millis(now)
         rows = await self._all(
             f"SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d"
             " JOIN webhook_events e ON e.id = d.event_id"
+            " JOIN webhooks w ON w.id = d.webhook_id"
             " WHERE d.status = 'pending' AND d.next_attempt_at <= ?"
+            " AND (d.lease_until IS NULL OR d.lease_until <= ?)"
+            " AND w.active = 1 AND (w.paused_until IS NULL OR w.paused_until <= ?)"
             " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.status = 'pending'"
             "  AND o.webhook_id = d.webhook_id AND o.ordering_key = d.ordering_key"
             "  AND o.id < d.id)"
             " ORDER BY d.id LIMIT ?",
-            (to_millis(now), limit),
+            (at, at, at, limit),
         )
         return [as_delivery(r) for r in rows]
 
