@@ -75,7 +75,7 @@ _REVOKE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "do-not-contact",  # don't text me / do not contact me again / never message me
-            rf"\b(dont|do not|never|no longer|quit|stop) {_CONTACT} (me|us|this number"
+            rf"\b(dont|do not|never|no longer|quit|stop)( ever)? {_CONTACT} (me|us|this number"
             r"|my number|my phone|my cell|again|anymore|any more|ever)\b",
         ),
         (
@@ -106,9 +106,40 @@ _REVOKE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+# A stop that is negated asks for more, not less ("don't stop texting me", "never stop
+# sending these", "I don't want you to stop", "no dejen de escribirme"): read as "keep"
+# before any rule of stopping looks at it. (Not "don't text me": no stop is negated.)
+_NEGATED_STOP = re.compile(
+    r"\b(dont|do not|never|please dont|pls dont|cant|can not|cannot|wont|didnt|did not)"
+    r"( ever)? (stop|quit|cease|end)\b"
+    r"|\b(dont|do not|didnt|did not|never|wont) (want|need|ask|asked|mean|meant|say|said"
+    r"|tell|told) (you |u |anyone |anybody |them )?(to )?(stop|quit|cease|end)\b"
+    r"|\b(no|nunca) (dej(a|as|e|es|en|ad)|pare|pares|paren) de\b"
+)
 # Ordinary uses of trigger words, taken out before looking for what is left.
+_DAY = (
+    r"(mon|tues|wednes|thurs|fri|satur|sun)(day|days)?|today|todays|tomorrow|tomorrows"
+    r"|tonight|this (morning|afternoon|evening|week|weekend)|next week|the (\d+|\w+ \d+)"
+    r"|(at|for) \d+( ?(am|pm))?|lunes|martes|miercoles|jueves|viernes|sabado|domingo|hoy"
+    r"|manana"
+)
 _BENIGN = re.compile(
-    r"\bstop(ped|ping)? (by|in|over|at|on|for|to|and look|and see|there|here|off)\b"
+    # rescheduling: "need to cancel Tuesday, is Wednesday ok?"
+    rf"\bcancel(l?ed|l?ing|ar)?( (on|el|for|the|our|my|your))? ({_DAY})\b"
+    # about something else: the sale, a notice, a clause, a third party's list
+    r"|\b(stop|cancel|end|quit)(ped|led|ed|ing|s)? (the |a |an |my |our |his |her |their )?"
+    r"(sale|payment|closing|construction|work|notice|order|foreclosure|process|listing"
+    r"|lease|contract|escrow|deal|offer|loan|subscription to|membership|insurance"
+    r"|policy|utilities|service at)\b"
+    r"|\b(stop|cancellation|cancel|opt out|termination) (clause|notice|fee|date|period"
+    r"|option|provision|letter|form)s?\b"
+    r"|\bwhat (does|is|s|do) (an |a |the )?(opt out|stop|cancel\w*|unsubscrib\w*)\b"
+    r"|\b(unsubscrib\w*|opt(ed|ing)? out) (of|from) (their|his|her|the|that|zillow|redfin"
+    r"|realtor\w*|trulia|hoa|my|our) (?!texts|messages|list|number)\w+"
+    r"|\b(seller|sellers|buyer|buyers|bank|lender|city|he|she|they|landlord|tenant|owner"
+    r"|hoa|wife|husband) (wants|want|wanted|tried|is trying|are trying|needs|need) to "
+    r"(stop|cancel|end|quit)\b"
+    r"|\bstop(ped|ping)? (by|in|over|at|on|for|to|and look|and see|there|here|off)\b"
     r"|\b(bus|last|next|first|one|pit|truck|full|rest|train|subway|metro) stop\b"
     r"|\bstop (sign|light|lights)\b|\bnon ?stop\b"
     r"|\b(cant|cannot|can not|wont|dont|didnt|never) stop\b"
@@ -120,6 +151,10 @@ _BENIGN = re.compile(
     r"|\bquit (my|his|her|their|the) (job|work)\b|\bquit smoking\b"
     r"|\bopt(ed|ing)? (for|in)\b|\bremove(d)? (the|a|an|that|this|those|these) "
     r"(?!number|texts|messages)\w+",
+)
+# A message that reschedules: any cancel in it is about the appointment.
+_RESCHEDULING = re.compile(
+    r"\b(reschedul\w*|move it|push it|another (day|time)|new time|other day|otro dia)\b"
 )
 _TRIGGERS = re.compile(
     r"\b(stop|stopp+|quit|cancel|unsubscribe|unsub|remove|basta|alto|opt|block|blocking"
@@ -169,8 +204,9 @@ def classify(body: str, phrases: Sequence[str] = ()) -> Reading:
             return Reading(Verdict.REVOKE, f"admin phrase {wanted!r}")
     if _only_stop(text.split()):
         return Reading(Verdict.REVOKE, "a word of stopping")
+    text = _NEGATED_STOP.sub("keep", text)
     for sentence in _SENTENCE.split(body):
-        words = normalised(sentence).split()
+        words = _NEGATED_STOP.sub("keep", normalised(sentence)).split()
         if words and len(words) <= 4 and _only_stop(words, strong=True):
             return Reading(Verdict.REVOKE, "a sentence of stopping")
     for name, pattern in _REVOKE_RULES:
@@ -179,6 +215,8 @@ def classify(body: str, phrases: Sequence[str] = ()) -> Reading:
                 return Reading(Verdict.AMBIGUOUS, "wrong number, with another number given")
             return Reading(Verdict.REVOKE, name)
     rest = _BENIGN.sub(" ", text)
+    if _RESCHEDULING.search(rest):
+        rest = re.sub(r"\bcancel\w*", " ", _RESCHEDULING.sub(" ", rest))
     found = _TRIGGERS.search(rest)
     if found is not None:
         return Reading(Verdict.AMBIGUOUS, f"the word {found.group(0)!r}")

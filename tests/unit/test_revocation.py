@@ -35,6 +35,9 @@ REVOKE = [
     "no más mensajes", "No quiero mas mensajes", "número equivocado", "quítame de la lista",
     "darme de baja", "cancelar suscripción", "para", "no me molesten",
     "arrêtez de m'envoyer des messages", "désabonner",
+    # negated contact, not a negated stop: still a request to stop
+    "don't ever contact me", "Never text me again!", "No, stop texting me",
+    "Do not message me. Don't stop by either.", "no me escribas nunca más",
 ]  # fmt: skip
 
 ORDINARY = [
@@ -56,6 +59,22 @@ ORDINARY = [
     "My wife will call you", "Give me a call tomorrow", "Send the contract over",
     "Is the HOA fee included?", "Let's end the day at the Oak St house",
     "Off to the open house now!", "The deal on Pine is off.", "Para cuándo es la visita?",
+    # a stop negated asks for more (issue 23): never an opt-out
+    "Don't stop texting me!", "never stop sending me these", "Do not stop messaging me",
+    "please don't stop the texts, they help", "I don't want you to stop texting me",
+    "Don't ever stop sending me listings like this", "I never said to stop texting",
+    "No dejes de escribirme", "no dejen de enviarme mensajes", "Nunca dejes de mandarme casas",
+    # rescheduling and questions about something else: no hold either
+    "Need to cancel Tuesday, is Wednesday ok?", "Can we cancel Tuesday and do Wednesday?",
+    "Have to cancel Friday. Saturday?", "We need to cancel for 3pm, can we do 5?",
+    "Cancel tomorrow please, I'll text you a new time", "Can we reschedule? I have to cancel",
+    "Necesito cancelar el martes, ¿puede ser el miércoles?", "Tengo que cancelar hoy",
+    "The seller wants to stop the sale", "I got a stop notice from the city",
+    "Is there a cancellation fee?", "What does opt out mean in the contract?",
+    "How do I opt out of the HOA?", "How do I unsubscribe from Zillow emails?",
+    "I unsubscribed from their newsletter, not yours", "Can I end my lease early?",
+    "The buyer wants to cancel the contract?", "Is the stop payment fee refundable?",
+    "What's the termination clause? Can we cancel the escrow?",
 ]  # fmt: skip
 
 AMBIGUOUS = [
@@ -68,6 +87,15 @@ AMBIGUOUS = [
 
 def test_there_are_at_least_a_hundred_labelled_messages() -> None:
     assert len(REVOKE) + len(ORDINARY) + len(AMBIGUOUS) >= 100
+
+
+def test_both_error_rates_on_the_whole_table() -> None:
+    """No ordinary message opts a lead out (a lost lead), none is held (a needless step
+    for the agent), and no request to stop is missed: each rate 0 over the table."""
+    false_optouts = [m for m in ORDINARY if classify(m).verdict is Verdict.REVOKE]
+    needless_holds = [m for m in ORDINARY if classify(m).verdict is Verdict.AMBIGUOUS]
+    missed = [m for m in REVOKE if classify(m).verdict is not Verdict.REVOKE]
+    assert (false_optouts, needless_holds, missed) == ([], [], [])
 
 
 @pytest.mark.parametrize("message", REVOKE)
