@@ -264,6 +264,7 @@ async def consent_ledger(store: Store, number: str) -> list[dict[str, str]]:
 # -- the compliance report -----------------------------------------------------------------
 
 REPORT_PAGE = 5000
+REPORT_STRANGERS = 10_000  # opt-outs of numbers that are no contact, listed at most
 
 
 async def compliance_report(store: Store, since: datetime, until: datetime) -> dict[str, Any]:
@@ -279,6 +280,8 @@ async def compliance_report(store: Store, since: datetime, until: datetime) -> d
             for entry in page:
                 built.add(entry)
             start, after_id = page[-1].at, page[-1].id
+        for stranger in await repo.stranger_opt_outs(since, until, REPORT_STRANGERS):
+            built.add_stranger_opt_out(stranger)
         texted = sorted(built.texted)
         lacking = sorted(set(texted) - await repo.consented_among(texted))
 
@@ -294,5 +297,8 @@ async def compliance_report(store: Store, since: datetime, until: datetime) -> d
         "numbers": rows(built.by_number, "number", lambda i: names.numbers.get(i, "-")),
         "agents": rows(built.by_agent, "agent", lambda i: names.agents.get(i, "-")),
         "opt_outs": [{"wording": w, "count": c} for w, c in built.opt_outs.most_common()],
+        "opt_outs_of_non_contacts": [
+            {"number": e.e164, "at": e.at.isoformat(), "said": e.evidence} for e in built.strangers
+        ],
         "texted_without_consent": {"count": len(lacking), "numbers": lacking[:100]},
     }

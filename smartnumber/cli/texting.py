@@ -394,6 +394,11 @@ def compliance_report(since_text: str | None, until_text: str | None, as_json: b
         output.table(rows, [label, "sent", "held", "refused"], f"no texts by any {label}")
     output.line("")
     output.table(data["opt_outs"], ["wording", "count"], "no opt-outs")
+    if data["opt_outs_of_non_contacts"]:
+        output.line("")
+        output.line("opt-outs of numbers that are no contact:")
+        for row in data["opt_outs_of_non_contacts"]:
+            output.line(f"  {row['number']} at {output.when(row['at'])}: {row['said'] or '-'}")
     lacking = data["texted_without_consent"]
     output.line("")
     output.line(f"numbers texted without recorded consent: {lacking['count']}")

@@ -326,9 +326,9 @@ class Repository(Protocol):
 
     # texting
     async def opted_out(self, e164: str) -> bool: ...
-    async def set_opted_out(self, e164: str, out: bool, at: datetime) -> None:
+    async def set_opted_out(self, e164: str, out: bool, at: datetime, evidence: str = "") -> None:
         """Record an opt-out (out) or an opt-in at `at`; contacts' phones follow, and the
-        number's consent ledger keeps it."""
+        number's consent ledger keeps it (with `evidence`: the words, or the code)."""
         ...
 
     async def add_text_code(self, code: TextCode) -> None: ...
@@ -441,6 +441,13 @@ class Repository(Protocol):
 
     async def consented(self, e164: str) -> bool:
         """Whether the number has a recorded consent."""
+        ...
+
+    async def stranger_opt_outs(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[ConsentEvent]:
+        """Opt-outs in [start, end) of numbers no contact has (they leave no timeline
+        entry, but a compliance report must list them), oldest first."""
         ...
 
     async def consented_among(self, numbers: Sequence[str]) -> set[str]:

@@ -54,7 +54,8 @@ async def opt(
 ) -> None:
     """An opt-out (`out`) or opt-in of `number`: kept (the store writes it to the ledger
     too) and told to the CRM, once for each contact it is about (or once for nobody)."""
-    await repo.set_opted_out(number, out, at)
+    evidence = " ".join((text or by or "").split())[:MAX_EVIDENCE]
+    await repo.set_opted_out(number, out, at, evidence)
     kind = events.CONTACT_OPTED_OUT if out else events.CONTACT_OPTED_IN
     about: list[int | None] = list(contact_ids) or [None]
     for contact_id in about:

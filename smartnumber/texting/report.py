@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Activity, ActivityKind, Detail, Direction
+from ..model import Activity, ActivityKind, ConsentEvent, Detail, Direction
 
 REFUSED = "Text not sent - "
 
@@ -30,6 +30,7 @@ class Report:
     by_number: dict[int | None, Tally] = field(default_factory=dict)
     by_agent: dict[int | None, Tally] = field(default_factory=dict)
     opt_outs: Counter[str] = field(default_factory=Counter)  # by wording or rule
+    strangers: list[ConsentEvent] = field(default_factory=list)  # opted out, no contact
     texted: set[str] = field(default_factory=set)  # numbers texts were sent to
 
     def _tallies(self, entry: Activity) -> tuple[Tally, Tally]:
@@ -58,6 +59,12 @@ class Report:
                 self.opt_outs[wording(detail)] += 1
         elif entry.kind is ActivityKind.NOTE and detail.get("meaning") == "opted-out":
             self.opt_outs[f"carrier code {detail.get('carrier_code')}"] += 1
+
+    def add_stranger_opt_out(self, event: ConsentEvent) -> None:
+        """An opt-out of a number no contact has: no timeline entry, the ledger's word."""
+        said = "carrier code" if event.evidence == "carrier" else wording({"text": event.evidence})
+        self.opt_outs[f"{said} (not a contact)"] += 1
+        self.strangers.append(event)
 
 
 def reason_of(note: str) -> str:

@@ -327,3 +327,13 @@ async def test_two_stores_on_one_database_claim_disjoint_deliveries(
         await other.close()
     both = claimed["a"] + claimed["b"]
     assert len(both) == len(set(both)) == 400  # each delivery once, by one of them
+
+
+async def test_opt_outs_of_numbers_no_contact_has_are_found_by_time(store: Store) -> None:
+    async with store.transaction() as repo:
+        await repo.add_contact(NewContact("Ann", (ContactPhone("+12125550199"),), T0))
+        await repo.set_opted_out("+12125550199", True, T0, "STOP")  # a contact's
+        await repo.set_opted_out("+12125550198", True, T0, "stop texting me")
+        await repo.set_opted_out("+12125550197", True, T0 + timedelta(days=2), "STOP")
+        found = await repo.stranger_opt_outs(T0, T0 + timedelta(days=1), 10)
+    assert [(e.e164, e.evidence) for e in found] == [("+12125550198", "stop texting me")]

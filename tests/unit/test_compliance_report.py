@@ -51,3 +51,26 @@ async def test_the_report_counts_what_the_timeline_says(
     bad = provisioned("compliance", "report", "--since", "2026-11-22T00:00Z",
                       "--until", "2026-11-20T00:00Z", ok=False)  # fmt: skip
     assert_user_error(bad, "--since must be before --until")
+
+
+async def test_an_opt_out_from_a_number_that_is_no_contact_is_listed(
+    texting_store: SqliteStore, provisioned: Run
+) -> None:
+    """A STOP from a stranger leaves no timeline (no contact), but it was kept and
+    confirmed: the page an admin hands a lawyer lists it (issue 23)."""
+    stranger = "+13105550199"
+    async with texting_store.transaction() as repo:
+        await inbound.receive(repo, stranger, OFFICE, "STOP", NOW)
+    period = ["--since", "2026-11-20T00:00Z", "--until", "2026-11-22T00:00Z"]
+    data = as_json(provisioned("compliance", "report", *period, "--json"))
+    assert data["opt_outs"] == [{"wording": "keyword: STOP (not a contact)", "count": 1}]
+    assert data["opt_outs_of_non_contacts"] == [
+        {"number": stranger, "at": NOW.isoformat(), "said": "STOP"}
+    ]
+    table = provisioned("compliance", "report", *period).output
+    assert "no opt-outs" not in table and f"{stranger} at" in table
+    # A contact's opt-out is counted once, from its timeline (not again from the ledger).
+    async with texting_store.transaction() as repo:
+        await inbound.receive(repo, GRACE, OFFICE, "STOP", NOW)
+    again = as_json(provisioned("compliance", "report", *period, "--json"))
+    assert sum(o["count"] for o in again["opt_outs"]) == 2

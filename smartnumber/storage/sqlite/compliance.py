@@ -58,6 +58,17 @@ class ComplianceRows(Statements):
 
     # -- SHAKEN/STIR and CNAM ------------------------------------------------
 
+    async def stranger_opt_outs(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[ConsentEvent]:
+        rows = await self._all(
+            "SELECT e164, event, at, method, evidence FROM consent_ledger l"
+            " WHERE event = 'opt-out' AND at >= ? AND at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM contact_phones p WHERE p.e164 = l.e164) ORDER BY at, id LIMIT ?",
+            (to_millis(start), to_millis(end), limit),
+        )
+        return [ConsentEvent(r[0], r[1], from_millis(r[2]), r[3], r[4]) for r in rows]
+
     async def caller_identity(self, number_id: int) -> CallerIdentity:
         row = await self._one(
             "SELECT shaken_status, shaken_attestation, cnam_name, cnam_status"

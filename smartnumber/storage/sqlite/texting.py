@@ -51,7 +51,7 @@ class TextingRows(Statements):
         )
         return row is not None
 
-    async def set_opted_out(self, e164: str, out: bool, at: datetime) -> None:
+    async def set_opted_out(self, e164: str, out: bool, at: datetime, evidence: str = "") -> None:
         if out:
             await self._exec(
                 "INSERT INTO text_opt_outs (e164, at) VALUES (?, ?) ON CONFLICT (e164) DO NOTHING",
@@ -64,8 +64,8 @@ class TextingRows(Statements):
             ("unsubscribed" if out else "subscribed", e164),
         )
         await self._exec(
-            "INSERT INTO consent_ledger (e164, event, at) VALUES (?, ?, ?)",
-            (e164, "opt-out" if out else "opt-in", to_millis(at)),
+            "INSERT INTO consent_ledger (e164, event, evidence, at) VALUES (?, ?, ?, ?)",
+            (e164, "opt-out" if out else "opt-in", evidence, to_millis(at)),
         )
 
     async def add_text_code(self, code: TextCode) -> None:
