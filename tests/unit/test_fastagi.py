@@ -116,7 +116,11 @@ async def test_silent_peers_time_out(echo_server) -> None:
     stalled_headers.write(b"agi_network: yes\n")  # and never the blank line
     reader, mute = await asyncio.open_connection("127.0.0.1", port)
     mute.write(FakeAsterisk(port, script="echo").header_block())  # then never answers
-    await asyncio.sleep(0.05)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 1.0  # both are being served (a poll, not a guess of how long)
+    while server.active < 2:
+        assert loop.time() < deadline, f"only {server.active} connection(s) taken"
+        await asyncio.sleep(0.005)
     assert server.active == 2
     await wait_idle(server, timeout=2.0)  # both dropped after their 0.3 s timeouts
     assert await asyncio.wait_for(reader.read(), 1) == b"GET VARIABLE IN\n"  # then EOF
@@ -252,10 +256,17 @@ async def test_a_locked_database_falls_back_within_the_budget(
         other.execute("COMMIT")
         assert locked.set_variables[var.STATUS] == "FALLBACK"
         assert locked.set_variables[var.REASON] == "routing took longer than 200 ms"
-        await asyncio.sleep(0.2)  # the cancelled decision rolls back
-        after = FakeAsterisk(port, variables={var.DID: "+12125550100"})
-        await after.call()
-        assert after.set_variables[var.STATUS] == "OK"
+        # Once the cancelled decision has rolled back, calls route by rule again: asked
+        # until one does (a deadline, not a sleep that might end before the rollback).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5.0
+        while True:
+            after = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+            await after.call()
+            if after.set_variables[var.STATUS] == "OK":
+                break
+            assert loop.time() < deadline, after.set_variables
+            await asyncio.sleep(0.05)
     finally:
         other.close()
         await server.close()

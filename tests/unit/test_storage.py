@@ -193,8 +193,15 @@ async def test_a_transaction_cancelled_while_waiting_for_a_lock_leaves_no_trace(
         async with store.transaction() as repo:
             await repo.add_office("Never")
 
+    begun: list[str] = []
+    await store._db.set_trace_callback(begun.append)  # statements as they start to run
     task = asyncio.create_task(write())
-    await asyncio.sleep(0.2)  # blocked in BEGIN
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5.0
+    while "BEGIN IMMEDIATE" not in begun:  # it is in BEGIN, waiting for the other writer
+        assert loop.time() < deadline, begun
+        await asyncio.sleep(0.005)
+    assert not task.done()
     task.cancel()
     other.execute("COMMIT")
     with pytest.raises(asyncio.CancelledError):
