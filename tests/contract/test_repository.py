@@ -244,6 +244,39 @@ async def test_the_latest_conversation_and_outbound_activity_with_an_agent(store
         out = await repo.latest_outbound([contact])
         assert out is not None and (out.agent_id, out.kind) == (bob.id, ActivityKind.EMAIL)
         assert await repo.latest_outbound([]) is None
+        # The most recent outbound activity wins, not the oldest (a seed rule): Alice's
+        # search alert comes after Bob's email, and an older one of Bob's before both.
+        for hours, agent in ((-5, bob.id), (4, alice.id)):
+            await repo.add_activity(
+                NewActivity(
+                    contact, ActivityKind.SEARCH_ALERT, Direction.OUTBOUND,
+                    T0 + timedelta(hours=hours), agent,
+                )
+            )  # fmt: skip
+        newest = await repo.latest_outbound([contact])
+        assert newest is not None and newest.agent_id == alice.id
+        assert newest.at == T0 + timedelta(hours=4)
+
+
+async def test_the_conversation_window_starts_at_since_inclusive(store: Store) -> None:
+    """`since` itself is in the window, a millisecond before it is not (the 90 days are
+    counted by the caller; the store must not move the edge)."""
+    async with store.transaction() as repo:
+        _, alice, bob = await people(repo)
+        contact = await ann(repo)
+        since = T0 + timedelta(days=1)
+        await repo.add_activity(
+            NewActivity(contact, ActivityKind.CALL, Direction.INBOUND, since, alice.id)
+        )
+        await repo.add_activity(
+            NewActivity(
+                contact, ActivityKind.TEXT, Direction.OUTBOUND,
+                since - timedelta(milliseconds=1), bob.id,
+            )
+        )  # fmt: skip
+        edge = await repo.latest_conversation([contact], since)
+        assert edge is not None and edge.agent_id == alice.id
+        assert await repo.latest_conversation([contact], since + timedelta(milliseconds=1)) is None
 
 
 # -- caller IDs, opt-outs, codes, line types, registration ----------------------------------

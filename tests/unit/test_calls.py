@@ -90,6 +90,27 @@ def test_route_explain_at_a_past_time(provisioned: Run) -> None:
     assert late["agents"] == ["Carol"]
 
 
+@pytest.mark.parametrize(
+    ("age", "rule"),
+    [
+        (timedelta(days=90), "recent-call-or-text"),  # the 90th day is still in
+        (timedelta(days=90, minutes=1), "recent-outbound-activity"),  # a minute past: out
+    ],
+)
+def test_the_conversation_window_is_ninety_days_to_the_minute(
+    provisioned: Run, age: timedelta, rule: str
+) -> None:
+    """Through the store, not only the pure rule: the edge must not move by a day."""
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    provisioned(
+        "activity", "add", "--contact", "2125550150", "--agent", "Carol", "--kind", "text",
+        "--direction", "outbound", "--at", (NOW - age).isoformat(),
+    )  # fmt: skip
+    explain = ["route", "explain", "--number", "+12125550100", "--caller", "2125550150"]
+    found = as_json(provisioned(*explain, "--at", NOW.isoformat(), "--json"))
+    assert found["rule"] == rule and found["agents"] == ["Carol"]
+
+
 async def test_round_robin_alternates_across_restarts(provisioned: Run, db: Path) -> None:
     provisioned(
         "number", "routing", "+12125550100", "--mode", "round-robin", "--agents", "Bob,Carol"

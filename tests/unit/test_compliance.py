@@ -111,6 +111,8 @@ def test_a_bad_line_type_file_imports_nothing(provisioned: Run, tmp_path: Path) 
     ("name", "rule"),
     [
         ("Acme Realty Group LLC", "at most 15 characters"),
+        ("Acme Realty Grp", None),  # 15: the limit itself is allowed
+        ("Acme Realty Grps", "at most 15 characters"),  # 16
         ("", "at most 15 characters"),
         ("2125550100", "at least 2 letters"),
         ("A1", "at least 2 letters"),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smartnumber import clock
+from smartnumber import settings as shipped
 from smartnumber.errors import UserError
 from smartnumber.model import Outgoing, TextStatus
 from smartnumber.routing import quiet_hours
@@ -108,3 +109,23 @@ async def test_a_reply_to_the_leads_own_text_and_a_stop_confirmation_go_at_once(
         due = await repo.due_texts(NIGHT + timedelta(minutes=5), 100)
     assert sorted(t.purpose for t in due) == ["confirmation", "forward", "sent"]
     assert all(t.status is TextStatus.QUEUED for t in due)
+
+
+def test_the_shipped_defaults_are_the_law() -> None:
+    """What an installation gets without setting anything (every other test sets its own
+    window): 08:00-21:00 the recipient's time (47 CFR 64.1200(c)(1)), 08:00-20:00 in
+    Florida, Oklahoma and Maryland; and they decide as they say."""
+    window = clock.window(shipped.SETTINGS["texting.window"].default())
+    states = clock.state_windows(shipped.SETTINGS["texting.state_windows"].default())
+    assert str(window) == "08:00-21:00"
+    assert {k: str(v) for k, v in states.items()} == {
+        "FL": "08:00-20:00", "OK": "08:00-20:00", "MD": "08:00-20:00",
+    }  # fmt: skip
+    evening = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 20:30 in New York and Miami
+    assert quiet_hours.check(evening, "+12125550150", window, states).opens is None
+    miami = quiet_hours.check(evening, "+13055550150", window, states)
+    assert miami.opens == datetime(2026, 11, 20, 13, 0, tzinfo=UTC)  # 08:00 there
+    early = datetime(2026, 11, 20, 12, 59, tzinfo=UTC)  # 07:59 in New York
+    assert quiet_hours.check(early, "+12125550150", window, states).opens is not None
+    late = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 21:00 in New York: closed
+    assert quiet_hours.check(late, "+12125550150", window, states).opens is not None

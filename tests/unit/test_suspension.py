@@ -112,3 +112,14 @@ async def test_thresholds_are_admin_settings(store: SqliteStore, provisioned: Ru
     for value in ("1", "31", "two"):
         result = provisioned("settings", "set", "spam.unanswered_days", value, ok=False)
         assert_user_error(result, "spam.unanswered_days: must be a whole number from 2 to 30")
+
+
+@pytest.mark.parametrize(("days", "warned"), [(20, True), (29, True), (31, False)])
+async def test_the_detectors_look_back_thirty_days(
+    store: SqliteStore, days: int, warned: bool
+) -> None:
+    """A repeat of a text sent 20 or 29 days ago is still a repeat; one sent 31 days ago
+    is out of the window the detectors read (suspension.LOOKBACK)."""
+    assert (await send(store, "Bob", GRACE, SAME, DAY1)).outgoing is not None
+    again = await send(store, "Bob", GRACE, SAME, DAY1 + timedelta(days=days))
+    assert (again.warning is not None) is warned, again
