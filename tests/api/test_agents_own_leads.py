@@ -5,6 +5,9 @@ held text says why without quoting what the lead wrote."""
 
 from __future__ import annotations
 
+from smartnumber import clock
+from smartnumber.model import Recording, RecordingKind
+from smartnumber.storage import open_store
 from tests.api.conftest import OFFICE_NUMBER, Crm
 
 BOBS = "+13105550151"  # Bob's contact
@@ -57,3 +60,43 @@ async def test_a_held_text_does_not_quote_the_lead(crm: Crm) -> None:
         reason = held.json()["reason"]
         assert "may ask you to stop texting" in reason
         assert "Tuesday" not in held.text and "Cancel" not in held.text
+
+
+async def test_an_agent_hears_only_their_own_contacts_recordings(crm: Crm) -> None:
+    async with crm.client("crm") as as_crm:
+        bobs = (
+            await as_crm.post(
+                "/v1/contacts", json={"name": "Bo's", "phones": [BOBS], "owner": "Bob"}
+            )
+        ).json()
+        alices = (
+            await as_crm.post(
+                "/v1/contacts", json={"name": "Al's", "phones": [FREE], "owner": "Alice"}
+            )
+        ).json()
+    media = crm.system.root / "media"
+    media.mkdir(exist_ok=True)
+    store = await open_store(crm.system.db)
+    try:
+        async with store.transaction() as repo:
+            for rec, contact in (("rec-00000000000000b0", bobs), ("rec-00000000000000a1", alices)):
+                (media / f"{rec}.wav").write_bytes(b"RIFF" + b"\0" * 40)
+                await repo.add_recording(
+                    Recording(
+                        id=rec, kind=RecordingKind.RECORDING, contact_id=contact["id"],
+                        call_id=None, smart_number_id=None, path=str(media / f"{rec}.wav"),
+                        seconds=4.0, created_at=clock.now(),
+                    )
+                )  # fmt: skip
+    finally:
+        await store.close()
+    async with crm.client("alice") as alice, crm.client("crm") as as_crm:
+        listed = (await alice.get("/v1/recordings")).json()["recordings"]
+        assert [r["id"] for r in listed] == ["rec-00000000000000a1"]
+        theirs = await alice.get("/v1/recordings", params={"contact_id": bobs["id"]})
+        assert theirs.status_code in (200, 404) and "rec-00000000000000b0" not in theirs.text
+        assert (await alice.get("/v1/recordings/rec-00000000000000b0/audio")).status_code == 404
+        mine = await alice.get("/v1/recordings/rec-00000000000000a1/audio")
+        assert mine.status_code == 200 and mine.content.startswith(b"RIFF")
+        everyone = (await as_crm.get("/v1/recordings")).json()["recordings"]
+        assert len(everyone) == 2  # the CRM hears all
