@@ -51,8 +51,8 @@ def demo_texts(sender: str, number: str, message: str) -> None:
     carrier's side of the trunk received. Needs Asterisk and the service running."""
     received = run(lambda store: demo_run.texts(store, sender, number, message, clock.now))
     output.line(f"{sender} texted {number}: {message}")
-    for to, sender_number, body in received:
-        output.line(f"carrier received: to {to} from {sender_number}: {body}")
+    for to, sender_number, body, by in received:
+        output.line(f"{by} carried: to {to} from {sender_number}: {body}")
 
 
 @demo.command("call")

@@ -114,11 +114,12 @@ async def text_round_trip(
     body: str,
     reply: Callable[[], Awaitable[None]],
     within: float = 20.0,
-) -> list[tuple[str, str, str]]:
+) -> list[tuple[str, str, str, str]]:
     """A texter on the trunk sends `body` to `number`; once the routing service has
     forwarded it, `reply()` (an agent's answer through smartnumber) runs. Returns every
-    text the carrier's side received, as (to, from, body), in order -- once every MESSAGE
-    the service sent since has arrived."""
+    text that left since, as (to, from, body, by): what the trunk's side received, in
+    order, once every MESSAGE the service sent over it has arrived; then those an HTTP
+    carrier took (a number on one, e.g. the demo's stand-in Telnyx, replies through it)."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-text-"))
     trunk = trunk_of(values, workdir)
     inbox = trunk.inbox(calls=100, timeout_s=60)
@@ -138,12 +139,20 @@ async def text_round_trip(
                 raise UserError("the text was not forwarded: is `smartnumber serve` running?")
             await asyncio.sleep(0.1)
         await reply()
-        expected = sum(len(parts(t.body)) for t in await _sent_since(store, before))
-        while len(inbox.received_so_far("MESSAGE")) < expected:  # each part on the carrier's side
+        since = await _sent_since(store, before)
+        by_trunk = [t for t in since if t.carrier_id is None]
+        expected = sum(len(parts(t.body)) for t in by_trunk)
+        while len(inbox.received_so_far("MESSAGE")) < expected:  # each part on the trunk's side
             if loop.time() > deadline:
-                raise UserError("the carrier's side did not receive every text in time")
+                raise UserError("the trunk's side did not receive every text in time")
             await asyncio.sleep(0.05)
-        return [(m.to_user, m.from_user, m.body) for m in inbox.received_so_far("MESSAGE")]
+        trunk_side = [
+            (m.to_user, m.from_user, m.body, "the trunk") for m in inbox.received_so_far("MESSAGE")
+        ]
+        by_http = [
+            (t.recipient, t.sender, t.body, "an HTTP carrier") for t in since if t.carrier_id
+        ]
+        return trunk_side + by_http
     finally:
         for party in (texter, inbox):
             await party.stop()

@@ -75,7 +75,7 @@ async def click_to_call(
 
 async def texts(
     store: Store, sender: str, number: str, message: str, now: Callable[[], datetime]
-) -> list[tuple[str, str, str]]:
+) -> list[tuple[str, str, str, str]]:
     """A phone on the trunk texts `number` (forwarded to the owning agent's cell), then
     that agent answers through smartnumber; what the carrier's side received."""
     contact = phone.to_e164(sender)

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from lab.carrier import FakeCarrier
 from lab.system import System
+from tests.e2e.carriers.conftest import add_carrier
 
 pytestmark = pytest.mark.asterisk
 
@@ -54,8 +56,26 @@ async def test_demo_texts_flow_both_ways(system: System) -> None:
     assert result.exit_code == 0, result.output
     said = result.output
     forward = "to +12125550102 from +12125550100: Grace Hopper (+12125550150): Is the 5th Ave"
-    assert f"carrier received: {forward}" in said  # to Bob's cell
-    assert "carrier received: to +12125550150 from +12125550120: Yes! See it at 5?" in said
+    assert f"the trunk carried: {forward}" in said  # to Bob's cell
+    assert "the trunk carried: to +12125550150 from +12125550120: Yes! See it at 5?" in said
     kinds = [(e["kind"], e["direction"]) for e in json.loads(
         system.cli("timeline", "+12125550150", "--json").output)][:2]  # fmt: skip
     assert kinds == [("text", "outbound"), ("text", "inbound")]
+
+
+async def test_demo_texts_as_the_demo_runs_it_with_bobs_number_on_the_stand_in_carrier(
+    system: System,
+) -> None:
+    """./scripts/demo puts Bob's number on the stand-in Telnyx: his reply leaves through
+    it, not the trunk, and `demo texts` says so instead of waiting for it on the trunk."""
+    system.cli("demo", "load")
+    async with FakeCarrier() as carrier:
+        add_carrier(system, carrier, "telnyx", "demo-telnyx")
+        system.cli("number", "config", "+12125550120", "--sms-carrier", "demo-telnyx")
+        system.start_asterisk()
+        system.start_service()
+        result = await system.acli("demo", "texts")
+        assert result.exit_code == 0, result.output
+        reply = "an HTTP carrier carried: to +12125550150 from +12125550120: Yes! See it at 5?"
+        assert reply in result.output
+        assert [t.to for t in carrier.sent] == ["+12125550150"]
