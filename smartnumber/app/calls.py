@@ -16,7 +16,7 @@ from .. import media, settings
 from ..access import Caller
 from ..asterisk import originate, verify_call
 from ..asterisk.ami import AmiConfig
-from ..calls import caller_id, click_to_call, handling, inbound, recordings
+from ..calls import caller_id, click_to_call, handling, inbound, outcome_words, recordings
 from ..directory import organisation
 from ..errors import NotFound, UserError
 from ..model import Agent, CallHandling, Recording, RoutingMode, SmartNumber
@@ -97,6 +97,13 @@ async def click_to_call_contact(
     return await place_click_to_call(
         store, plan, now, on_stage, on_note, wait=wait, ring_seconds=ring_seconds, around=around
     )
+
+
+def contact_outcome(plan: click_to_call.Plan, follow: originate.Follow) -> str:
+    """What the contact's leg came to, in the words the timeline uses."""
+    return outcome_words.click_to_call(
+        follow.contact_status or "", agent=plan.agent, contact=plan.contact_name
+    ).sentence
 
 
 async def plan_click_to_call(

@@ -162,6 +162,12 @@ def activity(a: Activity, names: Names, contact_name: str | None = None) -> dict
 
 def summary(kind: str, detail: dict[str, Any]) -> str:
     """One readable line for a timeline table (--json has everything)."""
+    if kind == "call" and detail.get("said"):
+        decision = detail.get("decision")
+        said = str(detail["said"])
+        if isinstance(decision, dict) and decision.get("reason"):
+            return f"{said}. {decision['reason']}"
+        return said
     if kind == "call" and "status" in detail:
         status = detail["status"]
         if status == "answered":
@@ -175,7 +181,10 @@ def summary(kind: str, detail: dict[str, Any]) -> str:
         if isinstance(decision, dict):
             return f"{head}. {decision.get('reason', '')}".strip()
         reason = detail.get("reason")
-        return f"{head} ({detail.get('routing_status', '')}: {reason})" if reason else head
+        if not reason:
+            return head
+        routing = detail.get("routing_status")
+        return f"{head} ({routing}: {reason})" if routing else f"{head} ({reason})"
     if "text" in detail:
         return str(detail["text"])
     if kind in ("recording", "voicemail") and "recording" in detail:

@@ -30,7 +30,8 @@ ORIGINATE_REASONS = {  # OriginateResponse Reason codes (AST_CONTROL_*)
 class Stage(StrEnum):
     AGENT_RINGING = "agent ringing"
     AGENT_ANSWERED = "agent answered"
-    CONTACT_RINGING = "contact ringing"
+    CONTACT_DIALLED = "dialling contact"  # Dial() began: nothing rang yet
+    CONTACT_RINGING = "contact ringing"  # the contact's side said it rings (180)
     CONNECTED = "connected"
     ENDED = "ended"
 
@@ -107,7 +108,9 @@ class Follow:
                 self.done.set()
             self.agent_resolved.set()
         elif name == "DialBegin" and ours:
-            self.reach(Stage.CONTACT_RINGING, event.get("DestCallerIDNum", ""))
+            self.reach(Stage.CONTACT_DIALLED, event.get("DestCallerIDNum", ""))
+        elif name == "DialState" and ours and event.get("DialStatus") == "RINGING":
+            self.reach(Stage.CONTACT_RINGING)
         elif name == "DialEnd" and ours:
             self.contact_status = event.get("DialStatus")
             if self.contact_status == "ANSWER":
@@ -128,7 +131,7 @@ class Follow:
                 self.reach(Stage.AGENT_ANSWERED)
                 self.agent_resolved.set()
             if leg.get("Uniqueid") != self.channel_id:  # the contact's leg
-                self.reach(Stage.CONTACT_RINGING)
+                self.reach(Stage.CONTACT_DIALLED)
                 if state == "Up":
                     self.contact_status = "ANSWER"
                     self.reach(Stage.CONNECTED)

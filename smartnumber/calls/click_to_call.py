@@ -25,7 +25,7 @@ from ..errors import UserError
 from ..model import ActivityKind, Direction, Ring
 from ..routing import forwarding
 from ..storage.repository import NewActivity, Repository
-from . import identity, outcomes
+from . import identity, outcome_words, outcomes
 from .handling import allow_territories
 
 AGENT_RING_SECONDS = 30
@@ -52,9 +52,12 @@ class Plan:
     @property
     def summary(self) -> str:
         """One line for whoever placed the call."""
+        named = self.contact_name
+        if named != contacts.lead_name(self.contact):  # a lead's name is its number
+            named = f"{named} ({self.contact})"
         return (
-            f"calling {self.agent} ({self.agent_ring}), then {self.contact_name}"
-            f" ({self.contact}) showing {self.caller_id} ({self.caller_id_level})"
+            f"calling {self.agent} ({self.agent_ring}), then {named}"
+            f" showing {self.caller_id} ({self.caller_id_level})"
         )
 
 
@@ -135,7 +138,13 @@ async def agent_missed(repo: Repository, call_id: int, reason: str) -> None:
     if activity is None:
         return
     agent = await repo.agent_by_id(activity.agent_id) if activity.agent_id else None
-    detail = dict(activity.detail) | {"status": "agent missed", "reason": reason}
+    said = outcome_words.agent_missed(agent.name if agent else "the agent", reason)
+    detail = dict(activity.detail) | {
+        "status": "agent missed",
+        "reason": reason,
+        "outcome": said.outcome,
+        "said": said.sentence,
+    }
     if agent is not None:
         detail["agent"] = agent.name
     await repo.update_activity(call_id, None, detail)

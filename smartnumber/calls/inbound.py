@@ -41,7 +41,7 @@ from ..routing.inbound import (
 )
 from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
 from ..webhooks import events
-from . import identity, recordings
+from . import identity, outcome_words, recordings
 from .handling import allow_territories
 
 
@@ -277,13 +277,34 @@ async def finish_call(
         return dict(activity.detail)
     answered_by = await _answering_agent(repo, outcome)
     detail = dict(activity.detail)
+    talk = (outcome.talk_seconds or 0) if outcome.answered else 0
+    contact = await repo.contact_by_id(activity.contact_id)
+    who_answered = answered_by.name if answered_by else None
+    if detail.get("click_to_call"):  # the dialled side is the contact, the agent is ours
+        agent = await repo.agent_by_id(activity.agent_id) if activity.agent_id else None
+        said = outcome_words.click_to_call(
+            outcome.status or "",
+            agent=agent.name if agent else "the agent",
+            contact=contact.name if contact else outcome.answered_number or "the contact",
+            talk_seconds=talk,
+        )
+        if outcome.answered and contact is not None:
+            who_answered = contact.name
+    else:
+        decision = detail.get("decision")
+        rang = list(decision.get("agents", [])) if isinstance(decision, dict) else []
+        said = outcome_words.inbound(
+            outcome.status or "", answered_by=who_answered, rang=rang, talk_seconds=talk
+        )
     detail.update(
         {
             "status": "answered" if outcome.answered else "missed",
+            "outcome": said.outcome,
+            "said": said.sentence,
             "dial_status": outcome.status or None,
-            "answered_by": answered_by.name if answered_by else None,
+            "answered_by": who_answered,
             "answered_number": outcome.answered_number,
-            "talk_seconds": outcome.talk_seconds if outcome.answered else 0,
+            "talk_seconds": talk,
         }
     )
     if source is not None:
@@ -299,7 +320,10 @@ async def finish_call(
             "call_id": call_id,
             "contact_id": activity.contact_id,
             "direction": activity.direction.value,
-            "outcome": detail["status"],
+            "outcome": detail["status"],  # answered | missed
+            "result": said.outcome,  # what the timeline and the CLI call it
+            "said": said.sentence,
+            "call_key": activity.call_key,  # a click-to-call's call_id from POST /v1/calls
             "answered_by": detail["answered_by"],
             "talk_seconds": detail["talk_seconds"],
             "dial_status": detail["dial_status"],
@@ -309,17 +333,15 @@ async def finish_call(
         contact_id=activity.contact_id,
         agent_id=answered_by.id if answered_by else activity.agent_id,
     )
-    if answered_by is not None:
-        contact = await repo.contact_by_id(activity.contact_id)
-        if contact is not None and _unowned(contact):
-            # A lead that rang a group belongs to whoever answered it.
-            await repo.set_contact_ownership(
-                contact.id,
-                owner_agent_id=answered_by.id,
-                owner_team_id=None,
-                owner_office_id=None,
-                assigned_agent_id=None,
-            )
+    if answered_by is not None and contact is not None and _unowned(contact):
+        # A lead that rang a group belongs to whoever answered it.
+        await repo.set_contact_ownership(
+            contact.id,
+            owner_agent_id=answered_by.id,
+            owner_team_id=None,
+            owner_office_id=None,
+            assigned_agent_id=None,
+        )
     return detail
 
 

@@ -125,10 +125,10 @@ def call_contact(agent_name: str, number_text: str, via: str | None, ring: int, 
     agent's outbound number (`outbound-number`) and bridge them. A new number becomes a
     lead owned by the agent. A cell must press 1 to take the call."""
 
-    shown: list[str] = []
+    shown: list[cases.Plan] = []
 
     def show_plan(plan: cases.Plan) -> None:
-        shown.append(plan.contact)
+        shown.append(plan)
         click.echo(plan.summary)
 
     follow = run(
@@ -146,7 +146,7 @@ def call_contact(agent_name: str, number_text: str, via: str | None, ring: int, 
         )
     )
     if wait and cases.Stage.CONNECTED not in follow.stages:
-        raise UserError(f"{shown[0]} did not answer ({follow.contact_status or 'no answer'})")
+        raise UserError(cases.contact_outcome(shown[0], follow))
 
 
 # -- caller ID --------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ def test_stages_come_in_order_from_the_calls_own_events() -> None:
     f.event({"Event": "Newstate", "ChannelStateDesc": "Ringing", "Uniqueid": ID, "Linkedid": ID})
     f.event({"Event": "OriginateResponse", "Response": "Success", "ActionID": f.action_id})
     f.event({"Event": "DialBegin", "Uniqueid": ID, "DestCallerIDNum": "+13105550188"})
+    f.event({"Event": "DialState", "Uniqueid": ID, "DialStatus": "PROCEEDING"})  # not yet
+    f.event({"Event": "DialState", "Uniqueid": ID, "DialStatus": "RINGING"})
     f.event({"Event": "DialEnd", "Uniqueid": ID, "DialStatus": "ANSWER"})
     f.event({"Event": "Hangup", "Uniqueid": ID, "Cause-txt": "Normal Clearing"})
     assert said == [s.value for s in Stage]
@@ -79,7 +81,7 @@ def test_after_a_reconnect_the_listing_says_where_the_call_is() -> None:
         {"Uniqueid": "1795.4", "Linkedid": "1795.4", "ChannelStateDesc": "Up"},  # not ours
     ]
     assert f.resume(listing)
-    assert said == ["agent answered", "contact ringing", "connected"]
+    assert said == ["agent answered", "dialling contact", "connected"]
     assert not follow()[0].resume(listing[2:])  # nothing of ours: not placed
 
 
@@ -115,3 +117,11 @@ def test_with_asterisk_unreachable_nothing_is_written(
     refused = provisioned("call", "Bob", "3105550188", ok=False)
     assert refused.exit_code == 1 and "Error: cannot reach Asterisk's AMI" in refused.output
     assert as_json(provisioned("contact", "list", "--json")) == []
+
+
+def test_the_plan_names_the_number_once() -> None:
+    assert PLAN.summary == (
+        "calling Bob (PJSIP/bob), then Lead +13105550188 showing +12125550100 (office)"
+    )
+    named = replace(PLAN, contact_name="Pat Doe")
+    assert "then Pat Doe (+13105550188) showing" in named.summary

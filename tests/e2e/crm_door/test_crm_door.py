@@ -133,10 +133,15 @@ async def test_post_calls_rings_the_agent_then_the_contact(
     progress = [r.data for r in receiver.of_type("click_to_call.progress")]
     assert all(p["call_id"] == call_id for p in progress)
     stages = [p["status"] for p in progress]
-    expected = ["agent ringing", "agent answered", "contact ringing", "connected"]
+    expected = ["agent ringing", "agent answered", "dialling contact", "contact ringing"]
+    expected.append("connected")
     assert [s for s in stages if s in expected] == expected, stages
     [ended] = receiver.of_type("call.ended")
     assert ended.data["direction"] == "outbound" and ended.data["outcome"] == "answered"
+    # One id from the 202 to the last webhook, and the outcome in words.
+    assert ended.data["call_key"] == call_id and ended.data["result"] == "answered"
+    assert ended.data["said"].startswith("Lead +13105550188 answered; Bob talked with them")
+    assert ended.data["answered_by"] == "Lead +13105550188"
     [lead] = receiver.of_type("lead.created")
     assert lead.data["phones"] == [CONTACT] and lead.data["source"] == "click-to-call"
 

@@ -23,7 +23,10 @@ async def test_agent_answers_then_the_contact_rings_showing_the_smart_number(
     outcome = await click_to_call(running, parties, "Bob", "(310) 555-0188", "--wait")
 
     assert outcome.cli.exit_code == 0, outcome.cli.output
-    stages = ["agent ringing", "agent answered", "contact ringing", "connected", "ended"]
+    stages = [
+        "agent ringing", "agent answered", "dialling contact", "contact ringing", "connected",
+        "ended",
+    ]  # fmt: skip
     said = outcome.cli.output
     assert [said.index(f"  {s}") for s in stages] == sorted(said.index(f"  {s}") for s in stages)
     assert outcome.invites("bob") == 1 and outcome.shown_to("bob") == CONTACT
