@@ -122,14 +122,6 @@ async def _run(
     stop: asyncio.Event,
 ) -> None:
     logs.setup(log_level)
-    if not settings.is_loopback(host):
-        logs.event(
-            log,
-            "API not on loopback",
-            host=host,
-            warning="anyone who reaches this address reaches the API: put a TLS proxy in"
-            " front and a firewall around it (api.bind 127.0.0.1 is the default)",
-        )
     app = create_app(store, db, rate=rate)
     config = uvicorn.Config(
         app,
@@ -147,6 +139,14 @@ async def _run(
         listening = socket.create_server((host, port), reuse_port=False)
     except OSError as exc:
         raise UserError(f"cannot start: cannot listen on {host}:{port}: {exc.strerror}") from None
+    if not settings.is_loopback(host):
+        logs.event(
+            log,
+            "API not on loopback",
+            host=host,
+            warning="anyone who reaches this address reaches the API: put a TLS proxy in"
+            " front and a firewall around it (api.bind 127.0.0.1 is the default)",
+        )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
