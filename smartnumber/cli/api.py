@@ -4,7 +4,9 @@ app/webhooks.py, service/api.py), presents."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 
 import click
 import uvloop
@@ -12,6 +14,7 @@ import uvloop
 from .. import clock
 from ..app import tokens as token_cases
 from ..app import webhooks as webhook_cases
+from ..errors import UserError
 from ..service import api as server
 from . import output
 from .base import JSON_OPTION, cli, db, run
@@ -52,13 +55,27 @@ def token() -> None:
     help="What it may do.",
 )
 @click.option("--agent", "agent_name", help="For --role agent: whose token it is.")
-def token_create(name: str, role: str, agent_name: str | None) -> None:
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the token to this new file (mode 0600) instead of the screen.",
+)
+def token_create(name: str, role: str, agent_name: str | None, out: Path | None) -> None:
     """Make a token and print it once (only a hash is kept: a lost token is revoked and
-    made again)."""
+    made again), or keep it in a file only you can read (--out)."""
+    if out is not None and out.exists():
+        raise UserError(f"{out} exists already: not writing a token over it")
     view, secret = run(
         lambda store: token_cases.create_token(store, name, role, agent_name, clock.now())
     )
-    output.line(f"token {view['name']} ({view['role']}) made; it is shown this once:", err=True)
+    made = f"token {view['name']} ({view['role']}) made"
+    if out is not None:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as kept:
+            kept.write(secret + "\n")
+        output.line(f"{made}; kept in {out} (mode 0600), shown nowhere else")
+        return
+    output.line(f"{made}; it is shown this once:", err=True)
     click.echo(secret)
 
 

@@ -113,3 +113,15 @@ def test_what_each_role_sees_and_acts_as() -> None:
     as_crm.require(Role.ADMIN, Role.INTEGRATION)
     with pytest.raises(access.Forbidden, match="admin token; yours is integration"):
         as_crm.require(Role.ADMIN)
+
+
+def test_a_token_can_be_kept_in_a_file_only_its_owner_reads(run: Run, tmp_path: Path) -> None:
+    kept = tmp_path / "crm-token"
+    said = run("token", "create", "crm", "--role", "integration", "--out", str(kept))
+    assert f"kept in {kept} (mode 0600)" in said.output
+    secret = kept.read_text().strip()
+    assert secret.startswith("sn_") and secret not in said.output
+    assert kept.stat().st_mode & 0o777 == 0o600
+    again = run("token", "create", "crm2", "--role", "integration", "--out", str(kept), ok=False)
+    assert again.exit_code == 1 and "exists already" in again.output
+    assert kept.read_text().strip() == secret  # never written over
