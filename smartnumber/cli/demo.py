@@ -73,7 +73,10 @@ def demo_call(e164: str, caller: str) -> None:
     rung = ", ".join(outcome.rung) or "nobody"
     if outcome.answered_by:
         click.echo(f"answered by {outcome.answered_by}")
-    elif outcome.caller_ok:  # answered by Asterisk itself
-        click.echo(f"no demo phone answered (rang: {rung}); Asterisk did: voicemail or a forward")
+    elif outcome.caller_ok:  # answered, but not as the timeline can tell (yet)
+        click.echo(
+            f"no demo phone answered (rang: {rung}); something else did: a softphone"
+            " registered as an agent, voicemail or a forward (see `smartnumber timeline`)"
+        )
     else:
         raise UserError(f"not answered (rang: {rung}) {outcome.detail}".strip())

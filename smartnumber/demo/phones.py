@@ -48,7 +48,8 @@ async def call(
     )
     result = await place_call(caller, parties)
     shutil.rmtree(workdir, ignore_errors=True)
-    detail = "" if result.caller.succeeded else result.caller.output.strip()[-300:]
+    # sipp's screen, last lines, as lines (not one string with escaped line breaks)
+    detail = "" if result.caller.succeeded else " / ".join(result.caller.output.split())[-300:]
     return DemoCall(next(iter(result.answered), None), result.rung, result.caller.succeeded, detail)
 
 

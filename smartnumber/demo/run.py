@@ -3,16 +3,18 @@ a click-to-call and texts both ways, with sipp phones standing in for everyone."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from .. import phone, settings
+from .. import clock, phone, settings
 from ..app import calls as call_cases
 from ..app import texting as text_cases
 from ..asterisk import originate
 from ..directory import numbers
 from ..errors import UserError
-from ..model import TextStatus
+from ..model import ActivityKind, TextStatus
 from ..storage.repository import Store
 from . import data, phones
 
@@ -43,7 +45,30 @@ async def call(
         f"calling {e164} from {caller_id} through {values['sip.bind']}:{values['sip.port']}"
         f" (phones up for {', '.join(answering)})"
     )
-    return await phones.call(values, answering, e164, caller_id)
+    started = clock.now() - timedelta(seconds=1)
+    placed = await phones.call(values, answering, e164, caller_id)
+    if placed.answered_by is None and placed.caller_ok:
+        # Not a demo phone: a softphone registered as an agent, voicemail or a forward.
+        # The timeline says which, once the service has written the outcome.
+        return replace(placed, answered_by=await _who_answered(store, caller_id, started))
+    return placed
+
+
+async def _who_answered(
+    store: Store, caller: str, since: datetime, within: float = 5.0
+) -> str | None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        async with store.snapshot() as repo:
+            contacts = [c.id for c in await repo.contacts_by_phone(caller)]
+            entries = await repo.timeline(contacts, 5) if contacts else []
+        calls = [a for a in entries if a.kind is ActivityKind.CALL and a.at >= since]
+        if calls and calls[0].detail.get("said"):  # its outcome is in
+            return str(calls[0].detail.get("answered_by") or calls[0].detail["said"])
+        if loop.time() > deadline:
+            return None
+        await asyncio.sleep(0.2)
 
 
 async def click_to_call(
