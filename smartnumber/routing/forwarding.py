@@ -45,6 +45,7 @@ NANP_NAMES = {
     "VG": "British Virgin Islands",
     "VI": "U.S. Virgin Islands",
 }
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
 US_TERRITORIES = frozenset({"PR", "GU", "VI", "MP", "AS"})
 # Premium services by their NANP code, whatever the metadata says of a given number.
 PREMIUM_AREA_CODES = frozenset({"900", "976"})
@@ -69,6 +70,8 @@ class ForwardCheck:
 
 def check(e164: str, *, allow_us_territories: bool = False) -> ForwardCheck:
     """May a call be forwarded to this (E.164) number?"""
+    if not _E164.fullmatch(e164):  # phonenumbers would forgive "+1212...x", a dial string not
+        return ForwardCheck(False, f"{e164} is not a phone number")
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 import pytest
 
-from smartnumber.routing.forwarding import check
+from smartnumber.routing.forwarding import ForwardCheck, check
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,21 @@ def test_the_service_does_not_load_the_geocoder() -> None:
 def test_garbage_is_refused() -> None:
     assert not check("+1212").allowed
     assert not check("not a number").allowed
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("notanumber", "notanumber is not a phone number"),
+        ("+12125550123x", "+12125550123x is not a phone number"),  # phonenumbers forgives it
+        ("+12125550123&PJSIP/x", "+12125550123&PJSIP/x is not a phone number"),
+        ("+12120000000", "+12120000000 is in an unknown region: only United States and Canada"),
+    ],
+)
+def test_what_is_no_forwardable_number_is_refused_by_name(number: str, reason: str) -> None:
+    result = check(number)
+    assert result.allowed is False and result.reason.startswith(reason)
+
+
+def test_an_allowed_number_has_no_reason() -> None:
+    assert check("+12125550123") == ForwardCheck(True, "")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smartnumber.spam import bulk_optouts, repeated, unanswered
+from smartnumber.spam import bulk_optouts, carrier_filtered, repeated, unanswered
 from smartnumber.spam.config import SpamConfig
 from smartnumber.spam.history import OptOut, Reply, Sent, lead_day
 
@@ -132,3 +132,52 @@ def test_opt_outs_before_the_texts_or_outside_the_window_do_not_count() -> None:
     assert bulk_optouts.check(sends[-1], sends[:-1], outs, CONFIG) is None
     late = Sent(at(22, 15), numbers[0], "again")  # the texts are out of the 48 h window
     assert bulk_optouts.check(late, sends, [OptOut(at(21, 9), n) for n in numbers], CONFIG) is None
+
+
+def test_carrier_filtering_fires_at_the_count_within_the_window_edges_included() -> None:
+    """Three texts filtered as spam within 7 days fire (the window's both edges in);
+    one a second older, or a filtered text after the new one, does not count; the
+    evidence is listed oldest first."""
+    new = Sent(at(20, 12), LA, "Open house")
+    edge = new.at - timedelta(days=7)
+    inside = [Sent(new.at, NY, ""), Sent(at(18, 9), LA, ""), Sent(edge, LA, "")]
+    found = carrier_filtered.check(new, inside, CONFIG)
+    assert found is not None and found.pattern == "carrier-spam-filter"
+    assert [e.at for e in found.evidence] == sorted(f.at for f in inside)
+    assert "3 of the agent's texts as spam in the last 7 days" in found.summary
+    older = [*inside[:2], Sent(edge - timedelta(seconds=1), LA, "")]
+    assert carrier_filtered.check(new, older, CONFIG) is None
+    later = [*inside[1:], Sent(new.at + timedelta(seconds=1), LA, "")]
+    assert carrier_filtered.check(new, later, CONFIG) is None
+    assert carrier_filtered.check(new, inside[:2], CONFIG) is None  # 2 < 3
+
+
+def test_bulk_opt_outs_count_from_each_leads_first_text_to_now() -> None:
+    """The window's edge is in; an opt-out exactly when the lead was texted counts, one
+    after the new text does not; the evidence is oldest first and names the batch."""
+    numbers = leads(5)
+    new = Sent(at(21, 15), numbers[0], "Last call!")
+    edge = new.at - timedelta(hours=48)
+    sends = [Sent(edge, n, "Open house!") for n in numbers]
+    outs = [OptOut(edge + timedelta(minutes=5 - i), n) for i, n in enumerate(numbers[1:])]
+    outs.append(OptOut(edge, numbers[0]))  # the moment it was texted
+    found = bulk_optouts.check(new, sends, outs, CONFIG)
+    assert found is not None and found.pattern == "bulk-opt-outs"
+    assert [e.at for e in found.evidence] == sorted(o.at for o in outs)
+    assert found.summary.startswith("5 of the 5 leads texted in the last 48 h opted out (100%)")
+    too_late = [*outs[1:], OptOut(new.at + timedelta(seconds=1), numbers[0])]
+    assert bulk_optouts.check(new, sends, too_late, CONFIG) is None
+    out_of_window = [Sent(edge - timedelta(seconds=1), n, "Open house!") for n in numbers]
+    assert bulk_optouts.check(new, out_of_window, outs, CONFIG) is None
+
+
+def test_spam_config_reads_every_setting() -> None:
+    values = {
+        "spam.similarity": "0.9", "spam.unanswered_days": "5", "spam.optout_window_hours": "24",
+        "spam.optout_count": "7", "spam.optout_rate": "0.2", "spam.optout_batch": "30",
+        "spam.carrier_filtered_count": "4", "spam.carrier_filtered_days": "3",
+    }  # fmt: skip
+    assert SpamConfig.from_settings(values) == SpamConfig(
+        similarity=0.9, unanswered_days=5, optout_window_hours=24, optout_count=7,
+        optout_rate=0.2, optout_batch=30, carrier_filtered_count=4, carrier_filtered_days=3,
+    )  # fmt: skip
