@@ -3,8 +3,9 @@ fresh database (an office, two agents, a number), and httpx clients holding toke
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,3 +68,12 @@ async def receiver() -> AsyncIterator[Receiver]:
     await made.start()
     yield made
     await made.stop()
+
+
+async def until(condition: Callable[[], object], timeout: float = 15.0) -> None:
+    """Once `condition()` is true (polled), or fail at `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.02)

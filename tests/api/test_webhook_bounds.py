@@ -6,7 +6,7 @@ again when delivered to, unless an admin allowed the host (egress.allow)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -18,7 +18,7 @@ from smartnumber import clock
 from smartnumber.app import webhooks as cases
 from smartnumber.storage import Store, open_store
 from smartnumber.webhooks import delivery, events
-from tests.api.conftest import Crm
+from tests.api.conftest import Crm, until
 
 
 @pytest.fixture
@@ -33,14 +33,6 @@ async def publish(store: Store, contact_id: int, n: int) -> None:
         await events.publish(
             repo, events.LEAD_CREATED, {"n": n}, at=clock.now(), contact_id=contact_id
         )
-
-
-async def until(condition: Callable[[], object], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def test_a_trickling_receiver_holds_up_no_other_subscription(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -20,7 +19,7 @@ from smartnumber.model import ContactPhone
 from smartnumber.storage import Store, open_store
 from smartnumber.storage.repository import NewContact
 from smartnumber.webhooks import delivery, events
-from tests.api.conftest import Crm
+from tests.api.conftest import Crm, until
 
 
 async def subscribe(
@@ -67,7 +66,7 @@ async def test_a_receiver_that_cannot_verify_gets_retried_not_lost(
     hook = await subscribe(as_crm, receiver, "lead.created")
     receiver.secret = "whsec_" + "A" * 32  # the CRM has the wrong secret: nothing verifies
     await as_crm.post("/v1/texts", json={"to": "+13105550166", "body": "Hi", "agent": "Bob"})
-    await _until(lambda: receiver.refused)
+    await until(lambda: receiver.refused)
     assert receiver.received == []
     log = (await as_crm.get(f"/v1/webhooks/{hook['id']}/deliveries")).json()["deliveries"]
     assert log[0]["status"] == "pending" and log[0]["last_status"] == 400
@@ -96,7 +95,7 @@ async def test_down_for_a_while_then_everything_in_order_once(
             await receiver.start()  # back
             stop = asyncio.Event()
             running = asyncio.create_task(deliverer.run(stop))
-            await _until(lambda: len(receiver.received) >= len(published), timeout=20)
+            await until(lambda: len(receiver.received) >= len(published), timeout=20)
             stop.set()
             await running
     finally:
@@ -211,14 +210,6 @@ async def _publish(store: Store, *, per_contact: int, contacts: int) -> list[int
                 )
             made.append(contact_id)
     return made
-
-
-async def _until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 def test_the_cli_manages_subscriptions(system: System) -> None:
