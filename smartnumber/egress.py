@@ -61,6 +61,18 @@ def is_public(address: IPAddress) -> bool:
     )
 
 
+def parse_url(url: str, what: str = "the URL") -> httpx.URL:
+    """An http(s) URL with a host (an IDNA-refused host is not one); UserError if not."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.host
+    except (httpx.InvalidURL, ValueError):  # includes IDNA errors
+        raise UserError(f"{what} is not a URL with a valid host name") from None
+    if parsed.scheme not in ("http", "https") or not host:
+        raise UserError(f"{what} must be http:// or https:// with a host")
+    return parsed
+
+
 def _internal_name(host: str) -> bool:
     name = host.rstrip(".").lower()
     return name == "localhost" or "." not in name or name.endswith(_INTERNAL_SUFFIXES)
@@ -101,16 +113,12 @@ class Policy:
     def allows_address(self, address: IPAddress) -> bool:
         return is_public(address) or any(address in n for n in self.networks)
 
-    def check_url(self, url: str, what: str = "the URL") -> httpx.URL:
-        """A URL we may post to or fetch, by what it says: http(s), a host, https unless the
-        host is allowed, no internal name or address unless allowed. Raises Refused."""
-        try:
-            parsed = httpx.URL(url)
-            host = parsed.host
-        except (httpx.InvalidURL, ValueError):  # includes IDNA errors
-            raise UserError(f"{what} is not a URL with a valid host name") from None
-        if parsed.scheme not in ("http", "https") or not host:
-            raise UserError(f"{what} must be http:// or https:// with a host")
+    def check_url(self, url: str | httpx.URL, what: str = "the URL") -> httpx.URL:
+        """A URL we may post to or fetch, by what it says: http(s), a host (parse_url),
+        https unless the host is allowed, no internal name or address unless allowed.
+        Raises Refused."""
+        parsed = url if isinstance(url, httpx.URL) else parse_url(url, what)
+        host = parsed.host
         allowed = self.allows_host(host)
         if parsed.scheme != "https" and not allowed:
             raise Refused(f"{what} must be https:// (http only to a host in egress.allow)")

@@ -28,13 +28,7 @@ def check_form(url: str, what: str = "the webhook URL") -> httpx.URL:
     """An http(s) URL with a host, no credentials, no spaces or control characters."""
     if len(url) > 2000 or not url.isprintable() or any(c.isspace() for c in url):
         raise UserError(f"{what} must be one line of at most 2000 characters")
-    try:
-        parsed = httpx.URL(url)
-        host = parsed.host
-    except (httpx.InvalidURL, ValueError):  # IDNA errors are ValueErrors too
-        raise UserError(f"{url!r} is not a URL with a valid host name") from None
-    if parsed.scheme not in ("http", "https") or not host:
-        raise UserError(f"{what} must be http:// or https:// with a host")
+    parsed = egress.parse_url(url, what)
     if parsed.userinfo:
         raise UserError(f"put no credentials in {what}: verify our signature instead")
     return parsed
@@ -45,7 +39,7 @@ async def check_url(repo: Repository, url: str) -> str:
     address) as written and as it resolves now; checked again at every attempt."""
     parsed = check_form(url)
     policy = egress.Policy.parse((await settings.load(repo))["egress.allow"])
-    policy.check_url(url, "the webhook URL")
+    policy.check_url(parsed, "the webhook URL")
     await policy.check_resolved(parsed, "the webhook URL")
     return str(parsed)
 
