@@ -46,12 +46,23 @@ def spooled(office: Office) -> list[str]:
     return sorted(p.name for p in spool.glob("text-*.txt"))
 
 
+async def kept_in_spool(office: Office, timeout: float = 10.0) -> list[str]:
+    """The spool once the dialplan has written to it: Asterisk answers the carrier 202
+    before the dialplan runs, so the file comes a moment after."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (kept := spooled(office)):
+        assert loop.time() < deadline, "the dialplan spooled nothing"
+        await asyncio.sleep(0.05)
+    return kept
+
+
 async def test_a_stop_sent_while_the_service_is_down_is_honoured_when_it_starts(
     office_with_grace: Office, stop_parties: None
 ) -> None:
     system = office_with_grace.system
     await send_text(system, OFFICE_NUMBER, GRACE, "STOP", handled=False)  # Asterisk: 202
-    [kept] = spooled(office_with_grace)  # the dialplan kept it: nobody else could
+    [kept] = await kept_in_spool(office_with_grace)  # the dialplan kept it: nobody else could
     assert kept.startswith("text-")
     assert subscription(office_with_grace) == "subscribed"  # nothing handled it yet
     async with Inbox(system) as inbox:
