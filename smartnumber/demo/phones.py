@@ -16,7 +16,7 @@ from ..asterisk.messaging import parts
 from ..errors import UserError
 from ..model import QueuedText, TextStatus
 from ..storage.repository import Store
-from .sipp import SippParty, place_call
+from .sipp import SippParty, one_line, place_call
 from .trunk import Trunk
 
 _STATIC_CONTACT = re.compile(r"^sip:(?:[^@]+@)?(127\.\d{1,3}\.\d{1,3}\.\d{1,3})(?::(\d+))?$")
@@ -49,7 +49,7 @@ async def call(
     result = await place_call(caller, parties)
     shutil.rmtree(workdir, ignore_errors=True)
     # sipp's screen, last lines, as lines (not one string with escaped line breaks)
-    detail = "" if result.caller.succeeded else " / ".join(result.caller.output.split())[-300:]
+    detail = "" if result.caller.succeeded else one_line(result.caller.output, 300)
     return DemoCall(next(iter(result.answered), None), result.rung, result.caller.succeeded, detail)
 
 
@@ -90,11 +90,15 @@ async def phones_up(
     values: dict[str, str], phones: dict[str, tuple[str, int]]
 ) -> AsyncIterator[None]:
     """For a demo click-to-call: a sipp phone answering at each agent's loopback address,
-    and on the trunk the contact, who answers and hangs up after three seconds."""
+    and on the trunk the contact, who answers and hangs up after three seconds (answering
+    any text Asterisk still sends the trunk, e.g. an earlier STOP's confirmation)."""
     workdir = Path(tempfile.mkdtemp(prefix="sn-c2c-"))
     trunk = trunk_of(values, workdir)
     parties = list(agent_phones(trunk, phones, timeout_s=120).values())
-    parties.append(trunk.carrier(scenario_name="answers-hangs-up", hold_ms=3000, timeout_s=120))
+    contact = trunk.carrier(
+        scenario_name="answers-hangs-up", calls=None, hold_ms=3000, timeout_s=120
+    )
+    parties.append(contact)
     try:
         for party in parties:
             await party.start()

@@ -20,6 +20,9 @@ from ..errors import UserError
 # Each traced message starts with a line of dashes and the time it was sent or received.
 _BLOCK_START = re.compile(r"^-{20,} ?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)?[^\n]*$", re.MULTILINE)
 
+# A rule across sipp's screen ("------ Scenario Screen ---", "-----+-----"), not an arrow
+_RULE = re.compile(r"-{5,}(?![->])")
+
 
 def sipp_binary() -> str:
     found = shutil.which("sipp")
@@ -143,7 +146,7 @@ class SippParty:
     remote: str | None = None  # host:port to call, for callers
     service: str | None = None  # the number to call
     variables: dict[str, str] = field(default_factory=dict)
-    calls: int = 1
+    calls: int | None = 1  # None: no limit, the scenario stops sipp (answers-hangs-up)
     hold_ms: int = 0
     timeout_s: int = 30
     extra: list[str] = field(default_factory=list)  # more sipp options (-r, -inf, ...)
@@ -172,8 +175,7 @@ class SippParty:
             self.address,
             "-p",
             str(self.port),
-            "-m",
-            str(self.calls),
+            *(["-m", str(self.calls)] if self.calls is not None else []),
             "-d",
             str(self.hold_ms),
             "-nostdin",
@@ -212,8 +214,8 @@ class SippParty:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             if self._process is not None and self._process.returncode is not None:
-                raise UserError(f"sipp party {self.name} exited: {self.printed()}")
-            if _udp_bound(self.address, self.port):
+                raise UserError(f"sipp party {self.name} exited: {one_line(self.printed())}")
+            if udp_bound(self.address, self.port):
                 return
             await asyncio.sleep(0.05)
         raise UserError(f"sipp party {self.name} did not bind {self.address}:{self.port}")
@@ -313,7 +315,14 @@ async def place_call(
             await party.stop()
 
 
-def _udp_bound(address: str, port: int) -> bool:
+def one_line(screen: str, limit: int = 400) -> str:
+    """sipp's screen on one line (its lines joined by " / ", rules and blanks dropped),
+    the last `limit` characters: for an error message."""
+    lines = (line.strip() for line in screen.splitlines())
+    return " / ".join(line for line in lines if line and not _RULE.match(line))[-limit:]
+
+
+def udp_bound(address: str, port: int) -> bool:
     """True when some process has a UDP socket bound to address:port (IPv4, /proc/net/udp)."""
     octets = [int(o) for o in address.split(".")]
     want = "".join(f"{o:02X}" for o in reversed(octets)) + f":{port:04X}"

@@ -76,13 +76,15 @@ class Trunk:
         self,
         *,
         scenario_name: str | Path = "agent",
-        calls: int = 1,
+        calls: int | None = 1,
         hold_ms: int = 1000,
         timeout_s: int = 30,
     ) -> SippParty:
         """The carrier's side of the trunk, at the trunk's contact address: it takes what
         Asterisk sends out (cells, forwards, click-to-call's contact) as `scenario_name`
-        says (text-receiver: texts; or a scenario file of its own)."""
+        says (text-receiver: texts; or a scenario file of its own). calls=None: as many
+        as come until the scenario stops sipp (answers-hangs-up does after its call, so a
+        text that reaches the trunk first is answered, not taken for the call)."""
         return SippParty(
             name=self._name(f"carrier-{Path(scenario_name).stem}-"),
             scenario=_scenario(scenario_name),

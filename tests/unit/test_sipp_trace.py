@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartnumber.demo.sipp import SippParty, parse_trace, post_dial_delays
+from smartnumber.demo.sipp import SippParty, one_line, parse_trace, post_dial_delays
 
 TRACE = """\
 ----------------------------------------------- 2026-11-24 00:52:18.949306
@@ -103,3 +103,19 @@ def test_what_a_party_printed_starts_at_its_last_scenario_screen(tmp_path: Path)
     assert printed.startswith("-" * 30 + " Scenario Screen")
     assert "100 <----------" in printed and "180 <----------" not in printed
     assert printed.endswith(statistics)
+
+
+def test_a_screen_on_one_line_keeps_its_lines_apart_and_drops_rules() -> None:
+    screen = (
+        "------------------------------ Scenario Screen -------- [1-9]: Change Screen --\n"
+        "\n"
+        "  ----------> INVITE             0         0         0         1\n"
+        "  <---------- 180                0         0\n"
+        "------------------------------ Test Terminated --------------------------------\n"
+    )
+    said = one_line(screen)
+    assert said == (
+        "----------> INVITE             0         0         0         1 / "
+        "<---------- 180                0         0"
+    )
+    assert "\n" not in said and one_line("x" * 500, limit=10) == "x" * 10

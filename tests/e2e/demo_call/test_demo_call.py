@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from lab.carrier import FakeCarrier
-from lab.system import System
+from lab.raw_sip import request
+from lab.system import TRUNK_ADDRESS, System
+from smartnumber.demo.sipp import udp_bound
 from tests.e2e.carriers.conftest import add_carrier
 
 pytestmark = pytest.mark.asterisk
@@ -79,3 +82,31 @@ async def test_demo_texts_as_the_demo_runs_it_with_bobs_number_on_the_stand_in_c
         reply = "an HTTP carrier carried: to +12125550150 from +12125550120: Yes! See it at 5?"
         assert reply in result.output
         assert [t.to for t in carrier.sent] == ["+12125550150"]
+
+
+async def test_demo_click_to_call_contact_answers_a_text_and_still_takes_its_call(
+    system: System,
+) -> None:
+    """The README's order: a STOP injected from the trunk is confirmed by a text to the
+    trunk, resent until someone there answers -- which is the contact party that
+    click-to-call puts on the trunk next. It answers the text 200 and takes its call."""
+    system.cli("demo", "load")
+    system.start_asterisk()
+    system.start_service()
+    call = asyncio.create_task(system.acli("demo", "click-to-call", "Bob Baker", "310-555-0188"))
+    trunk = (TRUNK_ADDRESS, int(system.settings["trunk.port"]))
+    while not udp_bound(*trunk):  # the contact party is up
+        assert not call.done(), call.result().output
+        await asyncio.sleep(0.02)
+    stray = await request(
+        "MESSAGE",
+        source="127.0.0.1",
+        target=trunk,
+        to_user="+13105550177",
+        from_header="<sip:+12125550100@127.0.0.1>",
+        body="You are unsubscribed. Reply START to resubscribe.",
+    )
+    assert stray == 200
+    result = await call
+    assert result.exit_code == 0, result.output
+    assert "  connected" in result.output and "  ended" in result.output
