@@ -87,6 +87,61 @@ async def request(
     )
 
 
+async def register(
+    user: str,
+    password: str,
+    *,
+    source: tuple[str, int],
+    target: tuple[str, int],
+    expires: int = 3600,
+    timeout: float = 8.0,
+) -> int:
+    """Register `user` (with its digest password) at `target` with the contact
+    sip:user@source -- what a softphone does at start-up; then a sipp phone bound to
+    `source` takes the calls for it. The final status code (200: registered)."""
+    return await asyncio.to_thread(_register, user, password, source, target, expires, timeout)
+
+
+def _register(
+    user: str,
+    password: str,
+    source: tuple[str, int],
+    target: tuple[str, int],
+    expires: int,
+    timeout: float,
+) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(source)
+        sock.settimeout(timeout)
+        uri = f"sip:{target[0]}:{target[1]}"
+        call_id, tag = f"{secrets.token_hex(8)}@{source[0]}", secrets.token_hex(4)
+        authorization = ""
+        for cseq in (1, 2):
+            lines = [
+                f"REGISTER {uri} SIP/2.0",
+                f"Via: SIP/2.0/UDP {source[0]}:{source[1]};branch=z9hG4bK{secrets.token_hex(8)}"
+                ";rport",
+                "Max-Forwards: 70",
+                f"From: <sip:{user}@{target[0]}>;tag={tag}",
+                f"To: <sip:{user}@{target[0]}>",
+                f"Call-ID: {call_id}",
+                f"CSeq: {cseq} REGISTER",
+                f"Contact: <sip:{user}@{source[0]}:{source[1]}>",
+                f"Expires: {expires}",
+                "Content-Length: 0",
+            ]
+            if authorization:
+                lines.insert(6, f"Authorization: {authorization}")
+            sock.sendto(("\r\n".join(lines) + "\r\n\r\n").encode(), target)
+            final = _final_response(sock)
+            challenge = final.headers.get("www-authenticate", "")
+            if final.status == 401 and challenge and not authorization:
+                authorization = _digest(challenge, "REGISTER", uri, user, password)
+                continue
+            return final.status
+        return final.status
+
+
 def _request(
     method: str,
     source: str,

@@ -9,14 +9,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import phone
+from .. import phone, settings
+from ..asterisk import registrations
 from ..calls import identity
 from ..directory import contacts, imports, numbers, organisation
+from ..errors import UserError
 from ..model import Activity, Agent, Contact, LineType, Office, SmartNumber, Team
 from ..storage.repository import Store
 from ..texting import compliance, suspension
 from ..texting.carriers import registry
 from . import views
+from .calls import cli_ami
 
 # An import reports progress by line number; the CLI draws it.
 Progress = imports.Progress
@@ -66,7 +69,24 @@ async def list_agents(store: Store) -> list[dict[str, Any]]:
 
 
 async def show_agent(store: Store, name: str, now: datetime, *, reveal: bool) -> dict[str, Any]:
-    """One agent: their outbound number, texting suspension, SIP password (if revealed)."""
+    """One agent: their outbound number, texting suspension, SIP password (if revealed),
+    and where their phone is registered now (asked of Asterisk; `registrations` is None
+    with `registrations_unknown` saying why when Asterisk cannot tell)."""
+    view = await _agent_record(store, name, now, reveal=reveal)
+    aor = view.pop("_aor")
+    if aor:
+        async with store.snapshot() as repo:
+            ami = cli_ami(await settings.load(repo), "off")
+        try:
+            found = await registrations.of_aor(ami, aor)
+        except UserError as exc:
+            view["registrations"], view["registrations_unknown"] = None, str(exc)
+        else:
+            view["registrations"] = [views.registration(r) for r in found]
+    return view
+
+
+async def _agent_record(store: Store, name: str, now: datetime, *, reveal: bool) -> dict[str, Any]:
     async with store.transaction() as repo:
         found, choice = await numbers.outbound_number(repo, name)
         names = await views.Names.load(repo)
@@ -78,6 +98,8 @@ async def show_agent(store: Store, name: str, now: datetime, *, reveal: bool) ->
             if current
             else None
         )
+        # a phone that registers (not one at a fixed sip contact) may be registered now
+        view["_aor"] = found.endpoint_name if not found.sip_contact else None
         return view
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ..asterisk.registrations import Registration
 from ..model import (
     Activity,
     Agent,
@@ -108,6 +109,10 @@ def agent_detail(a: Agent, names: Names, *, reveal: bool = False) -> dict[str, A
     if a.sip_secret:
         view["sip_password"] = a.sip_secret if reveal else MASK
     return view
+
+
+def registration(r: Registration) -> dict[str, Any]:
+    return {"uri": r.uri, "user_agent": r.user_agent, "expires_at": r.expires_at.isoformat()}
 
 
 def number(n: SmartNumber, names: Names) -> dict[str, Any]:

@@ -128,9 +128,29 @@ def agent_list(as_json: bool) -> None:
 @click.option("--reveal", is_flag=True, help="Also show the SIP password (masked otherwise).")
 @JSON_OPTION
 def agent_show(name: str, reveal: bool, as_json: bool) -> None:
-    """Show one agent and their outbound Smart Number (--reveal: their SIP password)."""
+    """Show one agent, their outbound Smart Number, and where their phone is registered
+    now (asked of Asterisk) (--reveal: their SIP password)."""
     data = run(lambda store: cases.show_agent(store, name, clock.now(), reveal=reveal))
-    output.emit_json(data) if as_json else output.record(data)
+    if as_json:
+        output.emit_json(data)
+        return
+    if "registrations" in data:
+        data["registered"] = _registered(data.pop("registrations"), data)
+        data.pop("registrations_unknown", None)
+    output.record(data)
+
+
+def _registered(found: list[dict[str, str]] | None, data: dict[str, Any]) -> str:
+    """'sip:dana@192.0.2.7:5060 (baresip), until 03:14 UTC', 'no', or why nobody knows."""
+    if found is None:
+        return f"unknown: {data.get('registrations_unknown', '')}"
+    if not found:
+        return "no (no phone has registered as this agent)"
+    said = []
+    for r in found:
+        phone = f"{r['uri']} ({r['user_agent']})" if r["user_agent"] else r["uri"]
+        said.append(f"{phone}, until {r['expires_at'][11:16]} UTC")
+    return ", ".join(said)
 
 
 @cli.command("outbound-number")
