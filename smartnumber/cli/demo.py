@@ -52,7 +52,8 @@ def demo_texts(sender: str, number: str, message: str) -> None:
     received = run(lambda store: demo_run.texts(store, sender, number, message, clock.now))
     output.line(f"{sender} texted {number}: {message}")
     for to, sender_number, body, by in received:
-        output.line(f"{by} carried: to {to} from {sender_number}: {body}")
+        said = " ".join(body.split())  # one line, as `text queue` shows it
+        output.line(f"{by} carried: to {to} from {sender_number}: {said}")
 
 
 @demo.command("call")
