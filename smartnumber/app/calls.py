@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import media, settings
+from .. import logs, media, settings
 from ..access import Caller
 from ..asterisk import originate, verify_call
 from ..asterisk.ami import AmiConfig
@@ -27,6 +28,8 @@ from . import views
 
 # What a click-to-call in progress reports (the CLI prints each stage as it comes).
 Plan = click_to_call.Plan
+log = logging.getLogger("smartnumber.calls")
+
 Stage = originate.Stage
 Follow = originate.Follow
 AGENT_RING_SECONDS = click_to_call.AGENT_RING_SECONDS
@@ -124,14 +127,19 @@ async def place_click_to_call(
     wait: bool,
     ring_seconds: int,
     around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+    on_taken: Callable[[int], None] | None = None,
 ) -> originate.Follow:
-    """Place a planned click-to-call and follow it (see click_to_call_contact)."""
+    """Place a planned click-to-call and follow it (see click_to_call_contact);
+    `on_taken` hears the timeline entry's id once Asterisk has taken the call."""
     async with store.transaction() as repo:
         ami = cli_ami(await settings.load(repo), "call")
 
     async def taken() -> int:
         async with store.transaction() as repo:
-            return await click_to_call.accepted(repo, plan, now())
+            call_id = await click_to_call.accepted(repo, plan, now())
+        if on_taken is not None:
+            on_taken(call_id)
+        return call_id
 
     async with around() if around else contextlib.nullcontext():
         follow = await originate.place(
@@ -169,22 +177,37 @@ async def start_click_to_call(
         "status": "placing",
     }
 
-    async def publish(stage: str, detail: str) -> None:
-        async with store.transaction() as repo:
+    published: list[str] = []  # the stages published, for the log
+
+    async def publish(stage: str, detail: str, call_id: int | None) -> None:
+        async with store.transaction() as repo:  # the write lock: call.ended waits, or we do
+            call = await repo.activity_by_id(call_id) if call_id is not None else None
+            if call is not None and click_to_call.outcome_known(call):
+                return  # call.ended is out: it says how the call ended, and comes last
+            published.append(stage)
             await events.publish(
                 repo,
                 events.CLICK_TO_CALL_PROGRESS,
                 view | {"status": stage, "detail": detail},
                 at=now(),
+                # in the contact's queue, as call.ended: a receiver gets them in order
+                contact_id=call.contact_id if call is not None else None,
                 agent_id=plan.agent_id,
             )
 
     async def place() -> None:
         stages: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        entry: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
 
         async def publisher() -> None:  # one at a time, in the order they came
             while (stage := await stages.get()) is not None:
-                await publish(*stage)
+                # Asterisk's first events may come before the call is written down: they
+                # wait for it (or for the end, when Asterisk never took the call).
+                await publish(*stage, await entry)
+
+        def taken(call_id: int | None) -> None:
+            if not entry.done():
+                entry.set_result(call_id)
 
         publishing = asyncio.create_task(publisher())
         try:
@@ -196,12 +219,15 @@ async def start_click_to_call(
                 lambda note: stages.put_nowait(("note", note)),
                 wait=True,
                 ring_seconds=AGENT_RING_SECONDS,
+                on_taken=taken,
             )
         except UserError as exc:
             stages.put_nowait(("failed", str(exc)))
         finally:
+            taken(None)
             stages.put_nowait(None)
             await publishing
+            logs.event(log, "click-to-call over", call_id=plan.call_key, published=published)
 
     return view, place
 

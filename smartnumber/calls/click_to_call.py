@@ -22,7 +22,7 @@ from datetime import datetime
 from .. import media, phone
 from ..directory import contacts, numbers, organisation
 from ..errors import UserError
-from ..model import ActivityKind, Direction, Ring
+from ..model import Activity, ActivityKind, Direction, Ring
 from ..routing import forwarding
 from ..storage.repository import NewActivity, Repository
 from . import identity, outcome_words, outcomes
@@ -128,6 +128,12 @@ async def accepted(repo: Repository, plan: Plan, now: datetime) -> int:
     )
     assert added is not None  # no external_id, so never a duplicate
     return added.id
+
+
+def outcome_known(call: Activity) -> bool:
+    """Has the call's outcome been recorded (and call.ended published with it)? An agent
+    who missed the call is not an outcome of the contact's leg: there was none."""
+    return call.detail.get("status") in ("answered", "missed")
 
 
 async def agent_missed(repo: Repository, call_id: int, reason: str) -> None:

@@ -5,7 +5,9 @@ progress and outcome arrive as events."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -113,6 +115,18 @@ async def test_a_stop_over_the_trunk_opts_the_contact_out(
     assert sent.data["to"] == GRACE and sent.data["purpose"] == "confirmation"
 
 
+async def placing_over(office: Office, call_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    """The API's log line once it has followed the click-to-call to its end."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        for line in office.system.api_log():
+            if line.get("message") == "click-to-call over" and line.get("call_id") == call_id:
+                return line
+        assert loop.time() < deadline, "the API did not finish following the call"
+        await asyncio.sleep(0.1)
+
+
 async def test_post_calls_rings_the_agent_then_the_contact(
     door: tuple[Office, httpx.AsyncClient, Receiver], stop_parties: None
 ) -> None:
@@ -130,6 +144,11 @@ async def test_post_calls_rings_the_agent_then_the_contact(
     assert started.json()["to"] == CONTACT and started.json()["caller_id"] == OFFICE_NUMBER
 
     await receiver.wait_for("call.ended", timeout=30)
+    over = await placing_over(office, call_id)  # the API published all it would
+    await receiver.wait_for("click_to_call.progress", count=len(over["published"]))
+    # call.ended comes last: a stage seen after the outcome was recorded is not sent
+    last = [r.type for r in receiver.received if "call" in r.type][-1]
+    assert last == "call.ended", [r.type for r in receiver.received]
     progress = [r.data for r in receiver.of_type("click_to_call.progress")]
     assert all(p["call_id"] == call_id for p in progress)
     stages = [p["status"] for p in progress]
