@@ -70,6 +70,7 @@ class Context(StrEnum):
     CONNECT = "smartnumber-connect"  # an external leg that must press 1 (call connect)
     ACCEPT = "smartnumber-accept"  # on that leg once it answers
     WHISPER = "smartnumber-whisper"  # played to whoever answers
+    CONSENT = "smartnumber-consent"  # a click-to-call's recording notice, to the contact
     CLICK_TO_CALL = "smartnumber-click-to-call"  # where click-to-call's Originate lands
     VERIFY = "smartnumber-verify"  # a caller-ID verification call
     MESSAGES = "smartnumber-messages"  # the trunk's message_context: inbound texts

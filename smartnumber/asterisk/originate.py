@@ -56,6 +56,9 @@ def originate_action(plan: Plan, channel_id: str, ring_seconds: int) -> dict[str
             f"CDR({names.Cdr.CALL})={plan.reference}",
             # The number's approved CNAM name (calls/identity.check_cnam's characters only).
             *([f"{names.CALLERNAME}={plan.caller_name}"] if plan.caller_name else []),
+            # Recorded as the number shown says: the file is named by the call's key.
+            *([f"{names.RECORD}=1", f"{names.MEDIA_ID}={plan.call_key}"] if plan.record else []),
+            *([f"{names.CONSENT}={plan.consent_prompt}"] if plan.consent_prompt else []),
         ],
     }
 

@@ -43,6 +43,8 @@ class Plan:
     agent_id: int = 0
     smart_number_id: int | None = None
     caller_name: str = ""  # the approved CNAM name of the number shown, if any
+    record: bool = False  # the number shown records its calls: call_key names the file
+    consent_prompt: str = ""  # its consent notice (a prompt key), played to the contact
 
     @property
     def reference(self) -> str:
@@ -87,6 +89,8 @@ async def plan(
     if choice.caller_id is None:
         raise UserError(f"agent {agent.name} has no number to call from: {choice.reason}")
     known = await repo.contacts_by_phone(contact_e164)
+    handling = choice.number.handling if choice.number else None  # not a verified cell
+    record = handling is not None and handling.record
     return Plan(
         call_key=media.new_media_id(),
         agent=agent.name,
@@ -98,6 +102,8 @@ async def plan(
         agent_id=agent.id,
         smart_number_id=choice.number.id if choice.number else None,
         caller_name=await identity.caller_name(repo, choice.caller_id),
+        record=record,
+        consent_prompt=(handling.consent_prompt or "") if handling and record else "",
     )
 
 
@@ -122,6 +128,8 @@ async def accepted(repo: Repository, plan: Plan, now: datetime) -> int:
                 "number_shown": plan.caller_id,
                 "shown_as": plan.caller_id_level,
                 "agent_leg": str(plan.agent_ring),
+                # its recording's name, as an inbound call's (recording.created follows)
+                **({"media_id": plan.call_key} if plan.record else {}),
             },
             call_key=plan.call_key,
         )

@@ -75,7 +75,11 @@ def number_routing(e164: str, mode: str, agent_list: str) -> None:
 @click.option(
     "--record/--no-record", default=None, help="Record answered calls (onto the timeline)."
 )
-@click.option("--record-consent", help="Played to the caller before ringing, when recording.")
+@click.option(
+    "--record-consent",
+    help="When recording: played to an inbound caller before ringing, and to a"
+    " click-to-call's contact once they answer.",
+)
 @click.option("--no-record-consent", is_flag=True, help="No consent prompt.")
 @click.option(
     "--sms-carrier",
