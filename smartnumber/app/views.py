@@ -165,6 +165,16 @@ def activity(a: Activity, names: Names, contact_name: str | None = None) -> dict
     }
 
 
+def who_rang(kind: str, detail: dict[str, Any]) -> str | None:
+    """For a call nobody took, whom it rang ("rang Alice, Bob"): its entry names no agent
+    (an agent is whoever talked to the contact), but the reason does."""
+    decision = detail.get("decision")
+    if kind != "call" or detail.get("status") != "missed" or not isinstance(decision, dict):
+        return None
+    rang = [str(name) for name in decision.get("agents") or []]
+    return f"rang {', '.join(rang)}" if rang else None
+
+
 def summary(kind: str, detail: dict[str, Any]) -> str:
     """One readable line for a timeline table (--json has everything)."""
     if kind == "call" and detail.get("said"):

@@ -441,6 +441,7 @@ def timeline(phone_number: str, limit: int, as_json: bool) -> None:
         return
     for row in rows:
         row["at"] = output.when(row["at"])
+        row["agent"] = row["agent"] or views.who_rang(row["kind"], row["detail"])
         row["detail"] = views.summary(row["kind"], row["detail"])
     columns = ["at", "kind", "direction", "contact", "agent", "smart_number", "detail"]
     output.table(rows, columns, "no activity yet")

@@ -51,3 +51,11 @@ def test_the_timeline_shows_the_sentence_and_no_empty_parentheses() -> None:
     )
     old = views.summary("call", {"status": "agent missed", "agent": "Dana", "reason": "gone"})
     assert old == "agent missed: Dana (gone)"  # entries written before: no "(: ...)"
+
+
+def test_the_timeline_names_whom_a_missed_call_rang_in_its_agent_column() -> None:
+    missed = {"status": "missed", "decision": {"agents": ["Bob Baker", "Carol Chen"]}}
+    assert views.who_rang("call", missed) == "rang Bob Baker, Carol Chen"
+    assert views.who_rang("call", missed | {"status": "answered"}) is None
+    assert views.who_rang("call", {"status": "missed", "decision": {"agents": []}}) is None
+    assert views.who_rang("text", missed) is None

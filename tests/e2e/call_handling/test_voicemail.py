@@ -4,6 +4,7 @@ on the contact's timeline with its length, listed and exportable."""
 from __future__ import annotations
 
 import filecmp
+import re
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,11 @@ async def test_unanswered_call_leaves_a_voicemail_on_the_timeline(
         assert result.phones[name].requests("CANCEL")  # gave up after the 5 s timeout
     assert result.caller.succeeded, result.caller.output  # answered by voicemail
     call = await office.completed_call(CALLER)
-    assert call["detail"]["status"] == "missed"
+    assert call["detail"]["status"] == "missed" and call["agent"] is None  # nobody talked
+    table = office.system.cli("timeline", CALLER).output  # but the table says whom it rang
+    rang = ", ".join(call["detail"]["decision"]["agents"])
+    [row] = [re.split(r"\s{2,}", line) for line in table.splitlines() if " call " in line]
+    assert row[1:5] == ["call", "inbound", f"Caller {CALLER}", f"rang {rang}"], table
 
     entry = await timeline_entry(office, CALLER, "voicemail")
     assert entry["detail"]["call"] == call["id"]
