@@ -113,6 +113,7 @@ def test_garbage_is_refused() -> None:
         ("notanumber", "notanumber is not a phone number"),
         ("+12125550123x", "+12125550123x is not a phone number"),  # phonenumbers forgives it
         ("+12125550123&PJSIP/x", "+12125550123&PJSIP/x is not a phone number"),
+        ("+99912345678", "+99912345678 is not a phone number"),  # no such country code
         ("+12120000000", "+12120000000 is in an unknown region: only United States and Canada"),
     ],
 )

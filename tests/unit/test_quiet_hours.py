@@ -32,6 +32,8 @@ MIAMI = "+13055550100"
         ("2026-11-21T00:30", MIAMI, None),  # 19:30 in Miami: inside 08:00-20:00
         ("2026-11-21T01:30", MIAMI, "2026-11-21T13:00"),  # 20:30 in Florida: too late
         ("2026-11-21T01:30", "+12125550150", None),  # 20:30 in New York: no stricter law
+        ("2026-11-20T16:00", GRACE, None),  # 08:00:00 sharp in Los Angeles: open
+        ("2026-11-21T05:00", GRACE, "2026-11-21T16:00"),  # 21:00:00 sharp: closed
     ],
 )
 def test_the_window_is_the_recipients_local_time(utc: str, to: str, opens: str | None) -> None:
@@ -39,6 +41,21 @@ def test_the_window_is_the_recipients_local_time(utc: str, to: str, opens: str |
     verdict = quiet_hours.check(now, to, DAY, STRICT)
     expected = datetime.fromisoformat(opens).replace(tzinfo=UTC) if opens else None
     assert verdict.opens == expected
+
+
+def test_a_verdict_says_where_and_when_for_the_recipient() -> None:
+    """What `text queue` and the refusal explain: the recipient's time, state and window."""
+    now = datetime(2026, 11, 21, 1, 30, tzinfo=UTC)
+    closed = quiet_hours.check(now, MIAMI, DAY, STRICT)
+    assert closed.state == "FL" and closed.window == STRICT["FL"]
+    assert closed.local == now and f"{closed.local.tzinfo}" == "America/New_York"
+    assert closed.explain() == (
+        "it is 20:30 for the recipient (FL, America/New_York), outside the texting window"
+        " 08:00-20:00"
+    )
+    opened = quiet_hours.check(now, "+12125550150", DAY, STRICT)
+    assert (opened.opens, opened.state, opened.window) == (None, "NY", DAY)
+    assert f"{opened.local:%H:%M}" == "20:30"
 
 
 @pytest.mark.parametrize("text", ["8-21", "21:00-08:00", "08:00-25:00", "08:00", "FL=8"])

@@ -256,6 +256,28 @@ CASES = [
         True,
     ),
     (
+        "routing: round-robin, the first call starts at the top",
+        facts(routing(RoutingMode.ROUND_ROBIN, BOB, CAROL), contacts=()),
+        Rule.NUMBER_ROUTING,
+        Strategy.ROUND_ROBIN,
+        ["Bob"],
+        None,
+        True,
+    ),
+    (
+        "routing: round-robin with nobody active -> admin",
+        facts(
+            routing(RoutingMode.ROUND_ROBIN, BOB, CAROL, last=BOB),
+            contacts=(),
+            inactive=(BOB, CAROL),
+        ),
+        Rule.NUMBER_ROUTING,
+        Strategy.ROUND_ROBIN,
+        ["Alice"],
+        REDIRECT_INACTIVE,
+        True,
+    ),
+    (
         "no routing and no fallback agent -> nobody",
         facts(replace(OFFICE, default_agent_id=None), contacts=()),
         Rule.NUMBER_ROUTING,
@@ -265,6 +287,102 @@ CASES = [
         True,
     ),
 ]
+
+
+# What `route explain` says for each case, word for word: admins read these sentences, so
+# a change to them is made here on purpose, not by accident.
+REASONS = {
+    "personal number rings its owner": ("+12125550120 is Bob's personal Smart Number."),
+    "personal number, unknown caller is a new lead": (
+        "+12125550120 is Bob's personal Smart Number."
+    ),
+    "personal number, inactive owner -> office admin": (
+        "+12125550120 is Bob's personal Smart Number. Bob is inactive, so the call goes to "
+        "company admin Alice."
+    ),
+    "latest text wins": (
+        "Carol had the most recent call or text with Ann (text, 2026-11-19), within 90 days."
+    ),
+    "a call exactly 90 days ago still counts": (
+        "Carol had the most recent call or text with Ann (text, 2026-08-22), within 90 days."
+    ),
+    "a call 90 days and a second ago does not": (
+        "No call or text with Ann in 90 days; Dan had the most recent outbound activity "
+        "(email, 2026-11-19)."
+    ),
+    "no call or text: latest outbound activity": (
+        "No call or text with Ann in 90 days; Dan had the most recent outbound activity "
+        "(email, 2026-05-04)."
+    ),
+    "known contact, no activity: new lead by number routing": (
+        "Ann has no call, text or outbound activity with an agent: new tracked-call lead; "
+        "+12125550100 has no routing set, so it rings its fallback agent Alice."
+    ),
+    "unknown caller: new lead by number routing": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 has no routing "
+        "set, so it rings its fallback agent Alice."
+    ),
+    "no caller ID: routed, but no lead to keep": (
+        "Caller ID missing or not a phone number; +12125550100 has no routing set, so it "
+        "rings its fallback agent Alice."
+    ),
+    "recent agent inactive -> admin of their office": (
+        "Dan had the most recent call or text with Ann (text, 2026-11-19), within 90 days. "
+        "Dan is inactive, so the call goes to company admin Erin."
+    ),
+    "no admin in their office -> any admin": (
+        "Dan had the most recent call or text with Ann (text, 2026-11-19), within 90 days. "
+        "Dan is inactive, so the call goes to company admin Alice."
+    ),
+    "no active admin at all -> nobody (the dialplan's fallback)": (
+        "Dan had the most recent call or text with Ann (text, 2026-11-19), within 90 days. "
+        "Dan is inactive and there is no active admin."
+    ),
+    "routing: one agent": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 routes to its "
+        "agent Carol."
+    ),
+    "routing: receptionist": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 routes to its "
+        "receptionist Dan."
+    ),
+    "routing: inactive receptionist -> admin": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 routes to its "
+        "receptionist Dan. Dan is inactive, so the call goes to company admin Erin."
+    ),
+    "routing: group rings every active agent": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 rings its group at "
+        "once: Bob, Dan."
+    ),
+    "routing: group with nobody active -> admin": (
+        "Unknown caller +12125550150: new tracked-call lead; nobody in +12125550100's group "
+        "is active. Bob is inactive, so the call goes to company admin Alice."
+    ),
+    "routing: round-robin, next after the last one": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 round-robin: "
+        "Carol's turn (next after Bob)."
+    ),
+    "routing: round-robin skips inactive agents": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 round-robin: Dan's "
+        "turn (next after Bob)."
+    ),
+    "routing: round-robin, the first call starts at the top": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 round-robin: Bob's turn."
+    ),
+    "routing: round-robin with nobody active -> admin": (
+        "Unknown caller +12125550150: new tracked-call lead; nobody in +12125550100's "
+        "round-robin is active. Bob is inactive, so the call goes to company admin Alice."
+    ),
+    "no routing and no fallback agent -> nobody": (
+        "Unknown caller +12125550150: new tracked-call lead; +12125550100 has no routing and "
+        "no fallback agent."
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "facts_"), [c[:2] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_rule_explains_itself_in_its_own_words(name: str, facts_: CallFacts) -> None:
+    assert decide(facts_, NOW).reason == REASONS[name]
 
 
 @pytest.mark.parametrize(

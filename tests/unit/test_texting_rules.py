@@ -7,6 +7,7 @@ import pytest
 from smartnumber.routing.texting import (
     Keyword,
     TextAction,
+    TextDecision,
     TextFacts,
     code_key,
     decide,
@@ -79,3 +80,46 @@ def test_text_codes_match_forgivingly() -> None:
     assert is_code("HOUSE42") and is_code("ab")
     assert not is_code("a") and not is_code("has space") and not is_code("x" * 21)
     assert not is_code("STOP") and not is_code("help")  # keywords are not codes
+
+
+# Every branch of decide(), the whole decision each time: who gets it, and what is flagged.
+DECISIONS = [
+    ("from an agent's own cell", TextFacts("hi", True, False, True, owner_agent_id=7),
+     TextDecision(TextAction.NOT_DELIVERED)),
+    ("a keyword, whoever sends it", TextFacts("HELP", False, True, True, owner_agent_id=7),
+     TextDecision(TextAction.KEYWORD, keyword=Keyword.HELP)),
+    ("a text code from a contact", TextFacts("HOUSE42", False, True, True, code_agent_id=3),
+     TextDecision(TextAction.CODE_FROM_CONTACT)),
+    ("a text code from a stranger: the code's agent",
+     TextFacts("HOUSE42", False, True, False, code_agent_id=3, routed_agent_id=8),
+     TextDecision(TextAction.CODE_NEW_LEAD, agent_id=3)),
+    ("a text code whose agent is inactive: whom routing picks",
+     TextFacts("HOUSE42", False, True, False, routed_agent_id=8),
+     TextDecision(TextAction.CODE_NEW_LEAD, agent_id=8)),
+    ("an admin's own phrase revokes",
+     TextFacts("pineapple express", False, False, True, owner_agent_id=7, phrases=("pineapple",)),
+     TextDecision(TextAction.KEYWORD, keyword=Keyword.OPT_OUT, rule="admin phrase 'pineapple'")),
+    ("a contact's doubtful text: to the owner, flagged",
+     TextFacts("not interested", False, False, True, owner_agent_id=7, routed_agent_id=8),
+     TextDecision(TextAction.FORWARD_CONTACT, agent_id=7, flagged=True,
+                  rule="the word 'not interested'")),
+    ("a contact without an active owner: whom routing picks",
+     TextFacts("Is the loft still available?", False, False, True, routed_agent_id=8),
+     TextDecision(TextAction.FORWARD_CONTACT, agent_id=8)),
+    ("a stranger's doubtful text: whom routing picks, flagged",
+     TextFacts("not interested", False, False, False, owner_agent_id=7, routed_agent_id=8),
+     TextDecision(TextAction.FORWARD_UNKNOWN, agent_id=8, flagged=True,
+                  rule="the word 'not interested'")),
+    ("a stranger's ordinary text",
+     TextFacts("Is the loft still available?", False, False, False, routed_agent_id=8),
+     TextDecision(TextAction.FORWARD_UNKNOWN, agent_id=8)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"), [c[1:] for c in DECISIONS], ids=[c[0] for c in DECISIONS]
+)
+def test_every_rule_of_an_inbound_text_decides_all_of_it(
+    facts: TextFacts, expected: TextDecision
+) -> None:
+    assert decide(facts) == expected
