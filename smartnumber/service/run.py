@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .. import clock, logs, media, settings
+from .. import claims, clock, logs, media, settings
 from ..asterisk import cdr, events
 from ..asterisk.agi import text_spool
 from ..asterisk.agi.context import HandlerContext
@@ -241,8 +241,10 @@ async def _deliver_texts(store: Store, transport: Transports, queued: asyncio.Ev
             text_id=text.id, reason=reason,
         )  # fmt: skip
 
+    worker = claims.worker_name()  # this service, among all sharing the database
+
     async def deliver() -> None:
-        await outbox.deliver_due(store, transport, clock.now, on_outcome=told)
+        await outbox.deliver_due(store, transport, clock.now, worker=worker, on_outcome=told)
 
     await _repeat(
         deliver,

@@ -410,17 +410,45 @@ class Repository(Protocol):
         """Newest first."""
         ...
 
+    async def claim_due_texts(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[QueuedText]:
+        """Claim texts due at `now` for `worker` until `lease_until` -- a lease another
+        worker takes over once it has run out (the holder died) -- in the order they go:
+        never a text whose recipient has an earlier one held by another worker. Settled
+        by text_done / text_attempted with the same worker."""
+        ...
+
+    async def release_texts(self, worker: str, text_ids: Sequence[int]) -> None:
+        """Give back claimed texts not tried (their carrier is down this round): due to
+        whoever claims next, not only once the lease runs out."""
+        ...
+
     async def text_attempted(
-        self, text_id: int, error: str, retry_at: datetime | None, *, counts: bool = True
-    ) -> None:
+        self,
+        text_id: int,
+        error: str,
+        retry_at: datetime | None,
+        *,
+        counts: bool = True,
+        worker: str | None = None,
+    ) -> bool:
         """A failed attempt: try again at retry_at, or (None) it has failed for good.
-        `counts`: it was the carrier side refusing (not just unreachable)."""
+        `counts`: it was the carrier side refusing (not just unreachable). With `worker`:
+        only if it still holds the text (False: its lease was taken over)."""
         ...
 
     async def text_done(
-        self, text_id: int, status: TextStatus, at: datetime, reason: str | None = None
-    ) -> None:
-        """Sent (at), or cancelled/failed for `reason`."""
+        self,
+        text_id: int,
+        status: TextStatus,
+        at: datetime,
+        reason: str | None = None,
+        *,
+        worker: str | None = None,
+    ) -> bool:
+        """Sent (at), or cancelled/failed for `reason`; its claim released. With
+        `worker`: only if it still holds the text (False: its lease was taken over)."""
         ...
 
     async def ever_texted(self, recipient: str) -> bool:

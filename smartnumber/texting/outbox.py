@@ -40,6 +40,9 @@ FIRST_RETRY = timedelta(seconds=5)
 LAST_RETRY = timedelta(minutes=5)
 EXPIRES = timedelta(hours=24)  # still undelivered after this: failed, the moment has passed
 BATCH = 20
+LEASE = timedelta(minutes=2)  # a claimed batch is ours this long; a dead worker's is free after
+LEASE_MARGIN = timedelta(seconds=40)  # a text is not begun with less of the lease left ...
+DELIVERY_SECONDS = 30  # ... for handing one over takes at most this (else: retried)
 
 
 class Transport(Protocol):
@@ -129,37 +132,52 @@ async def deliver_due(
     transport: Transport,
     now: Callable[[], datetime],
     *,
+    worker: str,
     on_outcome: Callable[[QueuedText, TextStatus, str | None], None] | None = None,
 ) -> Delivered:
     """Deliver what is due, one text at a time (in order: the parts of a conversation stay
     in order). When a Smart Number's carrier cannot be reached, its later texts wait
-    too; other numbers' texts go on."""
+    too; other numbers' texts go on.
+
+    Several services may share the database: the batch is claimed for `worker` with a
+    lease first, so no other takes it, and each text is settled only while still held.
+    A text is not begun with less than LEASE_MARGIN of the lease left (a slow carrier
+    could outlast it, and another worker would send it again); it waits for the next
+    claim instead."""
     done = Delivered()
     async with store.transaction() as repo:
-        due = await repo.due_texts(now(), BATCH)
+        lease_until = now() + LEASE
+        due = await repo.claim_due_texts(worker, now(), lease_until, BATCH)
     unreachable: set[str] = set()  # senders whose carrier could not be reached this round
+    left: list[int] = []  # claimed but not tried this round: released for the next
     for text in due:
-        if text.sender in unreachable:
+        if text.sender in unreachable or lease_until - now() < LEASE_MARGIN:
+            left.append(text.id)
             continue
         async with store.transaction() as repo:
             reason = await _withdrawn(repo, text, now())
             if reason is not None:
                 status = TextStatus.FAILED if reason.startswith("not delivered") else None
-                await _finish(repo, text, status or TextStatus.CANCELLED, now(), reason)
+                if not await _finish(
+                    repo, text, status or TextStatus.CANCELLED, now(), reason, worker=worker
+                ):
+                    continue  # no longer ours
         if reason is not None:
             done.cancelled += status is None
             done.failed += status is not None
             _tell(on_outcome, text, status or TextStatus.CANCELLED, reason)
             continue
         try:
-            handed = await transport.deliver(_message(text))
+            async with asyncio.timeout(DELIVERY_SECONDS):  # well within the lease
+                handed = await transport.deliver(_message(text))
         except (ConnectionError, TimeoutError, OSError) as exc:
             # Not the text's fault: it keeps its place (and the ones after it from the same
             # number theirs, so a conversation stays in order); tried again next round.
             error = f"the carrier side could not be reached: {exc}"
-            if error != text.last_error:  # while it stays down, nothing new to write
-                async with store.transaction() as repo:
-                    await repo.text_attempted(text.id, error, text.not_before, counts=False)
+            async with store.transaction() as repo:  # it keeps its place; the claim goes
+                await repo.text_attempted(
+                    text.id, error, text.not_before, counts=False, worker=worker
+                )
             done.unreachable = True
             unreachable.add(text.sender)
             continue
@@ -169,22 +187,30 @@ async def deliver_due(
             async with store.transaction() as repo:
                 if final:
                     code = exc.code if isinstance(exc, wire.Refused) else None
-                    await _finish(repo, text, TextStatus.FAILED, now(), str(exc), code=code)
-                    if isinstance(exc, wire.Refused):
+                    held = await _finish(
+                        repo, text, TextStatus.FAILED, now(), str(exc), code=code, worker=worker
+                    )
+                    if held and isinstance(exc, wire.Refused):
                         await knowledge.learn(repo, exc.carrier, text, wire.FAILED, exc.code, now())
                 else:
-                    await repo.text_attempted(text.id, str(exc), now() + _backoff(refusals))
+                    retry_at = now() + _backoff(refusals)
+                    await repo.text_attempted(text.id, str(exc), retry_at, worker=worker)
             if final:
                 done.failed += 1
                 _tell(on_outcome, text, TextStatus.FAILED, str(exc))
             continue
         async with store.transaction() as repo:
+            # Sent is sent: even if our lease ran out meanwhile (it should not: see
+            # LEASE_MARGIN), the text is marked, never left for another to send again.
             await _finish(repo, text, TextStatus.SENT, now())
             if handed is not None:
                 await repo.text_handed(text.id, handed.carrier_id, handed.message_id)
                 await receipts.settle(repo, handed.carrier_id, handed.message_id, now())
         done.sent += 1
         _tell(on_outcome, text, TextStatus.SENT, None)
+    if left:
+        async with store.transaction() as repo:
+            await repo.release_texts(worker, left)
     return done
 
 
@@ -205,10 +231,14 @@ async def _finish(
     reason: str | None = None,
     *,
     code: str | None = None,
-) -> None:
-    """The text's final status in the outbox, on its timeline entry and to the CRM."""
-    await repo.text_done(text.id, status, at, reason)
+    worker: str | None = None,
+) -> bool:
+    """The text's final status in the outbox, on its timeline entry and to the CRM; False
+    (nothing written) when `worker` no longer holds it."""
+    if not await repo.text_done(text.id, status, at, reason, worker=worker):
+        return False
     await progress.show(repo, text, status.value, at, reason, code=code)
+    return True
 
 
 def _tell(

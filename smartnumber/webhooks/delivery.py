@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +14,7 @@ import httpx
 import standardwebhooks
 
 from .. import clock, egress, logs, settings
+from ..claims import worker_name
 from ..errors import UserError
 from ..model import Webhook, WebhookDelivery
 from ..storage.repository import Store
@@ -50,11 +48,6 @@ PAUSE_AFTER = 5  # failures in a row after which a subscription rests on its own
 PAUSE_FIRST = timedelta(seconds=30)  # ... this long, doubling each further failure ...
 PAUSE_MOST = timedelta(minutes=15)  # ... up to this; a success ends it
 USER_AGENT = "smartnumber-webhooks/1"
-
-
-def worker_name() -> str:
-    """This process among all that deliver from one database."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def pause_for(failures: int) -> timedelta | None:

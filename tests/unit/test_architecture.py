@@ -22,6 +22,7 @@ SHARED = {
     "area_codes",
     "clock",
     "logs",
+    "claims",
 }  # nouns and helpers for every room
 DOMAIN = {"directory", "calls", "texting", "webhooks"}
 # room -> the rooms it may import (besides itself and SHARED)

@@ -130,7 +130,7 @@ async def test_receipts_early_late_twice_and_out_of_order(
         sent = await outbound.send(repo, "Bob", GRACE, "See you at 5", NOW)
         # A receipt for a message id nobody has recorded yet: kept, applied later.
         assert await receipts.record(repo, carrier.id, wire.Receipt("m-1", wire.DELIVERED), NOW)
-    done = await outbox.deliver_due(store, Handing(carrier.id), lambda: NOW)
+    done = await outbox.deliver_due(store, Handing(carrier.id), lambda: NOW, worker="test")
     assert done.sent == 1
     async with store.transaction() as repo:
         text = await repo.queued_text(sent.queued or 0)

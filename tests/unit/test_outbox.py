@@ -77,7 +77,7 @@ async def test_automatic_replies_abroad_are_refused_but_the_state_is_kept(
     assert queued.refused is not None and "United States and Canada" in queued.refused
     assert await statuses(store) == [("confirmation", "refused", queued.refused)]
     carrier = Carrier()
-    assert (await outbox.deliver_due(store, carrier, Clock())).sent == 0
+    assert (await outbox.deliver_due(store, carrier, Clock(), worker="test")).sent == 0
     assert carrier.taken == []
     if body == "STOP":  # the opt-out itself is honoured: texts to that number are refused
         async with store.transaction() as repo:
@@ -130,14 +130,16 @@ async def test_a_sent_text_is_queued_then_sent_on_the_timeline(
     [entry] = as_json(provisioned("timeline", GRACE, "--json"))
     assert entry["detail"]["status"] == "queued"  # never "sent" before it was
     carrier = Carrier()
-    done = await outbox.deliver_due(store, carrier, Clock())
+    done = await outbox.deliver_due(store, carrier, Clock(), worker="test")
     assert done.sent == 1 and [m.body for m in carrier.taken] == ["See you at 5" + FIRST]
     [entry] = as_json(provisioned("timeline", GRACE, "--json"))
     assert entry["detail"]["status"] == "sent"
     async with store.transaction() as repo:
         text = await repo.queued_text(sent.queued or 0)
     assert text is not None and text.status is TextStatus.SENT and text.sent_at == NOW
-    assert (await outbox.deliver_due(store, carrier, Clock())).sent == 0  # exactly once
+    assert (
+        await outbox.deliver_due(store, carrier, Clock(), worker="test")
+    ).sent == 0  # exactly once
 
 
 async def test_while_the_carrier_side_is_unreachable_texts_wait(
@@ -147,13 +149,13 @@ async def test_while_the_carrier_side_is_unreachable_texts_wait(
     await send(store, "second")
     carrier, clock = Carrier(), Clock()
     carrier.failure = ConnectionError("not connected to the AMI")
-    done = await outbox.deliver_due(store, carrier, clock)
+    done = await outbox.deliver_due(store, carrier, clock, worker="test")
     assert done.unreachable and done.sent == 0
     waiting = await statuses(store)
     assert [s for _, s, _ in waiting] == ["queued", "queued"]
     assert "could not be reached" in (waiting[0][2] or "")
     carrier.failure = None
-    assert (await outbox.deliver_due(store, carrier, clock)).sent == 2
+    assert (await outbox.deliver_due(store, carrier, clock, worker="test")).sent == 2
     assert [m.body for m in carrier.taken] == ["first" + FIRST, "second"]  # in order
 
 
@@ -163,7 +165,7 @@ async def test_an_opt_out_that_arrives_while_a_text_waits_cancels_it(
     await send(store)
     await receive(store, GRACE, "STOP")
     carrier = Carrier()
-    done = await outbox.deliver_due(store, carrier, Clock())
+    done = await outbox.deliver_due(store, carrier, Clock(), worker="test")
     assert (done.sent, done.cancelled) == (1, 1)
     assert [m.purpose for m in carrier.taken] == ["confirmation"]  # the STOP's own reply
     entry = next(
@@ -180,7 +182,7 @@ async def test_a_text_the_carrier_side_keeps_refusing_fails_with_the_reason(
     carrier, clock = Carrier(), Clock()
     carrier.failure = UserError("Asterisk did not send the text: Invalid endpoint")
     for _ in range(outbox.MAX_REFUSALS):
-        await outbox.deliver_due(store, carrier, clock)
+        await outbox.deliver_due(store, carrier, clock, worker="test")
         clock.now += outbox.LAST_RETRY
     [(_, status, reason)] = await statuses(store)
     assert status == "failed" and reason == "Asterisk did not send the text: Invalid endpoint"
@@ -198,7 +200,7 @@ async def test_a_text_still_waiting_after_a_day_fails(store: SqliteStore) -> Non
     await send(store)
     clock = Clock()
     clock.now += outbox.EXPIRES + timedelta(minutes=1)
-    done = await outbox.deliver_due(store, Carrier(), clock)
+    done = await outbox.deliver_due(store, Carrier(), clock, worker="test")
     assert done.failed == 1
     [(_, status, reason)] = await statuses(store)
     assert status == "failed" and reason == "not delivered within 24 h"
@@ -209,7 +211,7 @@ async def test_text_queue_lists_what_waits(store: SqliteStore, provisioned: Run)
     assert "nothing waits" not in provisioned("text", "queue").output
     [row] = as_json(provisioned("text", "queue", "--json"))
     assert (row["status"], row["to"], row["text"]) == ("queued", GRACE, "waiting" + FIRST)
-    await outbox.deliver_due(store, Carrier(), Clock())
+    await outbox.deliver_due(store, Carrier(), Clock(), worker="test")
     assert provisioned("text", "queue").output.strip() == "nothing waits in the outbox"
     assert [r["status"] for r in as_json(provisioned("text", "queue", "--all", "--json"))] == [
         "sent"

@@ -94,11 +94,11 @@ async def test_a_text_at_night_waits_in_the_outbox_until_the_window_opens(
     assert entry["detail"]["waits_until"] == MORNING.isoformat()
     carrier = Carrier()
     now = [NIGHT]
-    assert (await outbox.deliver_due(store, carrier, lambda: now[0])).sent == 0
+    assert (await outbox.deliver_due(store, carrier, lambda: now[0], worker="test")).sent == 0
     now[0] = MORNING - timedelta(seconds=1)
-    assert (await outbox.deliver_due(store, carrier, lambda: now[0])).sent == 0
+    assert (await outbox.deliver_due(store, carrier, lambda: now[0], worker="test")).sent == 0
     now[0] = MORNING
-    assert (await outbox.deliver_due(store, carrier, lambda: now[0])).sent == 1
+    assert (await outbox.deliver_due(store, carrier, lambda: now[0], worker="test")).sent == 1
     assert carrier.taken[0].body.startswith("Open house at 10")
 
 

@@ -8,6 +8,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+import aiosqlite
+
 from ...model import (
     Detail,
     Email,
@@ -318,36 +320,93 @@ class TextingRows(Statements):
         )
         return [as_queued_text(r) for r in rows]
 
-    async def text_attempted(
-        self, text_id: int, error: str, retry_at: datetime | None, *, counts: bool = True
-    ) -> None:
-        if retry_at is None:
-            await self._exec(
-                "UPDATE text_outbox SET status = 'failed', attempts = attempts + 1,"
-                " last_error = ? WHERE id = ?",
-                (error[:500], text_id),
-            )
-            return
+    async def claim_due_texts(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[QueuedText]:
+        # Due, not held by a live lease (not even our own: it is being sent), and no
+        # earlier queued text to the same recipient held by another worker: a
+        # conversation goes out in order.
+        at = to_millis(now)
+        rows = await self._all(
+            "SELECT t.id FROM text_outbox t WHERE t.status = 'queued' AND t.not_before <= ?"
+            " AND (t.lease_until IS NULL OR t.lease_until <= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM text_outbox o WHERE o.recipient = t.recipient"
+            "  AND o.status = 'queued' AND o.id < t.id AND o.lease_until > ?"
+            "  AND o.claimed_by != ?)"
+            " ORDER BY t.not_before, t.id LIMIT ?",
+            (at, at, at, worker, limit),
+        )
+        ids = [r[0] for r in rows]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
         await self._exec(
-            "UPDATE text_outbox SET attempts = attempts + ?, last_error = ?, not_before = ?"
-            " WHERE id = ?",
-            (int(counts), error[:500], to_millis(retry_at), text_id),
+            f"UPDATE text_outbox SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
+            [worker, to_millis(lease_until), *ids],
+        )
+        claimed = await self._all(
+            f"SELECT {TEXT_COLUMNS} FROM text_outbox WHERE id IN ({marks}) ORDER BY not_before, id",
+            ids,
+        )
+        return [as_queued_text(r) for r in claimed]
+
+    async def release_texts(self, worker: str, text_ids: Sequence[int]) -> None:
+        if not text_ids:
+            return
+        marks = ",".join("?" * len(text_ids))
+        await self._exec(
+            "UPDATE text_outbox SET claimed_by = NULL, lease_until = NULL"
+            f" WHERE claimed_by = ? AND id IN ({marks})",
+            [worker, *text_ids],
         )
 
+    async def text_attempted(
+        self,
+        text_id: int,
+        error: str,
+        retry_at: datetime | None,
+        *,
+        counts: bool = True,
+        worker: str | None = None,
+    ) -> bool:
+        held, mine = _held_by(worker)
+        if retry_at is None:
+            cursor = await self._exec(
+                "UPDATE text_outbox SET status = 'failed', attempts = attempts + 1,"
+                " last_error = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
+                (error[:500], text_id, *mine),
+            )
+        else:
+            cursor = await self._exec(
+                "UPDATE text_outbox SET attempts = attempts + ?, last_error = ?,"
+                " not_before = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
+                (int(counts), error[:500], to_millis(retry_at), text_id, *mine),
+            )
+        return await _changed(cursor)
+
     async def text_done(
-        self, text_id: int, status: TextStatus, at: datetime, reason: str | None = None
-    ) -> None:
-        await self._exec(
+        self,
+        text_id: int,
+        status: TextStatus,
+        at: datetime,
+        reason: str | None = None,
+        *,
+        worker: str | None = None,
+    ) -> bool:
+        held, mine = _held_by(worker)
+        cursor = await self._exec(
             "UPDATE text_outbox SET status = ?, sent_at = ?, last_error = ?,"
-            " attempts = attempts + ? WHERE id = ?",
+            " attempts = attempts + ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
             (
                 status.value,
                 to_millis(at) if status is TextStatus.SENT else None,
                 reason,
                 int(status is TextStatus.SENT),
                 text_id,
+                *mine,
             ),
         )
+        return await _changed(cursor)
 
     async def ever_texted(self, recipient: str) -> bool:
         row = await self._one(
@@ -367,3 +426,17 @@ class TextingRows(Statements):
             [recipient, to_millis(since), *purposes],
         )
         return int(row[0]) if row else 0
+
+
+def _held_by(worker: str | None) -> tuple[str, tuple[str, ...]]:
+    """The condition that a worker still holds a claimed text (and its parameter): once
+    its lease ran out and another took the text over, its late word is not written."""
+    if worker is None:
+        return "", ()
+    return " AND claimed_by = ? AND status = 'queued'", (worker,)
+
+
+async def _changed(cursor: aiosqlite.Cursor) -> bool:
+    changed = cursor.rowcount
+    await cursor.close()
+    return changed > 0

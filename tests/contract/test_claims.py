@@ -1,0 +1,150 @@
+"""The concurrency contract: several services share one database, so work is claimed
+before it is done -- a batch for one worker, with a lease a dead worker loses, settled
+only by its holder. Each test runs against every store, some with a second
+open_store() of the same database racing the first (under asyncio.gather) or with
+separate processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from smartnumber.model import TextStatus
+from smartnumber.storage import Store, open_store
+from smartnumber.storage.repository import NewText
+
+T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+NUMBER = "+12125550100"
+
+
+async def queue(store: Store, *recipients: str) -> list[int]:
+    async with store.transaction() as repo:
+        return [
+            await repo.queue_text(NewText(NUMBER, to, f"text {n}", "sent", T0))
+            for n, to in enumerate(recipients)
+        ]
+
+
+async def test_texts_are_claimed_with_a_lease_and_settled_by_their_holder(store: Store) -> None:
+    [ann, ben] = await queue(store, "+13105550101", "+13105550102")
+    async with store.transaction() as repo:
+        first = await repo.claim_due_texts("w1", T0, T0 + LEASE, 10)
+        assert [t.id for t in first] == [ann, ben]
+        assert await repo.claim_due_texts("w2", T0, T0 + LEASE, 10) == []  # held by w1
+        assert await repo.text_done(ann, TextStatus.SENT, T0, worker="w1")
+
+        later = T0 + LEASE  # w1 died holding Ben's text: its lease is over
+        [taken] = await repo.claim_due_texts("w2", later, later + LEASE, 10)
+        assert taken.id == ben
+        assert not await repo.text_done(ben, TextStatus.SENT, later, worker="w1")  # too late
+        assert not await repo.text_attempted(ben, "busy", later, worker="w1")
+        assert await repo.text_attempted(ben, "refused", later, worker="w2")  # retried ...
+        [again] = await repo.claim_due_texts("w3", later, later + LEASE, 10)  # ... by anyone
+        assert again.id == ben and again.last_error == "refused"
+        assert await repo.claim_due_texts("w4", later, later + LEASE, 10) == []
+
+
+async def test_claimed_texts_given_back_are_due_to_the_next_claim(store: Store) -> None:
+    [ann] = await queue(store, "+13105550101")
+    async with store.transaction() as repo:
+        await repo.claim_due_texts("w1", T0, T0 + LEASE, 10)
+        await repo.release_texts("w1", [ann])
+        [taken] = await repo.claim_due_texts("w2", T0, T0 + LEASE, 10)
+        assert taken.id == ann
+        await repo.release_texts("w1", [ann])  # not w1's any more: nothing happens
+        assert await repo.claim_due_texts("w3", T0, T0 + LEASE, 10) == []
+
+
+async def test_a_conversation_is_never_split_between_workers(store: Store) -> None:
+    """While one worker holds a text to a number, nobody else takes a later one to it: the
+    parts of a conversation go in order."""
+    [one, other, two] = await queue(store, "+13105550101", "+13105550102", "+13105550101")
+    async with store.transaction() as repo:
+        [held] = await repo.claim_due_texts("w1", T0, T0 + LEASE, 1)
+        assert held.id == one
+        assert [t.id for t in await repo.claim_due_texts("w2", T0, T0 + LEASE, 10)] == [other]
+        assert await repo.text_done(one, TextStatus.SENT, T0, worker="w1")
+        assert [t.id for t in await repo.claim_due_texts("w2", T0, T0 + LEASE, 10)] == [two]
+
+
+async def test_two_stores_on_one_database_send_each_text_once(store: Store, store_url: str) -> None:
+    recipients = [f"+1310555{n % 50:04d}" for n in range(400)]
+    await queue(store, *recipients)
+    other = await open_store(store_url)
+    sent: dict[str, list[int]] = {"a": [], "b": []}
+
+    async def drain(name: str, on: Store) -> None:
+        while True:
+            async with on.transaction() as repo:
+                got = await repo.claim_due_texts(name, T0, T0 + LEASE, 7)
+            for text in got:
+                async with on.transaction() as repo:
+                    assert await repo.text_done(text.id, TextStatus.SENT, T0, worker=name)
+                sent[name].append(text.id)
+                await asyncio.sleep(0)
+            if not got:
+                return
+
+    try:
+        await asyncio.gather(drain("a", store), drain("b", other))
+    finally:
+        await other.close()
+    both = sent["a"] + sent["b"]
+    assert len(both) == len(set(both)) == 400 and sent["a"] and sent["b"]
+
+
+DRAIN = """
+import asyncio, json, sys
+from datetime import datetime, timedelta
+from smartnumber.model import TextStatus
+from smartnumber.storage import open_store
+
+async def main(url, name, at):
+    store = await open_store(url)
+    now, sent = datetime.fromisoformat(at), []
+    try:
+        while True:
+            async with store.transaction() as repo:
+                got = await repo.claim_due_texts(name, now, now + timedelta(60), 5)
+            if not got:
+                break
+            for text in got:
+                async with store.transaction() as repo:
+                    if await repo.text_done(text.id, TextStatus.SENT, now, worker=name):
+                        sent.append(text.id)
+    finally:
+        await store.close()
+    print(json.dumps(sent))
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def test_three_processes_on_one_database_send_each_text_once(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    await queue(store, *(f"+1310555{n % 30:04d}" for n in range(300)))
+    script = tmp_path / "drain.py"
+    script.write_text(DRAIN)
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(script),
+            store_url,
+            f"p{n}",
+            T0.isoformat(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for n in range(3)
+    ]
+    said = [await asyncio.wait_for(w.communicate(), 120) for w in workers]
+    for worker, (_, errors) in zip(workers, said, strict=True):
+        assert worker.returncode == 0, errors.decode()
+    sent = [json.loads(out) for out, _ in said]
+    both = [i for ids in sent for i in ids]
+    assert len(both) == len(set(both)) == 300, [len(ids) for ids in sent]
