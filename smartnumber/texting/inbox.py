@@ -180,8 +180,8 @@ async def handle_one(
     """Handle one kept text, in one transaction with its handled mark; None when it was
     handled already. `media`: its attachments as fetched (else listed by URL)."""
     async with store.transaction() as repo:
-        text = await repo.inbound_text(text_id)
-        if text is None or text.processed_at is not None:
+        text = await repo.take_inbound_text(text_id, now)  # taken once, by one worker
+        if text is None:
             return None
         if media is None:
             media = [{"url": m.url[:500], "not_fetched": "not fetched"} for m in text.media]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from smartnumber.model import TextStatus
 from smartnumber.storage import Store, open_store
-from smartnumber.storage.repository import NewText
+from smartnumber.storage.repository import NewInboundText, NewText
 
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -148,3 +148,54 @@ async def test_three_processes_on_one_database_send_each_text_once(
     sent = [json.loads(out) for out, _ in said]
     both = [i for ids in sent for i in ids]
     assert len(both) == len(set(both)) == 300, [len(ids) for ids in sent]
+
+
+async def keep(store: Store, count: int) -> list[int]:
+    kept = []
+    async with store.transaction() as repo:
+        for n in range(count):
+            text = NewInboundText(f"key{n}", NUMBER, "+13105550101", "<sip:x@carrier>", "STOP",
+                                  4, "agi", T0)  # fmt: skip
+            found = await repo.keep_inbound_text(text)
+            assert found is not None
+            kept.append(found)
+    return kept
+
+
+async def test_a_kept_text_is_taken_once_and_given_back_if_its_handling_fails(
+    store: Store,
+) -> None:
+    [stop] = await keep(store, 1)
+    try:
+        async with store.transaction() as repo:
+            assert await repo.take_inbound_text(stop, T0) is not None
+            raise RuntimeError("the handling failed")
+    except RuntimeError:
+        pass
+    async with store.transaction() as repo:
+        [pending] = await repo.pending_inbound_texts(10)  # the mark went with the failure
+        taken = await repo.take_inbound_text(stop, T0)
+        assert pending.id == stop and taken is not None and taken.body == "STOP"
+        assert await repo.take_inbound_text(stop, T0) is None  # handled: nobody takes it again
+        assert await repo.pending_inbound_texts(10) == []
+
+
+async def test_two_stores_racing_for_the_same_stops_take_each_once(
+    store: Store, store_url: str
+) -> None:
+    kept = await keep(store, 60)
+    other = await open_store(store_url)
+    taken: dict[str, list[int]] = {"a": [], "b": []}
+
+    async def handle_all(name: str, on: Store) -> None:
+        for text_id in kept:  # both go through every pending text, as two services would
+            async with on.transaction() as repo:
+                if await repo.take_inbound_text(text_id, T0) is not None:
+                    taken[name].append(text_id)
+            await asyncio.sleep(0)
+
+    try:
+        await asyncio.gather(handle_all("a", store), handle_all("b", other))
+    finally:
+        await other.close()
+    assert sorted(taken["a"] + taken["b"]) == kept

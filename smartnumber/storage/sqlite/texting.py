@@ -255,6 +255,16 @@ class TextingRows(Statements):
         row = await self._one(f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE id = ?", (text_id,))
         return as_inbound_text(row) if row else None
 
+    async def take_inbound_text(self, text_id: int, at: datetime) -> InboundText | None:
+        # The mark comes first and conditionally: of two workers, one changes the row
+        # (the other waits on it, then finds it taken); undone if the handling fails.
+        row = await self._one(
+            "UPDATE text_inbox SET processed_at = ? WHERE id = ? AND processed_at IS NULL"
+            f" RETURNING {INBOX_COLUMNS}",
+            (to_millis(at), text_id),
+        )
+        return as_inbound_text(row) if row else None
+
     async def pending_inbound_texts(self, limit: int) -> list[InboundText]:
         rows = await self._all(
             f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE processed_at IS NULL"
