@@ -124,16 +124,24 @@ async def explain(
     return decide(facts, now)
 
 
+ROUND_ROBIN_TRIES = 5  # decisions to try when other calls keep taking the turn first
+
+
 async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
     """Decide a real call and act on it: lead, assignment, round-robin turn, timeline."""
     number = await repo.number_by_e164(did)
     if number is None:
         raise UserError(f"{did} is not a Smart Number here")
     caller = caller_number(caller_raw)
-    facts, people = await _facts(repo, number, caller, now)
-    decision = decide(facts, now)
-    if decision.round_robin_agent_id is not None:
-        await repo.set_round_robin_cursor(number.id, decision.round_robin_agent_id)
+    for _ in range(ROUND_ROBIN_TRIES):
+        facts, people = await _facts(repo, number, caller, now)
+        decision = decide(facts, now)
+        turn = decision.round_robin_agent_id
+        last = facts.number.routing.last_agent_id if facts.number.routing else None
+        # The turn moves by compare-and-set: when another call (on another node) took it
+        # meanwhile, decide again from the turn as it is now.
+        if turn is None or await repo.advance_round_robin(number.id, last, turn):
+            break
     contact_id = await _lead(repo, number, caller, decision, now)
     handling = number.handling
     media_id = media.new_media_id() if handling.record or handling.voicemail else ""

@@ -243,7 +243,12 @@ class Repository(Protocol):
     async def set_number_routing(
         self, number_id: int, mode: RoutingMode, agent_ids: Sequence[int]
     ) -> None: ...
-    async def set_round_robin_cursor(self, number_id: int, agent_id: int) -> None: ...
+    async def advance_round_robin(
+        self, number_id: int, expected: int | None, agent_id: int
+    ) -> bool:
+        """Give `agent_id` the number's round-robin turn, if the last turn is still
+        `expected` (compare-and-set): False when another call took a turn meanwhile."""
+        ...
 
     # contacts
     async def add_contact(self, contact: NewContact) -> Contact: ...

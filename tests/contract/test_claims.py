@@ -12,9 +12,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from smartnumber.model import TextStatus
+from smartnumber.model import RoutingMode, Scope, TextStatus
 from smartnumber.storage import Store, open_store
-from smartnumber.storage.repository import NewInboundText, NewText
+from smartnumber.storage.repository import NewAgent, NewInboundText, NewSmartNumber, NewText
 
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -199,3 +199,41 @@ async def test_two_stores_racing_for_the_same_stops_take_each_once(
     finally:
         await other.close()
     assert sorted(taken["a"] + taken["b"]) == kept
+
+
+async def test_round_robin_alternates_exactly_over_concurrent_calls(
+    store: Store, store_url: str
+) -> None:
+    """Forty calls at once on two stores: each takes the turn by compare-and-set,
+    deciding again when another call took it first -- so two agents get twenty each,
+    in turn."""
+    async with store.transaction() as repo:
+        office = await repo.add_office("Main")
+        agents = [
+            (await repo.add_agent(NewAgent(name, cell, None, office.id))).id
+            for name, cell in (("Alice", "+12125550101"), ("Bob", "+12125550102"))
+        ]
+        number = await repo.add_number(NewSmartNumber(NUMBER, Scope.OFFICE, office.id))
+        await repo.set_number_routing(number.id, RoutingMode.ROUND_ROBIN, agents)
+    other = await open_store(store_url)
+    turns: list[tuple[int, int | None]] = []
+
+    async def call(on: Store) -> None:
+        while True:
+            async with on.transaction() as repo:
+                routing = await repo.number_routing(number.id)
+                assert routing is not None
+                last = routing.last_agent_id
+                turn = agents[(agents.index(last) + 1) % 2] if last in agents else agents[0]
+                if await repo.advance_round_robin(number.id, last, turn):
+                    turns.append((turn, last))
+                    return
+            await asyncio.sleep(0)  # lost the race: decide again
+
+    try:
+        await asyncio.gather(*(call(store if n % 2 else other) for n in range(40)))
+    finally:
+        await other.close()
+    given = [turn for turn, _ in turns]
+    assert given.count(agents[0]) == given.count(agents[1]) == 20
+    assert all(turn != last for turn, last in turns)  # never the same agent twice running

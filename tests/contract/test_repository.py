@@ -144,7 +144,8 @@ async def test_numbers_their_owners_settings_and_routing(store: Store) -> None:
         assert reread is not None and reread.settings == {"call_handling": {"record": True}}
         assert await repo.number_routing(office.id) is None
         await repo.set_number_routing(office.id, RoutingMode.ROUND_ROBIN, [bob.id, alice.id])
-        await repo.set_round_robin_cursor(office.id, bob.id)
+        assert await repo.advance_round_robin(office.id, None, bob.id)  # the first turn
+        assert not await repo.advance_round_robin(office.id, None, alice.id)  # taken already
         routing = await repo.number_routing(office.id)
         assert routing is not None and routing.mode == RoutingMode.ROUND_ROBIN
         assert routing.agent_ids == (bob.id, alice.id) and routing.last_agent_id == bob.id

@@ -235,8 +235,14 @@ class OrganisationRows(Statements):
             (number_id, *agent_ids),
         )
 
-    async def set_round_robin_cursor(self, number_id: int, agent_id: int) -> None:
-        await self._exec(
-            "UPDATE number_routing SET last_agent_id = ? WHERE number_id = ?",
-            (agent_id, number_id),
+    async def advance_round_robin(
+        self, number_id: int, expected: int | None, agent_id: int
+    ) -> bool:
+        cursor = await self._exec(
+            "UPDATE number_routing SET last_agent_id = ? WHERE number_id = ?"
+            " AND last_agent_id IS ?",  # IS: equal, or both NULL (no call yet)
+            (agent_id, number_id, expected),
         )
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed > 0
