@@ -13,11 +13,16 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from .. import claims
 from ..model import Agent, Email, Suspension
 from ..storage.repository import Repository, Store
+
+BATCH = 100
+LEASE = timedelta(minutes=2)  # a claimed batch is ours this long; a dead worker's is free after
+LEASE_MARGIN = timedelta(seconds=40)  # no email begun with less left (smtplib: 10 s per step)
 
 RETRY_SECONDS = 60
 
@@ -105,19 +110,29 @@ def _send(config: SmtpConfig, email: Email) -> None:
         client.send_message(message)
 
 
-async def flush(store: Store, config: SmtpConfig, now: Callable[[], datetime]) -> tuple[int, int]:
-    """Send what is queued; (sent, still queued). Failures stay queued with the error."""
+async def flush(
+    store: Store, config: SmtpConfig, now: Callable[[], datetime], *, worker: str | None = None
+) -> tuple[int, int]:
+    """Send what is queued; (sent, still queued). Failures stay queued with the error.
+
+    The service and `mail flush` (and other services on the database) may flush at once:
+    the emails are claimed for this worker first, with a lease, and none is begun with
+    less than LEASE_MARGIN of it left."""
+    worker = worker or claims.worker_name()
     async with store.transaction() as repo:
-        waiting = await repo.unsent_emails(100)
+        lease_until = now() + LEASE
+        waiting = await repo.claim_emails(worker, now(), lease_until, BATCH)
     sent = 0
     for email in waiting:
+        if lease_until - now() < LEASE_MARGIN:
+            break  # the rest are claimed again once the lease is over
         try:
             await asyncio.to_thread(_send, config, email)
         except (OSError, smtplib.SMTPException) as exc:
             async with store.transaction() as repo:
-                await repo.email_failed(email.id, f"{type(exc).__name__}: {exc}")
+                await repo.email_failed(email.id, f"{type(exc).__name__}: {exc}", worker=worker)
             continue
         async with store.transaction() as repo:
-            await repo.email_sent(email.id, now())
+            await repo.email_sent(email.id, now())  # sent is sent, whoever holds it now
         sent += 1
     return sent, len(waiting) - sent

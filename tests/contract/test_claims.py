@@ -237,3 +237,22 @@ async def test_round_robin_alternates_exactly_over_concurrent_calls(
     given = [turn for turn, _ in turns]
     assert given.count(agents[0]) == given.count(agents[1]) == 20
     assert all(turn != last for turn, last in turns)  # never the same agent twice running
+
+
+async def test_emails_are_claimed_with_a_lease_and_settled_by_their_holder(store: Store) -> None:
+    async with store.transaction() as repo:
+        first = await repo.queue_email("a@example.com", "Suspended", "...", T0, None)
+        second = await repo.queue_email("b@example.com", "Suspended", "...", T0, None)
+        assert [e.id for e in await repo.claim_emails("w1", T0, T0 + LEASE, 10)] == [
+            first,
+            second,
+        ]
+        assert await repo.claim_emails("w2", T0, T0 + LEASE, 10) == []
+        assert await repo.email_sent(first, T0, worker="w1")
+        later = T0 + LEASE  # w1 died with the second
+        [taken] = await repo.claim_emails("w2", later, later + LEASE, 10)
+        assert taken.id == second
+        assert not await repo.email_failed(second, "timeout", worker="w1")  # too late
+        assert await repo.email_failed(second, "refused", worker="w2")  # stays queued ...
+        [again] = await repo.claim_emails("w3", later, later + LEASE, 10)  # ... for anyone
+        assert again.id == second and again.last_error == "refused"

@@ -214,18 +214,47 @@ class TextingRows(Statements):
         )
         return [Email(r[0], r[1], r[2], r[3], r[4], last_error=r[5]) for r in rows]
 
-    async def email_sent(self, email_id: int, at: datetime) -> None:
-        await self._exec(
-            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL"
-            " WHERE id = ?",
-            (to_millis(at), email_id),
+    async def claim_emails(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Email]:
+        at = to_millis(now)
+        rows = await self._all(
+            "SELECT id FROM outbox WHERE sent_at IS NULL"
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
+            (at, limit),
         )
+        ids = [r[0] for r in rows]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        await self._exec(
+            f"UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
+            [worker, to_millis(lease_until), *ids],
+        )
+        claimed = await self._all(
+            "SELECT id, to_addr, subject, body, attempts, last_error FROM outbox"
+            f" WHERE id IN ({marks}) ORDER BY id",
+            ids,
+        )
+        return [Email(r[0], r[1], r[2], r[3], r[4], last_error=r[5]) for r in claimed]
 
-    async def email_failed(self, email_id: int, error: str) -> None:
-        await self._exec(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-            (error[:500], email_id),
+    async def email_sent(self, email_id: int, at: datetime, *, worker: str | None = None) -> bool:
+        held = "" if worker is None else " AND claimed_by = ? AND sent_at IS NULL"
+        cursor = await self._exec(
+            "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL,"
+            " claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
+            (to_millis(at), email_id, *([] if worker is None else [worker])),
         )
+        return await _changed(cursor)
+
+    async def email_failed(self, email_id: int, error: str, *, worker: str | None = None) -> bool:
+        held = "" if worker is None else " AND claimed_by = ? AND sent_at IS NULL"
+        cursor = await self._exec(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, claimed_by = NULL,"
+            " lease_until = NULL WHERE id = ?" + held,
+            (error[:500], email_id, *([] if worker is None else [worker])),
+        )
+        return await _changed(cursor)
 
     # -- the text inbox -----------------------------------------------------
 
