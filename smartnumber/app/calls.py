@@ -113,7 +113,7 @@ async def plan_click_to_call(
     store: Store, agent: str, number: str, via: str | None, at: datetime
 ) -> click_to_call.Plan:
     """Check the agent and the number and choose what the contact sees; writes nothing."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         return await click_to_call.plan(repo, agent, number, via, at)
 
 
@@ -268,7 +268,7 @@ async def use_caller_id(store: Store, agent: str, choice: str) -> tuple[Agent, s
 
 
 async def list_caller_ids(store: Store, agent_name: str) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         agent = await organisation.agent_named(repo, agent_name)
         return [views.caller_id(c) for c in await repo.caller_ids(agent.id)]
 
@@ -277,7 +277,7 @@ async def list_recordings(
     store: Store, contact_number: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """Recordings and voicemail, newest first, with their contacts' names."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         found = await recordings.listing(repo, contact_number, limit)
         names = await views.Names.load(repo)
         ids = sorted({r.contact_id for r in found if r.contact_id is not None})

@@ -34,7 +34,7 @@ async def add_office(store: Store, name: str) -> Office:
 
 
 async def list_offices(store: Store) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         return [{"name": o.name} for o in await repo.list_offices()]
 
 
@@ -44,7 +44,7 @@ async def add_team(store: Store, name: str, office: str) -> Team:
 
 
 async def list_teams(store: Store) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         names = await views.Names.load(repo)
         return [
             {"name": t.name, "office": names.office(t.office_id)} for t in await repo.list_teams()
@@ -87,7 +87,7 @@ async def show_agent(store: Store, name: str, now: datetime, *, reveal: bool) ->
 
 
 async def _agent_record(store: Store, name: str, now: datetime, *, reveal: bool) -> dict[str, Any]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         found, choice = await numbers.outbound_number(repo, name)
         names = await views.Names.load(repo)
         view = views.agent_detail(found, names, reveal=reveal)
@@ -106,7 +106,7 @@ async def _agent_record(store: Store, name: str, now: datetime, *, reveal: bool)
 async def outbound_number(store: Store, agent: str, to: str | None) -> dict[str, Any]:
     """Which number the agent's calls and texts (to `to`) show, and why."""
     contact = phone.to_e164(to) if to else None
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         found, choice = await numbers.outbound_number(repo, agent, contact)
         return views.outbound(found.name, choice)
 
@@ -128,7 +128,7 @@ async def list_numbers(store: Store) -> list[dict[str, Any]]:
 
 async def show_number(store: Store, e164: str) -> dict[str, Any]:
     """One Smart Number: its call handling, routing and fallback destination."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         found = await numbers.number_called(repo, e164)
         names = await views.Names.load(repo)
         view = views.number(found, names)
@@ -168,14 +168,14 @@ async def add_contact(
 
 
 async def list_contacts(store: Store, limit: int, offset: int) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         names = await views.Names.load(repo)
         return [views.contact(c, names) for c in await repo.list_contacts(limit, offset)]
 
 
 async def show_contacts(store: Store, number: str) -> list[dict[str, Any]]:
     """The contact(s) with this number (several when it is shared)."""
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         _, found = await contacts.contacts_with(repo, number)
         names = await views.Names.load(repo)
         return [views.contact(c, names) for c in found]

@@ -107,7 +107,7 @@ async def send_text_as(
 
 
 async def text_queue(store: Store, everything: bool, limit: int) -> list[dict[str, Any]]:
-    async with store.transaction() as repo:
+    async with store.snapshot() as repo:
         return [views.queued_text(t) for t in await outbox.listing(repo, everything, limit)]
 
 
