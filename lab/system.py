@@ -245,7 +245,7 @@ class System:
 
     def service_log(self) -> list[dict[str, Any]]:
         """The service's structured log lines so far."""
-        return _log_lines(self.service_log_file)
+        return log_lines(self.service_log_file)
 
     def start_api(self) -> str:
         """Run `smartnumber api` on a free port as its own process; its base URL."""
@@ -284,7 +284,7 @@ class System:
         return f"http://127.0.0.1:{self.api_port}"
 
     def api_log(self) -> list[dict[str, Any]]:
-        return _log_lines(self.api_log_file)
+        return log_lines(self.api_log_file)
 
     def stop_api(self) -> None:
         if self._api is None:
@@ -338,7 +338,7 @@ def _tcp_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _log_lines(path: Path) -> list[dict[str, Any]]:
+def log_lines(path: Path) -> list[dict[str, Any]]:
     """A process's structured log lines so far (others kept as their message)."""
     if not path.exists():
         return []
