@@ -59,6 +59,7 @@ def call_ended(event: Mapping[str, str]) -> CallEnded | None:
         routing_status=get("status", ""),
         media_id=get("media", ""),
         channel=get("channel", ""),
+        uniqueid=get("uniqueid", "")[:64],
     )
 
 

@@ -397,9 +397,13 @@ async def record_unrouted_call(
     reason: str,
     outcome: CallOutcome,
     now: datetime,
+    *,
+    call_key: str | None = None,
 ) -> int | None:
     """A call the service could not route in time (FALLBACK): put it on the timeline of the
-    caller's contact, if there is one, once the call is over."""
+    caller's contact, if there is one, once the call is over. `call_key` names the call
+    (its channel): reported again -- by a second service on the same Asterisk -- it is
+    the entry written already."""
     number = await repo.number_by_e164(did)
     caller = caller_number(caller_raw)
     if number is None or caller is None:
@@ -407,6 +411,8 @@ async def record_unrouted_call(
     contacts = await repo.contacts_by_phone(caller)
     if not contacts:
         return None
+    if call_key is not None and (known := await repo.activity_by_call_key(call_key)):
+        return known.id
     added = await repo.add_activity(
         NewActivity(
             contact_id=contacts[0].id,
@@ -420,6 +426,7 @@ async def record_unrouted_call(
                 "routing_status": status,
                 "reason": reason,
             },
+            call_key=call_key,
         )
     )
     if added is None:

@@ -51,6 +51,7 @@ class CallEnded:
     routing_status: str = ""  # how the call was routed (OK, FALLBACK...), '' if never
     media_id: str = ""  # names its recording and voicemail files
     channel: str = ""  # for the log
+    uniqueid: str = ""  # Asterisk's id of the channel: one call, however often reported
 
 
 async def record(
@@ -81,6 +82,8 @@ async def record(
                 fallback_reason,
                 outcome,
                 now(),
+                # every service on this Asterisk hears the event: one entry for the call
+                call_key=f"fallback-{ended.uniqueid}" if ended.uniqueid else None,
             )
 
     call_id = await _waiting_out_locks(write)

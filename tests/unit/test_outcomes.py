@@ -111,6 +111,20 @@ async def test_a_fallback_call_still_lands_on_the_timeline(
     assert ctx.fallback_reasons == {}  # used once, then forgotten
 
 
+async def test_a_fallback_call_reported_by_two_services_is_one_entry(
+    provisioned: Run, ctx: HandlerContext
+) -> None:
+    """Two services on one Asterisk both hear the hangup handler's event: the call is on
+    the timeline once (its channel's Uniqueid names it)."""
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    first = await events.report(ended(Status="FALLBACK", DialStatus="NOANSWER"), ctx)
+    again = await events.report(ended(Status="FALLBACK", DialStatus="NOANSWER"), ctx)
+    other = await events.report(ended(Uniqueid="1700.9", DialStatus="NOANSWER"), ctx)
+    assert first == again and other != first
+    entries = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert sorted(e["id"] for e in entries) == sorted({first, other})
+
+
 async def test_service_down_calls_say_so(provisioned: Run, ctx: HandlerContext) -> None:
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
     await events.report(ended(DialStatus="NOANSWER"), ctx)
