@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,14 @@ log = logging.getLogger("smartnumber.calls")
 
 CDR_OFFSET = "cdr.offset"  # service_state: "<inode>:<bytes read>" of the CDR file
 MEDIA_SCANNED = "media.scanned_until"  # service_state: files older than this were seen
+
+
+def node_key(key: str, path: Path) -> str:
+    """A reading position of one host's file: each node's CDR and media directory are its
+    own, so services on several nodes sharing the database keep one position each."""
+    return f"{key}:{socket.gethostname()}:{path.resolve()}"
+
+
 SETTLED_SECONDS = 30.0  # an audio file untouched this long is finished
 _FILE = re.compile(r"^(rec|vm)-([0-9a-f]{16})\.wav$")
 
@@ -55,13 +64,16 @@ class Reconciled:
     notes: list[str] = field(default_factory=list)
 
 
-async def from_cdr(store: Store, read: ReadRecords, media_dir: Path, now: datetime) -> Reconciled:
+async def from_cdr(
+    store: Store, read: ReadRecords, media_dir: Path, now: datetime, *, position: str = CDR_OFFSET
+) -> Reconciled:
     """Complete the calls the CDR records read now tell of and that still wait, with their
-    recording or voicemail (the CDR is written once the call is over: its files are)."""
+    recording or voicemail (the CDR is written once the call is over: its files are).
+    `position`: where this node's reading position is kept (node_key)."""
     done = Reconciled()
     finished: list[tuple[int, str, bool]] = []  # call id, media id, answered
     async with store.transaction() as repo:
-        offset = await repo.state(CDR_OFFSET)
+        offset = await repo.state(position)
     records, new_offset = await asyncio.to_thread(read, offset)
     done.lines = len(records)
     async with store.transaction() as repo:
@@ -79,7 +91,7 @@ async def from_cdr(store: Store, read: ReadRecords, media_dir: Path, now: dateti
                 finished.append((entry.id, record.media_id, record.outcome.answered))
             done.calls += 1
             logs.event(log, "call reconciled", call_id=entry.id, source="cdr")
-        await repo.set_state(CDR_OFFSET, new_offset)
+        await repo.set_state(position, new_offset)
     for call_id, media_id, answered in finished:
         if media_id:
             kept = await recordings.collect(store, media_dir, media_id, call_id, answered, now)
@@ -90,8 +102,9 @@ async def from_cdr(store: Store, read: ReadRecords, media_dir: Path, now: dateti
 async def from_media(store: Store, media_dir: Path, now: datetime) -> Reconciled:
     """Put recordings and voicemail no entry knows of on their call's timeline."""
     done = Reconciled()
+    position = node_key(MEDIA_SCANNED, media_dir)
     async with store.transaction() as repo:
-        seen_until = float(await repo.state(MEDIA_SCANNED) or 0)
+        seen_until = float(await repo.state(position) or 0)
     files, newest = await asyncio.to_thread(_settled_files, media_dir, seen_until)
     async with store.transaction() as repo:
         known = await repo.recording_ids([path.stem for path in files])
@@ -116,7 +129,7 @@ async def from_media(store: Store, media_dir: Path, now: datetime) -> Reconciled
         for recording in kept:
             logs.event(log, "recording reconciled", id=recording.id, seconds=recording.seconds)
     async with store.transaction() as repo:
-        await repo.set_state(MEDIA_SCANNED, str(newest))
+        await repo.set_state(position, str(newest))
     return done
 
 

@@ -300,7 +300,8 @@ async def _reconcile(store: Store, media_dir: Path, cdr_file: Path | None) -> No
     async def reconcile_once() -> None:
         if cdr_file is not None:
             read = functools.partial(cdr.read, cdr_file)
-            await reconcile.from_cdr(store, read, media_dir, clock.now())
+            position = reconcile.node_key(reconcile.CDR_OFFSET, cdr_file)
+            await reconcile.from_cdr(store, read, media_dir, clock.now(), position=position)
         await reconcile.from_media(store, media_dir, clock.now())
 
     await _repeat(

@@ -104,3 +104,25 @@ async def test_audio_nobody_kept_is_put_on_its_calls_timeline(
     [kept] = json.loads(provisioned("recording", "list", "--json").output)
     assert kept["id"] == voicemail.stem and kept["contact"] == "Ann" and kept["seconds"] > 1.5
     assert (await reconcile.from_media(ctx.store, media_dir, NOW)).recordings == 0  # once
+
+
+async def test_each_nodes_cdr_keeps_its_own_reading_position(
+    provisioned: Run, ctx: HandlerContext, tmp_path: Path
+) -> None:
+    """Two services (two Asterisk nodes) sharing the database read their own CDR files:
+    neither moves the other's position, so neither re-reads its file each time."""
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    first, second = (await route_a_call(ctx))[var.CALL], (await route_a_call(ctx))[var.CALL]
+    here, there = tmp_path / "a" / "smartnumber.csv", tmp_path / "b" / "smartnumber.csv"
+    for path, call in ((here, first), (there, second)):
+        path.parent.mkdir()
+        write_cdr(path, (call, "", "ANSWERED", "33", "PJSIP/alice-0000002a"))
+    positions = [reconcile.node_key(reconcile.CDR_OFFSET, p) for p in (here, there)]
+    assert positions[0] != positions[1]
+    for expected_lines in (1, 0):  # then, read again, nothing new on either
+        for path, position in zip((here, there), positions, strict=True):
+            done = await reconcile.from_cdr(
+                ctx.store, partial(cdr.read, path), tmp_path / "media", NOW, position=position
+            )
+            # one shared position: each read would find the other file's, start over
+            assert done.lines == expected_lines
