@@ -24,7 +24,7 @@ from typing import Protocol
 from ..errors import UserError
 from ..model import Outgoing, QueuedText, TextStatus
 from ..routing import forwarding
-from ..storage.repository import NewText, Repository, Store
+from ..storage.repository import NewText, Repository, Store, Texting
 from . import progress
 from .carriers import knowledge, receipts, wire
 
@@ -76,7 +76,7 @@ class Queued:
 
 
 async def queue(
-    repo: Repository,
+    repo: Texting,
     message: Outgoing,
     now: datetime,
     *,
@@ -104,7 +104,7 @@ async def queue(
 
 
 async def _refusal(
-    repo: Repository, message: Outgoing, now: datetime, policy: AutomaticPolicy
+    repo: Texting, message: Outgoing, now: datetime, policy: AutomaticPolicy
 ) -> str | None:
     verdict = forwarding.check(message.to, allow_us_territories=policy.allow_us_territories)
     if not verdict.allowed:
@@ -214,7 +214,7 @@ async def deliver_due(
     return done
 
 
-async def _withdrawn(repo: Repository, text: QueuedText, now: datetime) -> str | None:
+async def _withdrawn(repo: Texting, text: QueuedText, now: datetime) -> str | None:
     """Why a queued text must not go after all (checked again at delivery), or None."""
     if now - text.created_at > EXPIRES:
         return f"not delivered within {EXPIRES.total_seconds() / 3600:.0f} h"
@@ -264,7 +264,7 @@ def _backoff(attempts: int) -> timedelta:
 # -- reading it (the CLI) ------------------------------------------------------------------
 
 
-async def listing(repo: Repository, everything: bool, limit: int) -> list[QueuedText]:
+async def listing(repo: Texting, everything: bool, limit: int) -> list[QueuedText]:
     """What waits (everything: and what became of the rest), newest first."""
     statuses = list(TextStatus) if everything else [TextStatus.QUEUED]
     return await repo.texts_by_status(statuses, limit)
