@@ -39,7 +39,7 @@ from ..routing.inbound import (
     RouteDecision,
     decide,
 )
-from ..storage.repository import LatestActivity, NewActivity, NewContact, Repository
+from ..storage.repository import LatestActivity, NewActivity, NewContact, Organisation, Repository
 from ..webhooks import events
 from . import identity, outcome_words, recordings
 from .handling import allow_territories
@@ -259,7 +259,7 @@ async def _lead(
     return contact_id
 
 
-async def _entity_of(repo: Repository, agent_id: int | None) -> tuple[int | None, int | None]:
+async def _entity_of(repo: Organisation, agent_id: int | None) -> tuple[int | None, int | None]:
     """(team id, office id) that owns an inactive agent's leads: their team, else office."""
     if agent_id is None:
         return None, None
@@ -354,7 +354,7 @@ async def finish_call(
 
 
 async def _audio_expected(
-    repo: Repository, call: Activity, answered: bool
+    repo: Organisation, call: Activity, answered: bool
 ) -> dict[str, str | None]:
     """The ids the call's recording (answered, on a number that records) or voicemail
     (missed, on a number that takes it) will be kept under; recording.created or
@@ -380,7 +380,7 @@ def _unowned(contact: Contact) -> bool:
     )
 
 
-async def _answering_agent(repo: Repository, outcome: CallOutcome) -> Agent | None:
+async def _answering_agent(repo: Organisation, outcome: CallOutcome) -> Agent | None:
     """The agent who answered: by their endpoint, or their cell through the trunk."""
     if outcome.answered_endpoint:
         return await repo.agent_by_endpoint(outcome.answered_endpoint)

@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import logs
 from ..errors import StorageBusy
 from ..model import CallOutcome
-from ..storage.repository import Repository, Store
+from ..storage.repository import Contacts, Store
 from . import inbound, recordings
 
 RETRY_FOR = 60.0  # seconds an outcome waits for a locked database, then the CDR will do
@@ -105,7 +105,7 @@ async def record(
     return call_id
 
 
-async def call_of(repo: Repository, reference: str) -> int | None:
+async def call_of(repo: Contacts, reference: str) -> int | None:
     """The timeline entry a call reference names: an id, or k<key>."""
     if reference.isdigit():
         return int(reference)

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import media, phone
 from ..errors import Conflict, UserError
 from ..model import ActivityKind, Direction, Recording, RecordingKind
-from ..storage.repository import NewActivity, Repository, Store
+from ..storage.repository import NewActivity, Records, Repository, Store
 from ..webhooks import events
 
 MIXMONITOR_WAIT = 5.0  # seconds: MixMonitor closes its file just after the call ends
@@ -122,7 +122,7 @@ async def listing(repo: Repository, contact_number: str | None, limit: int) -> l
     return await repo.recordings([c.id for c in contacts], limit)
 
 
-async def find(repo: Repository, recording_id: str) -> Recording:
+async def find(repo: Records, recording_id: str) -> Recording:
     recording = await repo.recording_by_id(recording_id)
     if recording is None:
         raise UserError(f"no recording {recording_id!r} (see `smartnumber recording list`)")

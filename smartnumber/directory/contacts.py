@@ -19,7 +19,7 @@ from ..model import (
     Direction,
     LineType,
 )
-from ..storage.repository import NewActivity, NewContact, Repository
+from ..storage.repository import Contacts, NewActivity, NewContact, Repository
 from ..webhooks import events
 from .numbers import number_called
 from .organisation import agent_named, check_name
@@ -28,7 +28,7 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # an activity's time: no earlier ..
 FUTURE_SLACK = timedelta(days=1)  # ... and no later than this from now
 
 
-async def contacts_with(repo: Repository, number: str) -> tuple[str, list[Contact]]:
+async def contacts_with(repo: Contacts, number: str) -> tuple[str, list[Contact]]:
     """All contacts having this phone number (several when it is shared)."""
     e164 = phone.to_e164(number)
     contacts = await repo.contacts_by_phone(e164)
@@ -185,7 +185,7 @@ async def _one_contact(repo: Repository, number: str, name: str | None) -> Conta
 
 
 async def upsert_contact(
-    repo: Repository,
+    repo: Contacts,
     *,
     name: str,
     phones: Sequence[str],

@@ -14,11 +14,11 @@ from ..model import (
 )
 from ..routing.inbound import office_admin
 from ..routing.outbound import OutboundChoice, choose_outbound_number
-from ..storage.repository import NewSmartNumber, Repository
+from ..storage.repository import NewSmartNumber, Organisation, Repository
 from .organisation import agent_named, office_named, team_named
 
 
-async def number_called(repo: Repository, number: str) -> SmartNumber:
+async def number_called(repo: Organisation, number: str) -> SmartNumber:
     e164 = phone.to_e164(number)
     found = await repo.number_by_e164(e164)
     if found is None:
@@ -60,7 +60,7 @@ async def add_number(
 
 
 async def fallback_agent(
-    repo: Repository, number: SmartNumber, admins: Sequence[Agent] | None = None
+    repo: Organisation, number: SmartNumber, admins: Sequence[Agent] | None = None
 ) -> Agent | None:
     """Who the dialplan rings when the routing service cannot be reached.
 

@@ -14,7 +14,7 @@ from ..model import (
     Office,
     Team,
 )
-from ..storage.repository import NewAgent, Repository
+from ..storage.repository import NewAgent, Organisation, Repository
 
 _ENDPOINT = re.compile(r"^PJSIP/([A-Za-z][A-Za-z0-9_.-]{0,39})$")
 _SIP_CONTACT = re.compile(
@@ -48,21 +48,21 @@ def check_endpoint(endpoint: str) -> str:
 # -- lookups that turn a name into a thing or a clear error --------------------------------
 
 
-async def office_named(repo: Repository, name: str) -> Office:
+async def office_named(repo: Organisation, name: str) -> Office:
     office = await repo.office_by_name(name)
     if office is None:
         raise NotFound(f"no office named {name!r}")
     return office
 
 
-async def team_named(repo: Repository, name: str) -> Team:
+async def team_named(repo: Organisation, name: str) -> Team:
     team = await repo.team_by_name(name)
     if team is None:
         raise NotFound(f"no team named {name!r}")
     return team
 
 
-async def agent_named(repo: Repository, name: str) -> Agent:
+async def agent_named(repo: Organisation, name: str) -> Agent:
     agent = await repo.agent_by_name(name)
     if agent is None:
         raise NotFound(f"no agent named {name!r}")
@@ -72,7 +72,7 @@ async def agent_named(repo: Repository, name: str) -> Agent:
 # -- offices, teams, agents ------------------------------------------------------------------
 
 
-async def add_office(repo: Repository, name: str) -> Office:
+async def add_office(repo: Organisation, name: str) -> Office:
     name = check_name("office", name)
     if await repo.office_by_name(name):
         raise Conflict(f"office {name!r} already exists")

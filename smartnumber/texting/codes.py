@@ -9,7 +9,7 @@ from ..directory import numbers, organisation
 from ..errors import UserError
 from ..model import TextCode
 from ..routing import texting
-from ..storage.repository import Repository
+from ..storage.repository import Repository, Texting
 
 MAX_REPLY_CHARS = 320  # two SMS segments
 
@@ -60,6 +60,6 @@ async def listing(repo: Repository) -> list[dict[str, Any]]:
     ]
 
 
-async def remove(repo: Repository, code: str) -> None:
+async def remove(repo: Texting, code: str) -> None:
     if not await repo.remove_text_code(texting.code_key(code)):
         raise UserError(f"no text code {code.strip().upper()!r}")

@@ -21,7 +21,7 @@ from ..directory import numbers
 from ..errors import UserError
 from ..model import LineType, Registration, SmartNumber
 from ..routing.forwarding import region_of
-from ..storage.repository import Repository
+from ..storage.repository import Compliance, Repository
 
 TOLL_FREE_NPAS = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 STATUSES = ("pending", "approved", "rejected")
@@ -52,7 +52,7 @@ def missing(e164: str, registration: Registration) -> str | None:
     return None
 
 
-async def clearance(repo: Repository, number: SmartNumber) -> str | None:
+async def clearance(repo: Compliance, number: SmartNumber) -> str | None:
     return missing(number.e164, await repo.registration(number.id))
 
 
@@ -66,7 +66,7 @@ def check_samples(brand: str, samples: Sequence[str]) -> None:
             raise UserError(f"sample {sample[:40]!r} does not say how to opt out (STOP)")
 
 
-async def add_brand(repo: Repository, name: str, ein: str | None, now: datetime) -> int:
+async def add_brand(repo: Compliance, name: str, ein: str | None, now: datetime) -> int:
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise UserError("a brand name must be 1-80 characters")
@@ -74,7 +74,7 @@ async def add_brand(repo: Repository, name: str, ein: str | None, now: datetime)
 
 
 async def add_campaign(
-    repo: Repository, brand: str, use_case: str, samples: Sequence[str], now: datetime
+    repo: Compliance, brand: str, use_case: str, samples: Sequence[str], now: datetime
 ) -> int:
     brand_id = await repo.brand_id(brand)
     if brand_id is None:
@@ -85,7 +85,7 @@ async def add_campaign(
     return await repo.add_campaign(brand_id, use_case.strip(), list(samples), now)
 
 
-async def set_campaign_status(repo: Repository, campaign_id: int, status: str) -> None:
+async def set_campaign_status(repo: Compliance, campaign_id: int, status: str) -> None:
     if await repo.campaign(campaign_id) is None:
         raise UserError(f"no campaign {campaign_id}")
     await repo.set_campaign_status(campaign_id, status)

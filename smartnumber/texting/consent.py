@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from .. import phone
 from ..errors import UserError
 from ..model import ConsentEvent, ConsentMethod
-from ..storage.repository import Repository
+from ..storage.repository import Compliance, Repository
 from ..webhooks import events
 
 MAX_EVIDENCE = 500
@@ -29,7 +29,7 @@ def method_of(text: str) -> ConsentMethod:
 
 
 async def record(
-    repo: Repository, number_text: str, method: str, evidence: str, at: datetime
+    repo: Compliance, number_text: str, method: str, evidence: str, at: datetime
 ) -> ConsentEvent:
     """A consent, with what shows it (the form, the words, who heard it...)."""
     evidence = " ".join(evidence.split())
@@ -65,7 +65,7 @@ async def opt(
         )
 
 
-async def ledger(repo: Repository, number_text: str) -> list[ConsentEvent]:
+async def ledger(repo: Compliance, number_text: str) -> list[ConsentEvent]:
     return await repo.consent_events(phone.to_e164(number_text))
 
 

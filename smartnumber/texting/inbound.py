@@ -30,7 +30,7 @@ from ..model import (
 )
 from ..routing import texting
 from ..routing.texting import Keyword, TextAction
-from ..storage.repository import NewActivity, NewContact, Repository
+from ..storage.repository import Compliance, NewActivity, NewContact, Repository
 from ..webhooks import events
 from . import consent, outbox
 
@@ -238,7 +238,7 @@ async def _act(
 
 
 async def _flag(
-    repo: Repository, handled: Handled, decision: texting.TextDecision, said: Said, now: datetime
+    repo: Compliance, handled: Handled, decision: texting.TextDecision, said: Said, now: datetime
 ) -> dict[str, Any]:
     """A message that may ask to stop: the agent's next text to the number waits for them
     to confirm they read it; what the timeline entry says about it."""

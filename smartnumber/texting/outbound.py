@@ -26,7 +26,7 @@ from ..model import (
 )
 from ..routing import forwarding, quiet_hours, texting
 from ..spam.config import SpamConfig
-from ..storage.repository import NewActivity, Repository
+from ..storage.repository import NewActivity, Repository, Texting
 from . import compliance, consent, outbox, suspension
 from . import notices as mail
 
@@ -131,7 +131,7 @@ async def send(
 
 
 async def quiet(
-    repo: Repository, to: str, now: datetime, values: Mapping[str, str]
+    repo: Texting, to: str, now: datetime, values: Mapping[str, str]
 ) -> quiet_hours.Verdict | None:
     """Why and until when a text to `to` must wait (outside the recipient's texting
     window), or None: it may go now -- also when it answers the lead's own text of the
@@ -154,7 +154,7 @@ _TELLS_HOW = re.compile(r"\b(stop|opt[ -]?out|unsubscribe)\b", re.IGNORECASE)
 
 
 async def disclosure_for(
-    repo: Repository, to: str, body: str, values: Mapping[str, str]
+    repo: Texting, to: str, body: str, values: Mapping[str, str]
 ) -> str | None:
     """The line that tells how to opt out (setting texting.disclosure), for the first
     text to a number, unless the agent already wrote how; later texts do not repeat it."""

@@ -20,7 +20,7 @@ from ..spam import bulk_optouts, carrier_filtered, repeated, unanswered
 from ..spam.config import SpamConfig
 from ..spam.finding import Finding
 from ..spam.history import OptOut, Reply, Sent
-from ..storage.repository import NewActivity, Repository
+from ..storage.repository import Contacts, NewActivity, Repository, Texting
 from ..webhooks import events
 from .carriers.codes import Meaning
 
@@ -35,7 +35,7 @@ class Gate:
     findings: tuple[Finding, ...]  # what this text would trip
 
 
-async def active(repo: Repository, agent_id: int, now: datetime) -> Suspension | None:
+async def active(repo: Texting, agent_id: int, now: datetime) -> Suspension | None:
     return next((s for s in await repo.suspensions(agent_id) if s.active(now)), None)
 
 
@@ -125,7 +125,7 @@ async def lift(repo: Repository, agent: Agent, reason: str, now: datetime) -> Su
 
 
 async def _audit(
-    repo: Repository, agent: Agent, leads: set[str], now: datetime, note: str, suspension_id: int
+    repo: Contacts, agent: Agent, leads: set[str], now: datetime, note: str, suspension_id: int
 ) -> None:
     for lead in sorted(leads):
         for contact in await repo.contacts_by_phone(lead):

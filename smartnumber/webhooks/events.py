@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Contact
-from ..storage.repository import NewWebhookEvent, Repository
+from ..storage.repository import Crm, NewWebhookEvent, Repository
 
 LEAD_CREATED = "lead.created"
 CALL_ROUTED = "call.routed"
@@ -72,7 +72,7 @@ def body(event_type: str, at: datetime, data: dict[str, Any]) -> str:
 
 
 async def publish(
-    repo: Repository,
+    repo: Crm,
     event_type: str,
     data: dict[str, Any],
     *,

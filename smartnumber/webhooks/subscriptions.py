@@ -13,7 +13,7 @@ import httpx
 from .. import egress, settings
 from ..errors import NotFound, UserError
 from ..model import Webhook, WebhookDelivery
-from ..storage.repository import NewWebhook, Repository
+from ..storage.repository import Crm, NewWebhook, Repository
 from . import events
 
 MAX_REPLAY = 10_000  # events one replay may queue
@@ -69,14 +69,14 @@ async def add(
     )
 
 
-async def webhook(repo: Repository, webhook_id: int) -> Webhook:
+async def webhook(repo: Crm, webhook_id: int) -> Webhook:
     found = await repo.webhook_by_id(webhook_id)
     if found is None:
         raise NotFound(f"no webhook {webhook_id}")
     return found
 
 
-async def remove(repo: Repository, webhook_id: int) -> None:
+async def remove(repo: Crm, webhook_id: int) -> None:
     if not await repo.remove_webhook(webhook_id):
         raise NotFound(f"no webhook {webhook_id}")
 

@@ -12,7 +12,7 @@ import httpx
 
 from ...errors import NotFound, UserError
 from ...model import Carrier, CarrierKind, SmartNumber
-from ...storage.repository import NewCarrier, Repository
+from ...storage.repository import Carriers, NewCarrier, Repository
 from ...webhooks.subscriptions import check_form
 
 API_URLS = {
@@ -72,7 +72,7 @@ def _public_key(value: str) -> str:
 
 
 async def add(
-    repo: Repository,
+    repo: Carriers,
     name: str,
     kind: str,
     now: datetime,
@@ -122,7 +122,7 @@ async def add(
     )
 
 
-async def named(repo: Repository, name: str) -> Carrier:
+async def named(repo: Carriers, name: str) -> Carrier:
     found = await repo.carrier_by_name(name)
     if found is None:
         raise NotFound(f"no carrier named {name!r} (see `smartnumber carrier list`)")
@@ -147,7 +147,7 @@ async def link(repo: Repository, number: SmartNumber, carrier_name: str) -> Carr
     return carrier
 
 
-async def of_number(repo: Repository, number: SmartNumber) -> Carrier | None:
+async def of_number(repo: Carriers, number: SmartNumber) -> Carrier | None:
     """The carrier of a number's texts; None: SIP MESSAGE over the trunk."""
     if number.sms_carrier_id is None:
         return None
