@@ -274,10 +274,13 @@ async def _handle_texts(
         )
 
     fetches = inbox.MediaFetches(fetcher, on_done=ctx.texts_arrived.set)
+    worker = claims.worker_name()  # this service, among all sharing the database
 
     async def handle() -> None:
         await text_spool.drain(store, spool, clock.now())
-        done = await inbox.handle_pending(store, clock.now, on_handled=told, fetch_media=fetches)
+        done = await inbox.handle_pending(
+            store, clock.now, worker=worker, on_handled=told, fetch_media=fetches
+        )
         if done.queued_replies:
             ctx.texts_queued.set()
 

@@ -443,6 +443,15 @@ class Texting(Protocol):
         """Texts not handled yet, oldest first."""
         ...
 
+    async def claim_inbound_texts(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[InboundText]:
+        """Claim pending texts for `worker` until `lease_until` (taken over once it runs
+        out; claimed again by the same worker meanwhile, e.g. an MMS still fetching),
+        oldest first, never one whose sender has an earlier one held by another worker.
+        Each is then handled once through take_inbound_text."""
+        ...
+
     async def take_inbound_text(self, text_id: int, at: datetime) -> InboundText | None:
         """The kept text, marked handled at `at` in this transaction -- or None when it
         is handled already (by another worker): whoever takes it handles it, once. Its

@@ -15,10 +15,10 @@ import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from .. import logs, phone
+from .. import claims, logs, phone
 from ..errors import StorageBusy, StorageError, UserError
 from ..model import InboundText, Media
 from ..storage.repository import NewInboundText, Repository, Store
@@ -28,6 +28,7 @@ log = logging.getLogger("smartnumber.texts")
 
 MAX_ATTEMPTS = 3  # a text that keeps failing for another reason than the database is set aside
 BATCH = 50
+LEASE = timedelta(minutes=2)  # a claimed batch is ours this long (an MMS fetch: 20 s at most)
 
 
 @dataclass(frozen=True)
@@ -138,15 +139,20 @@ async def handle_pending(
     store: Store,
     now: Callable[[], datetime],
     *,
+    worker: str | None = None,
     on_handled: Callable[[InboundText, inbound.Handled | None, str], None] | None = None,
     fetch_media: MediaFetches | None = None,
 ) -> Handling:
     """Handle the texts kept and not handled yet, oldest first; an MMS once its
-    attachments are fetched (fetch_media, outside any transaction, beside the rest)."""
+    attachments are fetched (fetch_media, outside any transaction, beside the rest).
+    The batch is claimed for `worker` first: another service on the database takes
+    other senders' texts meanwhile, never this batch's."""
     result = Handling()
+    worker = worker or claims.worker_name()
     try:
         async with store.transaction() as repo:
-            pending = await repo.pending_inbound_texts(BATCH)
+            at = now()
+            pending = await repo.claim_inbound_texts(worker, at, at + LEASE, BATCH)
     except StorageBusy:
         result.waiting = True
         return result

@@ -256,3 +256,27 @@ async def test_emails_are_claimed_with_a_lease_and_settled_by_their_holder(store
         assert await repo.email_failed(second, "refused", worker="w2")  # stays queued ...
         [again] = await repo.claim_emails("w3", later, later + LEASE, 10)  # ... for anyone
         assert again.id == second and again.last_error == "refused"
+
+
+async def test_one_senders_texts_are_handled_in_order_across_workers(store: Store) -> None:
+    """A STOP and then a START from one number: while one worker holds the STOP, no other
+    takes the START -- whoever handles them, they are handled in the order they came."""
+    async with store.transaction() as repo:
+        ids = []
+        for n, (sender, body) in enumerate(
+            (("+13105550101", "STOP"), ("+13105550102", "hi"), ("+13105550101", "START"))
+        ):
+            text = NewInboundText(f"k{n}", NUMBER, sender, "<sip:x@carrier>", body, 4, "agi", T0)
+            kept = await repo.keep_inbound_text(text)
+            assert kept is not None
+            ids.append(kept)
+        stop, other, start = ids
+        [held] = await repo.claim_inbound_texts("w1", T0, T0 + LEASE, 1)
+        assert held.id == stop
+        assert [t.id for t in await repo.claim_inbound_texts("w2", T0, T0 + LEASE, 10)] == [other]
+        again = await repo.claim_inbound_texts("w1", T0, T0 + LEASE, 10)  # w1's own, still
+        assert [t.id for t in again] == [stop, start]  # (w2 holds the other sender's)
+        assert await repo.take_inbound_text(stop, T0) is not None
+        later = T0 + LEASE  # w1 died holding the START (w2 its text): anyone's, after
+        taken = await repo.claim_inbound_texts("w3", later, later + LEASE, 10)
+        assert [t.id for t in taken] == [other, start]

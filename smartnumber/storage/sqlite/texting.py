@@ -284,6 +284,35 @@ class TextingRows(Statements):
         row = await self._one(f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE id = ?", (text_id,))
         return as_inbound_text(row) if row else None
 
+    async def claim_inbound_texts(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[InboundText]:
+        # Pending, free (or ours already: an MMS whose fetch goes on), and no earlier
+        # pending text from the same sender held by another worker: one sender's STOP
+        # and START are handled in the order they came.
+        at = to_millis(now)
+        rows = await self._all(
+            "SELECT t.id FROM text_inbox t WHERE t.processed_at IS NULL"
+            " AND (t.lease_until IS NULL OR t.lease_until <= ? OR t.claimed_by = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM text_inbox o WHERE o.sender = t.sender"
+            "  AND o.processed_at IS NULL AND o.id < t.id AND o.lease_until > ?"
+            "  AND o.claimed_by != ?)"
+            " ORDER BY t.id LIMIT ?",
+            (at, worker, at, worker, limit),
+        )
+        ids = [r[0] for r in rows]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        await self._exec(
+            f"UPDATE text_inbox SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
+            [worker, to_millis(lease_until), *ids],
+        )
+        claimed = await self._all(
+            f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE id IN ({marks}) ORDER BY id", ids
+        )
+        return [as_inbound_text(r) for r in claimed]
+
     async def take_inbound_text(self, text_id: int, at: datetime) -> InboundText | None:
         # The mark comes first and conditionally: of two workers, one changes the row
         # (the other waits on it, then finds it taken); undone if the handling fails.
