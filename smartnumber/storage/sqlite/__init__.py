@@ -1,11 +1,10 @@
 """SQLite implementation of the storage interface (aiosqlite, WAL, foreign keys on).
 
-store.py opens the database and hands out transactions; the repository is assembled from
-one part per concern (organisation, contacts, texting, carriers, records, crm), each running its
-SQL through base.Statements and reading rows back through rows.py.
+store.py opens the database and hands out transactions; connection.py runs the
+repository's SQL (storage/sql/, shared with PostgreSQL) on aiosqlite.
 """
 
-from .base import from_millis, to_millis
-from .store import SqliteRepository, SqliteStore
+from ..sql import from_millis, to_millis
+from .store import SqliteStore
 
-__all__ = ["SqliteRepository", "SqliteStore", "from_millis", "to_millis"]
+__all__ = ["SqliteStore", "from_millis", "to_millis"]

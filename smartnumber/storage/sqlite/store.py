@@ -14,16 +14,8 @@ import aiosqlite
 
 from ...errors import StorageError
 from ..migrations import apply_migrations
-from .base import (
-    translated,
-)
-from .carriers import CarrierRows
-from .compliance import ComplianceRows
-from .contacts import ContactRows
-from .crm import CrmRows
-from .organisation import OrganisationRows
-from .records import RecordRows
-from .texting import TextingRows
+from ..sql import SqlRepository
+from .connection import SqliteConnection, translated
 
 
 def _private(path: Path) -> None:
@@ -71,7 +63,7 @@ class SqliteStore:
         return cls(db)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteRepository]:
+    async def transaction(self) -> AsyncIterator[SqlRepository]:
         """One transaction; sqlite3's errors come out as Conflict, StorageBusy (locked for
         longer than busy_timeout) or StorageError: no caller needs to know it is SQLite.
         It takes the write lock at once (BEGIN IMMEDIATE): a writer never finds, halfway
@@ -80,7 +72,7 @@ class SqliteStore:
             yield repo
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[SqliteRepository]:
+    async def snapshot(self) -> AsyncIterator[SqlRepository]:
         """A consistent read that takes no write lock (BEGIN DEFERRED, query_only): other
         processes' writers (the routing service) never wait for it."""
         async with self._lock:
@@ -93,7 +85,7 @@ class SqliteStore:
                     await self._db.execute("PRAGMA query_only = OFF")
 
     @asynccontextmanager
-    async def _begun(self, begin_sql: str, locked: bool = False) -> AsyncIterator[SqliteRepository]:
+    async def _begun(self, begin_sql: str, locked: bool = False) -> AsyncIterator[SqlRepository]:
         async with contextlib.nullcontext() if locked else self._lock:
             begin = asyncio.ensure_future(self._db.execute(begin_sql))
             try:
@@ -108,7 +100,7 @@ class SqliteStore:
             except sqlite3.Error as exc:
                 raise translated(exc, "the database could not start a transaction") from None
             try:
-                yield SqliteRepository(self._db)
+                yield SqlRepository(SqliteConnection(self._db))
             except BaseException as exc:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.execute("ROLLBACK")
@@ -124,15 +116,3 @@ class SqliteStore:
 
     async def close(self) -> None:
         await self._db.close()
-
-
-class SqliteRepository(
-    OrganisationRows,
-    ContactRows,
-    TextingRows,
-    ComplianceRows,
-    CarrierRows,
-    RecordRows,
-    CrmRows,
-):
-    """The Repository protocol over an open transaction, one part per concern."""

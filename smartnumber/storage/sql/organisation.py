@@ -20,14 +20,14 @@ from ..repository import (
     NewAgent,
     NewSmartNumber,
 )
-from .base import (
-    Statements,
-)
 from .rows import (
     AGENT_COLUMNS,
     NUMBER_COLUMNS,
     as_agent,
     as_number,
+)
+from .statements import (
+    Statements,
 )
 
 
@@ -238,11 +238,10 @@ class OrganisationRows(Statements):
     async def advance_round_robin(
         self, number_id: int, expected: int | None, agent_id: int
     ) -> bool:
-        cursor = await self._exec(
+        changes = await self._exec(
             "UPDATE number_routing SET last_agent_id = ? WHERE number_id = ?"
             " AND last_agent_id IS ?",  # IS: equal, or both NULL (no call yet)
             (agent_id, number_id, expected),
         )
-        changed = cursor.rowcount
-        await cursor.close()
+        changed = changes
         return changed > 0

@@ -15,7 +15,7 @@ from ...model import (
     Registration,
     TextHold,
 )
-from .base import Statements, from_millis, to_millis
+from .statements import Statements, from_millis, to_millis
 
 
 class ComplianceRows(Statements):
@@ -97,21 +97,19 @@ class ComplianceRows(Statements):
     # -- revocation ----------------------------------------------------------
 
     async def add_optout_phrase(self, phrase: str, at: datetime) -> bool:
-        cursor = await self._exec(
+        changes = await self._exec(
             "INSERT INTO optout_phrases (phrase, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (phrase, to_millis(at)),
         )
-        added = cursor.rowcount > 0
-        await cursor.close()
+        added = changes > 0
         return added
 
     async def optout_phrases(self) -> list[str]:
         return [r[0] for r in await self._all("SELECT phrase FROM optout_phrases ORDER BY phrase")]
 
     async def remove_optout_phrase(self, phrase: str) -> bool:
-        cursor = await self._exec("DELETE FROM optout_phrases WHERE phrase = ?", (phrase,))
-        removed = cursor.rowcount > 0
-        await cursor.close()
+        changes = await self._exec("DELETE FROM optout_phrases WHERE phrase = ?", (phrase,))
+        removed = changes > 0
         return removed
 
     async def hold_texts_to(self, e164: str, body: str, rule: str, at: datetime) -> None:

@@ -8,8 +8,6 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from ...model import (
     Detail,
     Email,
@@ -25,11 +23,6 @@ from ..repository import (
     ReceivedText,
     SentText,
 )
-from .base import (
-    Statements,
-    from_millis,
-    to_millis,
-)
 from .rows import (
     CODE_COLUMNS,
     INBOX_COLUMNS,
@@ -37,6 +30,11 @@ from .rows import (
     as_inbound_text,
     as_queued_text,
     as_text_code,
+)
+from .statements import (
+    Statements,
+    from_millis,
+    to_millis,
 )
 
 
@@ -71,7 +69,7 @@ class TextingRows(Statements):
         )
 
     async def add_text_code(self, code: TextCode) -> None:
-        await self._insert(
+        await self._add(
             "INSERT INTO text_codes (code, reply, agent_id, number_id, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (code.code, code.reply, code.agent_id, code.number_id, to_millis(code.created_at)),
@@ -89,9 +87,8 @@ class TextingRows(Statements):
         ]
 
     async def remove_text_code(self, code: str) -> bool:
-        cursor = await self._exec("DELETE FROM text_codes WHERE code = ?", (code,))
-        removed = cursor.rowcount > 0
-        await cursor.close()
+        changes = await self._exec("DELETE FROM text_codes WHERE code = ?", (code,))
+        removed = changes > 0
         return removed
 
     # -- suspensions and the detectors' history --------------------------------
@@ -240,29 +237,30 @@ class TextingRows(Statements):
 
     async def email_sent(self, email_id: int, at: datetime, *, worker: str | None = None) -> bool:
         held = "" if worker is None else " AND claimed_by = ? AND sent_at IS NULL"
-        cursor = await self._exec(
+        changes = await self._exec(
             "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL,"
             " claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
             (to_millis(at), email_id, *([] if worker is None else [worker])),
         )
-        return await _changed(cursor)
+        return changes > 0
 
     async def email_failed(self, email_id: int, error: str, *, worker: str | None = None) -> bool:
         held = "" if worker is None else " AND claimed_by = ? AND sent_at IS NULL"
-        cursor = await self._exec(
+        changes = await self._exec(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, claimed_by = NULL,"
             " lease_until = NULL WHERE id = ?" + held,
             (error[:500], email_id, *([] if worker is None else [worker])),
         )
-        return await _changed(cursor)
+        return changes > 0
 
     # -- the text inbox -----------------------------------------------------
 
     async def keep_inbound_text(self, text: NewInboundText) -> int | None:
-        cursor = await self._exec(
+        row = await self._one(
             "INSERT INTO text_inbox (message_key, smart_number, sender, from_header, body,"
             " content_length, via, received_at, carrier_id, media)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_key) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_key) DO NOTHING"
+            " RETURNING id",
             (
                 text.message_key,
                 text.smart_number,
@@ -276,9 +274,7 @@ class TextingRows(Statements):
                 json.dumps([{"url": m.url, "content_type": m.content_type} for m in text.media]),
             ),
         )
-        inserted, rowid = cursor.rowcount, cursor.lastrowid
-        await cursor.close()
-        return rowid if inserted and rowid is not None else None
+        return int(row[0]) if row else None
 
     async def inbound_text(self, text_id: int) -> InboundText | None:
         row = await self._one(f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE id = ?", (text_id,))
@@ -439,18 +435,18 @@ class TextingRows(Statements):
     ) -> bool:
         held, mine = _held_by(worker)
         if retry_at is None:
-            cursor = await self._exec(
+            changes = await self._exec(
                 "UPDATE text_outbox SET status = 'failed', attempts = attempts + 1,"
                 " last_error = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
                 (error[:500], text_id, *mine),
             )
         else:
-            cursor = await self._exec(
+            changes = await self._exec(
                 "UPDATE text_outbox SET attempts = attempts + ?, last_error = ?,"
                 " not_before = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
                 (int(counts), error[:500], to_millis(retry_at), text_id, *mine),
             )
-        return await _changed(cursor)
+        return changes > 0
 
     async def text_done(
         self,
@@ -462,7 +458,7 @@ class TextingRows(Statements):
         worker: str | None = None,
     ) -> bool:
         held, mine = _held_by(worker)
-        cursor = await self._exec(
+        changes = await self._exec(
             "UPDATE text_outbox SET status = ?, sent_at = ?, last_error = ?,"
             " attempts = attempts + ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
             (
@@ -474,7 +470,7 @@ class TextingRows(Statements):
                 *mine,
             ),
         )
-        return await _changed(cursor)
+        return changes > 0
 
     async def ever_texted(self, recipient: str) -> bool:
         row = await self._one(
@@ -502,9 +498,3 @@ def _held_by(worker: str | None) -> tuple[str, tuple[str, ...]]:
     if worker is None:
         return "", ()
     return " AND claimed_by = ? AND status = 'queued'", (worker,)
-
-
-async def _changed(cursor: aiosqlite.Cursor) -> bool:
-    changed = cursor.rowcount
-    await cursor.close()
-    return changed > 0

@@ -20,11 +20,6 @@ from ..repository import (
     NewWebhook,
     NewWebhookEvent,
 )
-from .base import (
-    Statements,
-    from_millis,
-    to_millis,
-)
 from .rows import (
     API_TOKEN_FIELDS,
     DELIVERY_COLUMNS,
@@ -34,6 +29,11 @@ from .rows import (
     as_delivery,
     as_webhook,
     as_webhook_event,
+)
+from .statements import (
+    Statements,
+    from_millis,
+    to_millis,
 )
 
 
@@ -74,12 +74,11 @@ class CrmRows(Statements):
         return [as_api_token(r) for r in rows]
 
     async def revoke_api_token(self, name: str, at: datetime) -> bool:
-        cursor = await self._exec(
+        changes = await self._exec(
             "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
             (to_millis(at), name),
         )
-        changed = cursor.rowcount
-        await cursor.close()
+        changed = changes
         return changed > 0
 
     # -- webhooks --------------------------------------------------------------
@@ -122,9 +121,8 @@ class CrmRows(Statements):
         )
 
     async def remove_webhook(self, webhook_id: int) -> bool:
-        cursor = await self._exec("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
-        changed = cursor.rowcount
-        await cursor.close()
+        changes = await self._exec("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
+        changed = changes
         return changed > 0
 
     async def add_webhook_event(
@@ -257,7 +255,7 @@ class CrmRows(Statements):
         # A worker settles only what it still holds: once its lease ran out and another
         # took the delivery over, its late word is not written over the other's.
         held = "" if worker is None else " AND claimed_by = ? AND status = 'pending'"
-        cursor = await self._exec(
+        changes = await self._exec(
             "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,"
             " next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?, last_error = ?,"
             " delivered_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?" + held,
@@ -271,8 +269,7 @@ class CrmRows(Statements):
                 *([] if worker is None else [worker]),
             ),
         )
-        changed = cursor.rowcount
-        await cursor.close()
+        changed = changes
         return changed > 0
 
     async def webhook_answered(self, webhook_id: int, ok: bool) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from typing import Any
 
 from ...model import (
     Activity,
@@ -29,9 +27,7 @@ from ...model import (
     WebhookDelivery,
     WebhookEvent,
 )
-from .base import (
-    from_millis,
-)
+from .statements import Row, from_millis
 
 AGENT_COLUMNS = (
     "id, name, cell, endpoint, office_id, team_id, active, admin, email, sip_contact, sip_secret"
@@ -74,7 +70,7 @@ INBOX_COLUMNS = (
 )
 
 
-def as_inbound_text(r: sqlite3.Row) -> InboundText:
+def as_inbound_text(r: Row) -> InboundText:
     return InboundText(
         id=r[0],
         message_key=r[1],
@@ -93,7 +89,7 @@ def as_inbound_text(r: sqlite3.Row) -> InboundText:
     )
 
 
-def as_queued_text(r: sqlite3.Row) -> QueuedText:
+def as_queued_text(r: Row) -> QueuedText:
     return QueuedText(
         id=r[0],
         sender=r[1],
@@ -114,14 +110,14 @@ def as_queued_text(r: sqlite3.Row) -> QueuedText:
     )
 
 
-def as_text_code(r: sqlite3.Row) -> TextCode:
+def as_text_code(r: Row) -> TextCode:
     return TextCode(r[0], r[1], r[2], r[3], from_millis(r[4]))
 
 
 RECORDING_COLUMNS = "id, kind, contact_id, call_id, smart_number_id, path, seconds, created_at"
 
 
-def as_recording(r: sqlite3.Row) -> Recording:
+def as_recording(r: Row) -> Recording:
     return Recording(
         id=r[0],
         kind=RecordingKind(r[1]),
@@ -134,7 +130,7 @@ def as_recording(r: sqlite3.Row) -> Recording:
     )
 
 
-def as_agent(r: sqlite3.Row) -> Agent:
+def as_agent(r: Row) -> Agent:
     return Agent(
         id=r[0],
         name=r[1],
@@ -150,7 +146,7 @@ def as_agent(r: sqlite3.Row) -> Agent:
     )
 
 
-def as_number(r: sqlite3.Row) -> SmartNumber:
+def as_number(r: Row) -> SmartNumber:
     return SmartNumber(
         id=r[0],
         e164=r[1],
@@ -165,7 +161,7 @@ def as_number(r: sqlite3.Row) -> SmartNumber:
     )
 
 
-def as_carrier(r: sqlite3.Row) -> Carrier:
+def as_carrier(r: Row) -> Carrier:
     return Carrier(
         id=r[0],
         name=r[1],
@@ -180,7 +176,7 @@ def as_carrier(r: sqlite3.Row) -> Carrier:
     )
 
 
-def as_activity(r: sqlite3.Row) -> Activity:
+def as_activity(r: Row) -> Activity:
     return Activity(
         id=r[0],
         contact_id=r[1],
@@ -195,7 +191,7 @@ def as_activity(r: sqlite3.Row) -> Activity:
     )
 
 
-def as_api_token(r: sqlite3.Row) -> ApiToken:
+def as_api_token(r: Row) -> ApiToken:
     return ApiToken(
         id=r[0],
         name=r[1],
@@ -207,7 +203,7 @@ def as_api_token(r: sqlite3.Row) -> ApiToken:
     )
 
 
-def as_webhook(r: sqlite3.Row) -> Webhook:
+def as_webhook(r: Row) -> Webhook:
     return Webhook(
         id=r[0],
         url=r[1],
@@ -222,7 +218,7 @@ def as_webhook(r: sqlite3.Row) -> Webhook:
     )
 
 
-def as_webhook_event(r: sqlite3.Row | tuple[Any, ...]) -> WebhookEvent:
+def as_webhook_event(r: Row) -> WebhookEvent:
     return WebhookEvent(
         id=r[0],
         event_id=r[1],
@@ -234,7 +230,7 @@ def as_webhook_event(r: sqlite3.Row | tuple[Any, ...]) -> WebhookEvent:
     )
 
 
-def as_delivery(r: sqlite3.Row) -> WebhookDelivery:
+def as_delivery(r: Row) -> WebhookDelivery:
     return WebhookDelivery(
         id=r[0],
         webhook_id=r[1],

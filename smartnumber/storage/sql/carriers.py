@@ -8,8 +8,8 @@ from datetime import datetime
 
 from ...model import Carrier, QueuedText
 from ..repository import NewCarrier
-from .base import Statements, from_millis, to_millis
 from .rows import CARRIER_COLUMNS, TEXT_COLUMNS, as_carrier, as_queued_text
+from .statements import Statements, from_millis, to_millis
 
 
 class CarrierRows(Statements):
@@ -96,13 +96,12 @@ class CarrierRows(Statements):
     async def add_carrier_receipt(
         self, carrier_id: int, message_id: str, status: str, code: str, at: datetime
     ) -> bool:
-        cursor = await self._exec(
+        changes = await self._exec(
             "INSERT INTO carrier_receipts (carrier_id, message_id, status, code, received_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (carrier_id, message_id, status, code, to_millis(at)),
         )
-        inserted = cursor.rowcount > 0
-        await cursor.close()
+        inserted = changes > 0
         return inserted
 
     async def carrier_receipts(self, carrier_id: int, message_id: str) -> list[tuple[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -23,15 +22,16 @@ from ..repository import (
     NewActivity,
     NewContact,
 )
-from .base import (
-    Statements,
-    from_millis,
-    to_millis,
-)
 from .rows import (
     ACTIVITY_COLUMNS,
     CONTACT_COLUMNS,
     as_activity,
+)
+from .statements import (
+    Row,
+    Statements,
+    from_millis,
+    to_millis,
 )
 
 
@@ -156,7 +156,7 @@ class ContactRows(Statements):
             (owner_agent_id, owner_team_id, owner_office_id, assigned_agent_id, contact_id),
         )
 
-    async def _with_phones(self, rows: Sequence[sqlite3.Row]) -> list[Contact]:
+    async def _with_phones(self, rows: Sequence[Row]) -> list[Contact]:
         if not rows:
             return []
         ids = [r[0] for r in rows]
@@ -189,10 +189,10 @@ class ContactRows(Statements):
     # -- the timeline --------------------------------------------------------
 
     async def add_activity(self, activity: NewActivity) -> Activity | None:
-        cursor = await self._exec(
+        row = await self._one(
             "INSERT INTO activities (contact_id, agent_id, kind, direction, at, smart_number_id,"
             " detail, external_id, call_key, peer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (external_id) DO NOTHING",
+            " ON CONFLICT (external_id) DO NOTHING RETURNING id",
             (
                 activity.contact_id,
                 activity.agent_id,
@@ -206,12 +206,10 @@ class ContactRows(Statements):
                 activity.peer,
             ),
         )
-        inserted, rowid = cursor.rowcount, cursor.lastrowid
-        await cursor.close()
-        if inserted == 0 or rowid is None:
+        if row is None:
             return None
         return Activity(
-            rowid,
+            row[0],
             activity.contact_id,
             activity.agent_id,
             activity.kind,

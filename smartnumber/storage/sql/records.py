@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from ...model import (
     Recording,
 )
-from .base import (
-    Statements,
-    to_millis,
-)
 from .rows import (
     RECORDING_COLUMNS,
     as_recording,
+)
+from .statements import (
+    Statements,
+    to_millis,
 )
 
 
@@ -23,7 +23,7 @@ class RecordRows(Statements):
     # -- recordings ----------------------------------------------------------
 
     async def add_recording(self, recording: Recording) -> None:
-        await self._insert(
+        await self._add(
             "INSERT INTO recordings (id, kind, contact_id, call_id, smart_number_id, path,"
             " seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (

@@ -1,0 +1,23 @@
+"""The Repository protocol over an open transaction of any database, one part per concern."""
+
+from __future__ import annotations
+
+from .carriers import CarrierRows
+from .compliance import ComplianceRows
+from .contacts import ContactRows
+from .crm import CrmRows
+from .organisation import OrganisationRows
+from .records import RecordRows
+from .texting import TextingRows
+
+
+class SqlRepository(
+    OrganisationRows,
+    ContactRows,
+    TextingRows,
+    ComplianceRows,
+    CarrierRows,
+    RecordRows,
+    CrmRows,
+):
+    """Every concern's statements over one Connection (statements.Connection)."""

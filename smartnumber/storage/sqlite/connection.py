@@ -1,0 +1,56 @@
+"""aiosqlite as the repository's Connection: sqlite3's errors come out as the
+repository's own, at the statement that raised them."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import aiosqlite
+
+from ...errors import StorageBusy, StorageError
+from ..sql.statements import Row, RuleBroken
+
+
+def translated(exc: sqlite3.Error, doing: str) -> Exception:
+    """sqlite3's error as the repository's own."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return RuleBroken(str(exc))
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return StorageBusy(f"{doing}: it is locked by another process")
+    return StorageError(f"{doing}: {exc}")
+
+
+class SqliteConnection:
+    """One aiosqlite connection inside a transaction the store began."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    # execute_fetchall is one trip to aiosqlite's thread; execute + fetch + close is three.
+    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        try:
+            return list(await self._db.execute_fetchall(sql, params))
+        except sqlite3.Error as exc:
+            raise translated(exc, "the database failed a query") from None
+
+    async def execute(self, sql: str, params: tuple[Any, ...]) -> int:
+        try:
+            cursor = await self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise translated(exc, "the database refused a change") from None
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed
+
+    async def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        try:
+            await self._db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise translated(exc, "the database refused a change") from None
+
+    async def serialise(self, queue: str) -> None:
+        return None  # BEGIN IMMEDIATE: one writer at a time already
+
+    def skip_locked(self, alias: str) -> str:
+        return ""  # no row locks in SQLite
