@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
 import shutil
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -7,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from lab import postgres
 from lab.system import System
+from smartnumber.storage import open_store
 
 
 def _missing_tools() -> list[str]:
@@ -42,6 +46,39 @@ def pytest_runtest_makereport(
         for title, text in made.evidence():
             report.sections.append((f"{title} (failed test)", text))
     return report
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[postgres.Cluster]:
+    """One private PostgreSQL cluster for the whole run (lab/postgres.py), with a
+    migrated template database that each test's database is a copy of."""
+    if postgres.bin_dir() is None:
+        message = "PostgreSQL not installed (scripts/bootstrap installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run PostgreSQL tests: {message}")
+        pytest.skip(message)
+    cluster = postgres.Cluster.start()
+    try:
+        cluster.new_database(postgres.TEMPLATE)
+        asyncio.run(_migrated(cluster.url(postgres.TEMPLATE)))
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+async def _migrated(url: str) -> None:
+    store = await open_store(url)
+    await store.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: postgres.Cluster) -> str:
+    """A new database of this test's own, migrated already."""
+    name = f"t{next(_databases)}"
+    return postgres_cluster.new_database(name, template=postgres.TEMPLATE)
+
+
+_databases = itertools.count(1)
 
 
 @pytest.fixture

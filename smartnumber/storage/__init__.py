@@ -1,8 +1,9 @@
 """The storage boundary: the only place that knows a database.
 
 open_store(url) gives a Store (repository.py's interface) for "sqlite:///path" or a
-plain path (the embedded default); PostgreSQL will answer to postgresql:// URLs with the
-same interface and pass the same contract tests (tests/contract/). The repository raises
+plain path (the embedded default), or for "postgresql://user@host/db" (several nodes on
+one database). Both run the same SQL (sql/) and pass the same contract tests
+(tests/contract/). The repository raises
 its own errors (errors.py: Conflict, StorageBusy, StorageError), never a driver's.
 """
 
@@ -31,8 +32,18 @@ async def open_store(url: str | Path, *, create: bool = True) -> Store:
     not there yet is a one-line error rather than a new empty one."""
     path = sqlite_path(url)
     if path is None:
-        scheme = str(url).split("://", 1)[0]
-        raise UserError(f"{scheme}:// databases are not supported yet; use a file (SQLite)")
+        from .postgres import urls
+
+        text = str(url)
+        if not urls.is_postgres(text):
+            scheme = text.split("://", 1)[0]
+            raise UserError(
+                f"{scheme}:// databases are not supported; use a file (SQLite) or postgresql://"
+            )
+        from .postgres import PostgresStore  # psycopg is loaded only when it is used
+
+        conninfo, pool_size = urls.split_pool_size(text, PostgresStore.POOL_SIZE)
+        return await PostgresStore.open(conninfo, pool_size=pool_size)
     if not create and not path.exists():
         raise UserError(f"no database at {path}; run `smartnumber init` first (or pass --db)")
     from .sqlite import SqliteStore  # the driver is loaded only when it is used

@@ -1,5 +1,5 @@
-"""Every contract test runs against each store open_store() can open (today SQLite;
-add "postgresql" to the params when it comes)."""
+"""Every contract test runs against each store open_store() can open: SQLite (a file)
+and PostgreSQL (a database of the test's own in the run's private cluster)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import pytest
 from smartnumber.storage import Store, open_store
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Where the store under test lives: a second open_store() of it shares its data."""
-    urls = {"sqlite": f"sqlite:///{tmp_path / 'contract.db'}"}
-    return urls[request.param]
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'contract.db'}"
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Numbered schema migrations, applied in order, each in its own transaction."""
+"""Numbered schema migrations, one folder per database, applied in order, each in its own
+transaction (SQLite's here; PostgreSQL's by storage/postgres/store.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,13 @@ class Migration:
 
 def sqlite_migrations() -> list[Migration]:
     """The shipped SQLite migrations, in version order."""
+    return shipped("sqlite")
+
+
+def shipped(dialect: str) -> list[Migration]:
+    """The migrations shipped for one database ("sqlite", "postgresql"), in order."""
     found = []
-    for entry in resources.files(__package__).joinpath("sqlite").iterdir():
+    for entry in resources.files(__package__).joinpath(dialect).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))

@@ -313,7 +313,7 @@ class ContactRows(Statements):
     async def caller_id_attempted(self, agent_id: int, e164: str) -> None:
         await self._exec(
             "INSERT INTO caller_ids (agent_id, e164, attempts) VALUES (?, ?, 1)"
-            " ON CONFLICT (agent_id, e164) DO UPDATE SET attempts = attempts + 1",
+            " ON CONFLICT (agent_id, e164) DO UPDATE SET attempts = caller_ids.attempts + 1",
             (agent_id, e164),
         )
 

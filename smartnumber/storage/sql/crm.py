@@ -78,8 +78,7 @@ class CrmRows(Statements):
             "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
             (to_millis(at), name),
         )
-        changed = changes
-        return changed > 0
+        return changes > 0
 
     # -- webhooks --------------------------------------------------------------
 
@@ -122,8 +121,7 @@ class CrmRows(Statements):
 
     async def remove_webhook(self, webhook_id: int) -> bool:
         changes = await self._exec("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
-        changed = changes
-        return changed > 0
+        return changes > 0
 
     async def add_webhook_event(
         self, event: NewWebhookEvent, webhook_ids: Sequence[int]
@@ -204,6 +202,9 @@ class CrmRows(Statements):
         # active subscription that is not resting; at most per_webhook in flight for any
         # one subscription (those already leased count), so no receiver takes every slot.
         at = to_millis(now)
+        # (no skip_locked: a window function cannot lock rows; the turn and the
+        # conditional lease in _claim keep claims disjoint)
+        await self._db.serialise("webhook_deliveries")
         rows = await self._all(
             "WITH heads AS (SELECT d.id, d.webhook_id, ROW_NUMBER() OVER"
             "  (PARTITION BY d.webhook_id ORDER BY d.id) AS place"
@@ -220,14 +221,17 @@ class CrmRows(Statements):
             " WHERE h.place + COALESCE(b.n, 0) <= ? ORDER BY h.id LIMIT ?",
             (at, at, at, at, per_webhook, limit),
         )
-        ids = [r[0] for r in rows]
+        ids = await self._claim(
+            "webhook_deliveries",
+            [r[0] for r in rows],
+            worker,
+            at,
+            to_millis(lease_until),
+            ours=False,
+        )
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        await self._exec(
-            f"UPDATE webhook_deliveries SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
-            [worker, to_millis(lease_until), *ids],
-        )
         claimed = await self._all(
             f"SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d"
             f" JOIN webhook_events e ON e.id = d.event_id WHERE d.id IN ({marks}) ORDER BY d.id",
@@ -269,13 +273,12 @@ class CrmRows(Statements):
                 *([] if worker is None else [worker]),
             ),
         )
-        changed = changes
-        return changed > 0
+        return changes > 0
 
     async def webhook_answered(self, webhook_id: int, ok: bool) -> int:
         row = await self._one(
-            "UPDATE webhooks SET failures = CASE WHEN ? THEN 0 ELSE failures + 1 END,"
-            " paused_until = CASE WHEN ? THEN NULL ELSE paused_until END"
+            "UPDATE webhooks SET failures = CASE WHEN ? = 1 THEN 0 ELSE failures + 1 END,"
+            " paused_until = CASE WHEN ? = 1 THEN NULL ELSE paused_until END"
             " WHERE id = ? RETURNING failures",
             (ok, ok, webhook_id),
         )

@@ -192,7 +192,8 @@ class OrganisationRows(Statements):
         if number.agent_id is None:
             raise Conflict(f"{number.e164} is not a personal number; only those have a primary")
         await self._exec(
-            "UPDATE smart_numbers SET is_primary = (id = ?) WHERE agent_id = ?",
+            "UPDATE smart_numbers SET is_primary = CASE WHEN id = ? THEN 1 ELSE 0 END"
+            " WHERE agent_id = ?",
             (number.id, number.agent_id),
         )
 
@@ -240,8 +241,7 @@ class OrganisationRows(Statements):
     ) -> bool:
         changes = await self._exec(
             "UPDATE number_routing SET last_agent_id = ? WHERE number_id = ?"
-            " AND last_agent_id IS ?",  # IS: equal, or both NULL (no call yet)
+            " AND last_agent_id IS NOT DISTINCT FROM ?",  # equal, or both NULL (no call yet)
             (agent_id, number_id, expected),
         )
-        changed = changes
-        return changed > 0
+        return changes > 0

@@ -89,6 +89,23 @@ class Statements:
         """An INSERT of one row into a table keyed otherwise (a code, a file's name)."""
         await self._refused_as(what, self._exec(sql, params))
 
+    async def _claim(
+        self, table: str, ids: Sequence[int], worker: str, now: int, until: int, *, ours: bool
+    ) -> list[int]:
+        """Lease the rows `ids` of `table` to `worker` until `until` (ms) where no live
+        lease of another holds them still (nor ours, unless `ours`); the ids now held.
+        Claims begin with serialise(table) and a SELECT ending in skip_locked()."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        mine = " OR claimed_by = ?" if ours else ""
+        rows = await self._all(
+            f"UPDATE {table} SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})"
+            f" AND (lease_until IS NULL OR lease_until <= ?{mine}) RETURNING id",
+            [worker, until, *ids, now, *([worker] if ours else [])],
+        )
+        return sorted(int(r[0]) for r in rows)
+
     @staticmethod
     async def _refused_as(what: str, statement: Awaitable[T]) -> T:
         try:

@@ -215,19 +215,19 @@ class TextingRows(Statements):
         self, worker: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[Email]:
         at = to_millis(now)
+        await self._db.serialise("outbox")
         rows = await self._all(
             "SELECT id FROM outbox WHERE sent_at IS NULL"
-            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?"
+            + self._db.skip_locked("outbox"),
             (at, limit),
         )
-        ids = [r[0] for r in rows]
+        ids = await self._claim(
+            "outbox", [r[0] for r in rows], worker, at, to_millis(lease_until), ours=False
+        )
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        await self._exec(
-            f"UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
-            [worker, to_millis(lease_until), *ids],
-        )
         claimed = await self._all(
             "SELECT id, to_addr, subject, body, attempts, last_error FROM outbox"
             f" WHERE id IN ({marks}) ORDER BY id",
@@ -287,23 +287,22 @@ class TextingRows(Statements):
         # pending text from the same sender held by another worker: one sender's STOP
         # and START are handled in the order they came.
         at = to_millis(now)
+        await self._db.serialise("text_inbox")
         rows = await self._all(
             "SELECT t.id FROM text_inbox t WHERE t.processed_at IS NULL"
             " AND (t.lease_until IS NULL OR t.lease_until <= ? OR t.claimed_by = ?)"
             " AND NOT EXISTS (SELECT 1 FROM text_inbox o WHERE o.sender = t.sender"
             "  AND o.processed_at IS NULL AND o.id < t.id AND o.lease_until > ?"
             "  AND o.claimed_by != ?)"
-            " ORDER BY t.id LIMIT ?",
+            " ORDER BY t.id LIMIT ?" + self._db.skip_locked("t"),
             (at, worker, at, worker, limit),
         )
-        ids = [r[0] for r in rows]
+        ids = await self._claim(
+            "text_inbox", [r[0] for r in rows], worker, at, to_millis(lease_until), ours=True
+        )
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        await self._exec(
-            f"UPDATE text_inbox SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
-            [worker, to_millis(lease_until), *ids],
-        )
         claimed = await self._all(
             f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE id IN ({marks}) ORDER BY id", ids
         )
@@ -391,23 +390,22 @@ class TextingRows(Statements):
         # earlier queued text to the same recipient held by another worker: a
         # conversation goes out in order.
         at = to_millis(now)
+        await self._db.serialise("text_outbox")
         rows = await self._all(
             "SELECT t.id FROM text_outbox t WHERE t.status = 'queued' AND t.not_before <= ?"
             " AND (t.lease_until IS NULL OR t.lease_until <= ?)"
             " AND NOT EXISTS (SELECT 1 FROM text_outbox o WHERE o.recipient = t.recipient"
             "  AND o.status = 'queued' AND o.id < t.id AND o.lease_until > ?"
             "  AND o.claimed_by != ?)"
-            " ORDER BY t.not_before, t.id LIMIT ?",
+            " ORDER BY t.not_before, t.id LIMIT ?" + self._db.skip_locked("t"),
             (at, at, at, worker, limit),
         )
-        ids = [r[0] for r in rows]
+        ids = await self._claim(
+            "text_outbox", [r[0] for r in rows], worker, at, to_millis(lease_until), ours=False
+        )
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        await self._exec(
-            f"UPDATE text_outbox SET claimed_by = ?, lease_until = ? WHERE id IN ({marks})",
-            [worker, to_millis(lease_until), *ids],
-        )
         claimed = await self._all(
             f"SELECT {TEXT_COLUMNS} FROM text_outbox WHERE id IN ({marks}) ORDER BY not_before, id",
             ids,

@@ -1,0 +1,91 @@
+"""psycopg 3 as the repository's Connection: the shared SQL's `?` placeholders become
+psycopg's, PostgreSQL's errors come out as the repository's own."""
+
+from __future__ import annotations
+
+import functools
+import re
+import zlib
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg
+
+from ...errors import StorageBusy, StorageError
+from ..sql.statements import Row, RuleBroken
+
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
+
+
+@functools.lru_cache(maxsize=1024)
+def dialect(sql: str) -> str:
+    """The shared SQL in psycopg's terms: `?` outside string literals is `%s`, a literal
+    `%` is `%%` (the statements are few and fixed, so each is translated once)."""
+
+    def one(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return {"?": "%s", "%": "%%"}.get(found, found)
+
+    return _PLACEHOLDER.sub(one, sql)
+
+
+def _value(value: Any) -> Any:
+    # SQLite takes True for 1; the schema's flags are integers in PostgreSQL too.
+    return int(value) if isinstance(value, bool) else value
+
+
+def translated(exc: psycopg.Error, doing: str) -> Exception:
+    """psycopg's error as the repository's own."""
+    if isinstance(exc, pg.IntegrityError):
+        return RuleBroken(exc.diag.message_primary or str(exc))
+    if isinstance(
+        exc, pg.LockNotAvailable | pg.SerializationFailure | pg.DeadlockDetected | pg.QueryCanceled
+    ):
+        return StorageBusy(f"{doing}: it is locked by another process")
+    if isinstance(exc, psycopg.OperationalError):
+        return StorageError(f"{doing}: the database is not reachable ({_first_line(exc)})")
+    return StorageError(f"{doing}: {_first_line(exc)}")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class PostgresConnection:
+    """One pooled connection inside a transaction the store began."""
+
+    def __init__(self, db: psycopg.AsyncConnection[Any]) -> None:
+        self._db = db
+
+    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        try:
+            cursor = await self._db.execute(dialect(sql), tuple(map(_value, params)))
+            return list(await cursor.fetchall()) if cursor.description else []
+        except psycopg.Error as exc:
+            raise translated(exc, "the database failed a query") from None
+
+    async def execute(self, sql: str, params: tuple[Any, ...]) -> int:
+        try:
+            cursor = await self._db.execute(dialect(sql), tuple(map(_value, params)))
+        except psycopg.Error as exc:
+            raise translated(exc, "the database refused a change") from None
+        return max(cursor.rowcount, 0)
+
+    async def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        try:
+            async with self._db.cursor() as cursor:
+                await cursor.executemany(dialect(sql), [tuple(map(_value, r)) for r in rows])
+        except psycopg.Error as exc:
+            raise translated(exc, "the database refused a change") from None
+
+    async def serialise(self, queue: str) -> None:
+        # Claimers of one queue take turns (the lock ends with the transaction), so each
+        # sees the leases the one before it committed: no two claim one item, and one
+        # recipient's texts are never split between two workers out of order.
+        key = zlib.crc32(f"smartnumber:claims:{queue}".encode())
+        await self.fetch("SELECT pg_advisory_xact_lock(?)", (key,))
+
+    def skip_locked(self, alias: str) -> str:
+        return f" FOR UPDATE OF {alias} SKIP LOCKED"

@@ -1,0 +1,149 @@
+"""The PostgreSQL store: a pool of psycopg connections, migrations, transactions.
+
+Several services (one per Asterisk node) may open the same database. A write
+transaction is PostgreSQL's default READ COMMITTED: the SQL that must not race says so
+itself (conditional updates, compare-and-set, claims that take turns per queue and pass
+over rows another holds). A snapshot is REPEATABLE READ, READ ONLY: it never waits for a
+writer, nor makes one wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from ...errors import StorageError
+from ..migrations import shipped
+from ..sql import SqlRepository
+from .connection import PostgresConnection, translated
+from .urls import shown
+
+log = logging.getLogger("smartnumber.storage")
+
+POOL_SIZE = 10  # connections per process; ?pool_size= in the URL changes it
+CONNECT_SECONDS = 5.0  # a pooled connection, or StorageError: callers fail open meanwhile
+LOCK_TIMEOUT = "5s"  # as SQLite's busy_timeout: then StorageBusy
+IDLE_IN_TRANSACTION = "60s"  # a client that hung inside a transaction lets go of its locks
+MIGRATION_LOCK = 0x534E4D47  # "SNMG": one node migrates at a time
+
+
+async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
+    await conn.execute(
+        f"SET lock_timeout = '{LOCK_TIMEOUT}';"
+        f" SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}';"
+        " SET TIME ZONE 'UTC'"
+    )
+
+
+class PostgresStore:
+    """A pool of connections to one PostgreSQL database; a transaction is one of them."""
+
+    POOL_SIZE = POOL_SIZE
+
+    def __init__(self, pool: AsyncConnectionPool[Any], url: str) -> None:
+        self._pool = pool
+        self._url = url
+
+    @classmethod
+    async def open(cls, conninfo: str, *, pool_size: int = POOL_SIZE) -> PostgresStore:
+        """Connect (the password from ~/.pgpass or PGPASSFILE, never the command line)
+        and bring the schema up to date."""
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=pool_size,
+            timeout=CONNECT_SECONDS,
+            kwargs={"autocommit": True, "cursor_factory": psycopg.AsyncClientCursor},
+            configure=_configure,
+            open=False,
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_SECONDS)
+        except PoolTimeout:
+            await pool.close()
+            raise StorageError(f"cannot reach the database {shown(conninfo)}") from None
+        store = cls(pool, conninfo)
+        try:
+            await store._migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return store
+
+    async def _migrate(self) -> list[int]:
+        applied = []
+        async with self._connection() as conn:
+            try:
+                await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+                try:
+                    await conn.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER"
+                        " PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                    )
+                    cursor = await conn.execute("SELECT version FROM schema_migrations")
+                    done = {row[0] for row in await cursor.fetchall()}
+                    for migration in shipped("postgresql"):
+                        if migration.version in done:
+                            continue
+                        async with conn.transaction():
+                            await conn.execute(migration.sql.encode())
+                            await conn.execute(
+                                "INSERT INTO schema_migrations (version, name, applied_at)"
+                                " VALUES (%s, %s, now()::text)",
+                                (migration.version, migration.name),
+                            )
+                        applied.append(migration.version)
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+            except psycopg.Error as exc:
+                raise translated(exc, "the database could not be migrated") from None
+        return applied
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout:
+            raise StorageError(f"cannot reach the database {shown(self._url)}") from None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlRepository]:
+        async with self._begun("BEGIN") as repo:
+            yield repo
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqlRepository]:
+        async with self._begun("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") as repo:
+            yield repo
+
+    @asynccontextmanager
+    async def _begun(self, begin_sql: str) -> AsyncIterator[SqlRepository]:
+        async with self._connection() as conn:
+            try:
+                await conn.execute(begin_sql)
+            except psycopg.Error as exc:
+                raise translated(exc, "the database could not start a transaction") from None
+            try:
+                yield SqlRepository(PostgresConnection(conn))
+            except BaseException as exc:
+                with contextlib.suppress(psycopg.Error):
+                    await conn.execute("ROLLBACK")
+                if isinstance(exc, psycopg.Error):
+                    raise translated(exc, "the database refused a change") from None
+                raise
+            try:
+                await conn.execute("COMMIT")
+            except psycopg.Error as exc:
+                with contextlib.suppress(psycopg.Error):
+                    await conn.execute("ROLLBACK")
+                raise translated(exc, "the database could not commit") from None
+
+    async def close(self) -> None:
+        await self._pool.close()
