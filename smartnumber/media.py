@@ -41,10 +41,11 @@ WAV_HEADER_BYTES = 44  # Asterisk's format_wav header
 BYTES_PER_SECOND = 8000 * 2  # 8 kHz, 16-bit mono
 
 
-def directory(values: Mapping[str, str], db: Path) -> Path:
-    """The media directory: the `media.dir` setting, else `media/` beside the database."""
+def directory(values: Mapping[str, str], home: Path) -> Path:
+    """The media directory: the `media.dir` setting, else `media/` in the installation's
+    home (storage.home(): beside a SQLite file; PostgreSQL's: set media.dir)."""
     configured = values.get("media.dir", "")
-    return Path(configured) if configured else db.resolve().parent / "media"
+    return Path(configured) if configured else home / "media"
 
 
 def prompt_dir(media: Path) -> Path:

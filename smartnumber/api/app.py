@@ -44,7 +44,7 @@ RATE = 200.0  # requests a second per token, steady (setting api.rate_limit)
 
 def create_app(
     store: Store,
-    db: Path,
+    db: str | Path,
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     rate: float = RATE,

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import logs, media, settings
+from .. import logs, media, settings, storage
 from ..access import Caller
 from ..asterisk import originate, verify_call
 from ..asterisk.ami import AmiConfig
@@ -54,7 +54,7 @@ async def set_number_routing(
 
 
 async def configure_number(
-    store: Store, db: Path, number: str, changes: dict[str, Any]
+    store: Store, db: str | Path, number: str, changes: dict[str, Any]
 ) -> tuple[SmartNumber, CallHandling]:
     """Change a number's call handling; spoken or imported prompts are made into the media
     directory first (espeak-ng and sox take a moment: not inside a transaction)."""
@@ -62,7 +62,7 @@ async def configure_number(
     carrier = changes.pop("sms_carrier", None)
     handling.check_contradictions(changes)
     async with store.transaction() as repo:
-        media_dir = media.directory(await settings.load(repo), db)
+        media_dir = media.directory(await settings.load(repo), storage.home(db))
     made = handling.make_prompts(media_dir, changes)
     async with store.transaction() as repo:
         found, configured = await handling.configure(repo, number, made)
@@ -234,7 +234,7 @@ async def start_click_to_call(
 
 async def verify_caller_id(
     store: Store,
-    db: Path,
+    db: str | Path,
     agent_name: str,
     number_text: str,
     now: Callable[[], datetime],
@@ -248,7 +248,7 @@ async def verify_caller_id(
     async with store.transaction() as repo:
         values = await settings.load(repo)
         attempt = await caller_id.prepare(
-            repo, agent_name, number_text, media.directory(values, db)
+            repo, agent_name, number_text, media.directory(values, storage.home(db))
         )
     code = code or caller_id.new_code()
     show(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import media, settings
+from .. import media, settings, storage
 from ..asterisk import check
 from ..asterisk.dialplan import context as dialplan_context
 from ..asterisk.dialplan import render
@@ -23,14 +23,14 @@ class Initialised:
     tightened: int  # audio files an earlier version left readable by others, made private
 
 
-async def init(store: Store, db: Path) -> Initialised:
+async def init(store: Store, db: str | Path) -> Initialised:
     """Defaults stored (secrets generated once), the media directory made private. The
     database itself is made private when the store opens it."""
     async with store.transaction() as repo:
         await settings.ensure_defaults(repo)
         values = await settings.load(repo)
     owner = Owner.parse(values["asterisk.owner"])
-    media_dir = media.directory(values, db)
+    media_dir = media.directory(values, storage.home(db))
     media.create_dirs(media_dir, owner)
     return Initialised(media_dir, media.tighten(media_dir, owner))
 
@@ -83,7 +83,7 @@ async def set_setting(store: Store, key: str, value: str) -> str:
 
 
 async def render_asterisk(
-    store: Store, db: Path, out_dir: Path, templates: Path | None, owner: str | None
+    store: Store, db: str | Path, out_dir: Path, templates: Path | None, owner: str | None
 ) -> list[Path]:
     """Render the dialplan, pjsip.conf, manager.conf and cdr_custom.conf (0640, given to
     `owner` or the asterisk.owner setting) and make the media directory."""
@@ -96,7 +96,7 @@ async def render_asterisk(
 
 
 async def _render_instance(
-    store: Store, db: Path, instance: PrivateAsterisk, templates: Path | None
+    store: Store, db: str | Path, instance: PrivateAsterisk, templates: Path | None
 ) -> None:
     """The private instance runs as the current user: its files stay ours, 0640/0700."""
     env = render.environment(templates)
@@ -109,7 +109,7 @@ async def _render_instance(
 
 
 async def start_instance(
-    store: Store, db: Path, instance_dir: Path, templates: Path | None
+    store: Store, db: str | Path, instance_dir: Path, templates: Path | None
 ) -> tuple[int, dict[str, str]]:
     """Render and start the private Asterisk; point asterisk.cdr_file at its CDR file
     (the routing service reconciles calls from it). Its pid, and the settings."""
@@ -122,7 +122,7 @@ async def start_instance(
 
 
 async def reload_instance(
-    store: Store, db: Path, instance_dir: Path, templates: Path | None
+    store: Store, db: str | Path, instance_dir: Path, templates: Path | None
 ) -> None:
     instance = PrivateAsterisk(instance_dir)
     if instance.pid() is None:

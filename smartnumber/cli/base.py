@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from ..errors import StorageError, UserError
-from ..storage import Store, open_store
+from ..storage import Store, open_store, shown
 from . import output
 
 T = TypeVar("T")
@@ -37,7 +37,7 @@ TEMPLATES_OPTION = click.option(
 
 @dataclass
 class Settings:
-    db: Path
+    db: str
 
 
 class SmartGroup(click.Group):
@@ -49,15 +49,17 @@ class SmartGroup(click.Group):
         except UserError as exc:
             raise click.ClickException(output.printable(str(exc))) from None
         except StorageError as exc:
-            raise click.ClickException(output.printable(f"database {ctx.obj.db}: {exc}")) from None
+            where = shown(ctx.obj.db)
+            raise click.ClickException(output.printable(f"database {where}: {exc}")) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
 
 
-def db() -> Path:
-    """The database the command works on (--db, env SMARTNUMBER_DB)."""
-    return Path(click.get_current_context().find_root().obj.db)
+def db() -> str:
+    """The database the command works on (--db, env SMARTNUMBER_DB): a SQLite file's
+    path or a postgresql:// URL."""
+    return str(click.get_current_context().find_root().obj.db)
 
 
 def run(work: Callable[[Store], Awaitable[T]], *, create: bool = False) -> T:
@@ -80,8 +82,8 @@ def run(work: Callable[[Store], Awaitable[T]], *, create: bool = False) -> T:
     envvar="SMARTNUMBER_DB",
     default="smartnumber.db",
     show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite database file (env SMARTNUMBER_DB).",
+    help="SQLite database file, or postgresql://user@host/db (env SMARTNUMBER_DB;"
+    " a password goes in ~/.pgpass, never here).",
 )
 @click.version_option(package_name="smartnumber")
 @click.pass_context
@@ -91,4 +93,4 @@ def cli(ctx: click.Context, db: str) -> None:
     Provision offices, teams, agents, Smart Numbers and contacts; render and run the
     Asterisk configuration; read every contact's timeline.
     """
-    ctx.obj = Settings(Path(db))
+    ctx.obj = Settings(db)

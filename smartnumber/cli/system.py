@@ -16,6 +16,7 @@ import uvloop
 from ..app import system as cases
 from ..errors import UserError
 from ..service import run as service
+from ..storage import shown, sqlite_path
 from . import output
 from .base import INSTANCE_DIR_OPTION, JSON_OPTION, TEMPLATES_OPTION, cli, db, run
 
@@ -25,7 +26,10 @@ def init() -> None:
     """Create the database (or bring its schema up to date), and make it and the media
     directory private (files an earlier version left readable by others are tightened)."""
     done = run(lambda store: cases.init(store, db()), create=True)
-    click.echo(f"database ready: {db()} (readable by its owner only)")
+    if sqlite_path(db()) is None:
+        click.echo(f"database ready: {shown(db())}")
+    else:
+        click.echo(f"database ready: {db()} (readable by its owner only)")
     if done.tightened:
         click.echo(f"made {done.tightened} audio file(s) in {done.media_dir} private")
 

@@ -81,7 +81,7 @@ class HeaderDeadline(H11Protocol):
 
 
 async def serve(
-    db: Path,
+    db: str | Path,
     host: str | None,
     port: int | None,
     *,
@@ -113,7 +113,7 @@ async def serve(
 
 async def _run(
     store: Store,
-    db: Path,
+    db: str | Path,
     host: str,
     port: int,
     rate: float,

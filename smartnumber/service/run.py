@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .. import claims, clock, logs, media, settings
+from .. import claims, clock, logs, media, settings, storage
 from ..asterisk import cdr, events
 from ..asterisk.agi import text_spool
 from ..asterisk.agi.context import HandlerContext
@@ -23,7 +23,7 @@ from ..asterisk.messaging import AsteriskMessages
 from ..calls import reconcile
 from ..errors import StorageError, UserError
 from ..model import InboundText, QueuedText, TextStatus
-from ..storage import Store, open_store
+from ..storage import Store, open_store, shown
 from ..texting import inbound, inbox, outbox
 from ..texting import notices as mail
 from ..texting.carriers import mms
@@ -46,7 +46,7 @@ def raise_open_files_limit() -> int:
     return soft
 
 
-async def serve(db: Path, config_file: Path | None, flags: dict[str, Any]) -> None:
+async def serve(db: str | Path, config_file: Path | None, flags: dict[str, Any]) -> None:
     """`smartnumber serve`: the configuration from the database settings, then the TOML
     file, then the flags; logging set up; then run() on the same store."""
     store = await _open(db)
@@ -65,7 +65,7 @@ async def serve(db: Path, config_file: Path | None, flags: dict[str, Any]) -> No
 
 async def run(
     config: ServiceConfig,
-    db: Path,
+    db: str | Path,
     stop: asyncio.Event | None = None,
     *,
     store: Store | None = None,
@@ -91,7 +91,7 @@ async def run(
             loop.remove_signal_handler(sig)
 
 
-async def _open(db: Path) -> Store:
+async def _open(db: str | Path) -> Store:
     try:
         return await open_store(db, create=False)
     except StorageError as exc:
@@ -100,7 +100,7 @@ async def _open(db: Path) -> Store:
 
 async def _start(
     config: ServiceConfig,
-    db: Path,
+    db: str | Path,
     store: Store,
     running: contextlib.AsyncExitStack,
     open_files: int,
@@ -108,7 +108,7 @@ async def _start(
     """Start everything the service holds, each registered on `running` to be closed."""
     async with store.transaction() as repo:
         values = await settings.load(repo)
-    media_dir = media.directory(values, db)
+    media_dir = media.directory(values, storage.home(db))
     try:
         media.create_dirs(media_dir)  # Asterisk writes recordings there
     except OSError as exc:
@@ -180,7 +180,7 @@ async def _start(
         "serving",
         agi=f"{config.agi_bind}:{config.agi_port}",
         ami=f"{config.ami_host}:{config.ami_port}",
-        db=str(db),
+        db=shown(str(db)),
         media=str(media_dir),
         routes=sorted(ROUTES),
         routing_budget_ms=config.routing_budget_ms,

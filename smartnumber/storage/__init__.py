@@ -12,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
+from . import urls
 from .repository import Repository, Store
+from .urls import shown
 
-__all__ = ["Repository", "Store", "open_store", "sqlite_path"]
+__all__ = ["Repository", "Store", "home", "open_store", "shown", "sqlite_path"]
 
 
 def sqlite_path(url: str | Path) -> Path | None:
@@ -27,13 +29,18 @@ def sqlite_path(url: str | Path) -> Path | None:
     return Path(text)
 
 
+def home(url: str | Path) -> Path:
+    """Where an installation's files (media) live unless settings say otherwise: beside
+    a SQLite database, else the current directory."""
+    path = sqlite_path(url)
+    return (path.resolve().parent if path else Path.cwd()).resolve()
+
+
 async def open_store(url: str | Path, *, create: bool = True) -> Store:
     """Open (and migrate) the store a URL names; with create=False, a database that is
     not there yet is a one-line error rather than a new empty one."""
     path = sqlite_path(url)
     if path is None:
-        from .postgres import urls
-
         text = str(url)
         if not urls.is_postgres(text):
             scheme = text.split("://", 1)[0]

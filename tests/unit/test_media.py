@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smartnumber import media
+from smartnumber import media, storage
 from smartnumber.errors import UserError
 from tests.unit.conftest import Run, assert_user_error
 
@@ -87,9 +87,16 @@ async def test_a_file_that_never_appears(tmp_path: Path) -> None:
     assert await media.finished_file(there, wait=1, poll=0.1) == there
 
 
-def test_media_directory_default_and_setting(tmp_path: Path) -> None:
-    assert media.directory({"media.dir": ""}, tmp_path / "sn.db") == tmp_path.resolve() / "media"
-    assert media.directory({"media.dir": "/srv/media"}, tmp_path / "sn.db") == Path("/srv/media")
+def test_media_directory_default_and_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "sn.db"
+    assert media.directory({"media.dir": ""}, storage.home(db)) == tmp_path.resolve() / "media"
+    assert media.directory({"media.dir": "/srv/media"}, storage.home(db)) == Path("/srv/media")
+    assert storage.home(f"sqlite:///{db}") == tmp_path.resolve()
+    monkeypatch.chdir(tmp_path / "..")
+    # PostgreSQL has no file to stand beside: the current directory (README: set media.dir)
+    assert storage.home("postgresql://sn@db.example/sn") == tmp_path.parent.resolve()
 
 
 @pytest.mark.parametrize("value", ["relative/dir", "/srv/../etc", "/srv/media;evil", "/srv/a b"])

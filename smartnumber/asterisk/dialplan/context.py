@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ... import media, settings
+from ... import media, settings, storage
 from ...directory import numbers
 from ...model import Ring, SmartNumber
 from ...storage.repository import Repository
@@ -93,12 +93,12 @@ async def _label(repo: Repository, number: SmartNumber) -> str:
     return f"office: {office.name if office else '?'}"
 
 
-async def build(repo: Repository, db: Path) -> dict[str, Any]:
+async def build(repo: Repository, db: str | Path) -> dict[str, Any]:
     """The template context: settings, Smart Numbers with fallbacks, agent endpoints, and
     where prompts and recordings live (the media directory, beside the database `db`
     unless the media.dir setting says otherwise)."""
     values = await settings.load(repo)
-    media_dir = media.directory(values, db)
+    media_dir = media.directory(values, storage.home(db))
     smart_numbers = []
     for number in await repo.list_numbers():
         fallback = await numbers.fallback_agent(repo, number)

@@ -2,7 +2,7 @@
 several services (one per Asterisk node) sharing one database.
 
 store.py opens the pool and hands out transactions; connection.py runs the repository's
-SQL (storage/sql/, shared with SQLite) on psycopg; urls.py reads and masks URLs.
+SQL (storage/sql/, shared with SQLite) on psycopg.
 """
 
 from .store import PostgresStore

@@ -21,8 +21,8 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from ...errors import StorageError
 from ..migrations import shipped
 from ..sql import SqlRepository
+from ..urls import shown
 from .connection import PostgresConnection, translated
-from .urls import shown
 
 log = logging.getLogger("smartnumber.storage")
 
@@ -41,6 +41,12 @@ async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
     )
 
 
+def _reason(exc: psycopg.Error) -> str:
+    text = str(exc).strip()
+    text = text.split("failed: ", 1)[-1] if text.startswith("connection") else text
+    return (text.splitlines() or [type(exc).__name__])[0]
+
+
 class PostgresStore:
     """A pool of connections to one PostgreSQL database; a transaction is one of them."""
 
@@ -54,6 +60,13 @@ class PostgresStore:
     async def open(cls, conninfo: str, *, pool_size: int = POOL_SIZE) -> PostgresStore:
         """Connect (the password from ~/.pgpass or PGPASSFILE, never the command line)
         and bring the schema up to date."""
+        try:  # one connection first: libpq's own reason in one line, before any pool
+            first = await psycopg.AsyncConnection.connect(
+                conninfo, connect_timeout=int(CONNECT_SECONDS)
+            )
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot connect: {_reason(exc)}") from None
+        await first.close()
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
             min_size=1,
@@ -67,7 +80,7 @@ class PostgresStore:
             await pool.open(wait=True, timeout=CONNECT_SECONDS)
         except PoolTimeout:
             await pool.close()
-            raise StorageError(f"cannot reach the database {shown(conninfo)}") from None
+            raise StorageError("cannot connect: no connection within the timeout") from None
         store = cls(pool, conninfo)
         try:
             await store._migrate()

@@ -1,4 +1,5 @@
-"""postgresql:// URLs: what smartnumber reads from them, and how they are shown.
+"""Database URLs: which store one names, what smartnumber reads from a postgresql://
+one, and how any is shown (no driver is loaded here).
 
 libpq reads the rest (host, port, dbname, user, sslmode, sslrootcert, ...); a password
 belongs in ~/.pgpass or PGPASSFILE, and one left in a URL is never shown."""
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ...errors import UserError
+from ..errors import UserError
 
 SCHEMES = ("postgresql", "postgres")
 
