@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from smartnumber.cli import cli
 
 
-def invoke(db: Path, *args: str, ok: bool = True) -> Result:
+def invoke(db: Path | str, *args: str, ok: bool = True) -> Result:
     """`smartnumber --db DB ARGS`; asserts exit 0 unless ok=False.
 
     It runs in a worker thread: the CLI starts its own event loop, which cannot nest

@@ -4,6 +4,7 @@ instance, check) and the routing service. Each parses, calls one use case
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from importlib import resources
@@ -13,8 +14,9 @@ from typing import Any
 import click
 import uvloop
 
+from ..app import database
 from ..app import system as cases
-from ..errors import UserError
+from ..errors import StorageError, UserError
 from ..service import run as service
 from ..storage import shown, sqlite_path
 from . import output
@@ -32,6 +34,49 @@ def init() -> None:
         click.echo(f"database ready: {db()} (readable by its owner only)")
     if done.tightened:
         click.echo(f"made {done.tightened} audio file(s) in {done.media_dir} private")
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--replace", is_flag=True, help="Empty a target that holds data first.")
+def migrate(source: str, target: str, replace: bool) -> None:
+    """Copy an installation's whole database from SOURCE to TARGET, e.g. from SQLite to
+    PostgreSQL when a second node comes:
+
+        smartnumber migrate sqlite:///var/lib/smartnumber/sn.db postgresql://sn@db/sn
+
+    TARGET's schema is created or brought up to date; a TARGET that holds data is
+    refused unless --replace. Everything is copied in one transaction: on any failure
+    TARGET is left as it was, and SOURCE is only ever read. Stop the services first.
+    Ends with each table's rows counted on both sides."""
+    bar: list[Any] = []
+
+    def started(total: int) -> None:
+        bar.append(click.progressbar(length=total, label="copying rows", file=sys.stderr))
+        bar[0].__enter__()
+
+    def copied(rows: int) -> None:
+        bar[0].update(rows)
+
+    async def go() -> list[Any]:
+        return await database.move(source, target, replace=replace, started=started, copied=copied)
+
+    try:
+        counted = asyncio.run(go())
+    except StorageError as exc:
+        raise click.ClickException(output.printable(str(exc))) from None
+    finally:
+        if bar:
+            bar[0].__exit__(None, None, None)
+    wrong = [c for c in counted if not c.ok]
+    for c in counted:
+        mark = "ok" if c.ok else "MISMATCH"
+        click.echo(f"{c.table:<24} {c.source:>10} {c.target:>10}  {mark}")
+    total = sum(c.target for c in counted)
+    if wrong:
+        raise click.ClickException(f"{len(wrong)} table(s) differ after the copy: {wrong[0].table}")
+    click.echo(f"copied {total} rows in {len(counted)} tables into {shown(target)}")
 
 
 # -- installation settings -------------------------------------------------------------------

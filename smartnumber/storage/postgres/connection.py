@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 import zlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -89,3 +90,33 @@ class PostgresConnection:
 
     def skip_locked(self, alias: str) -> str:
         return f" FOR UPDATE OF {alias} SKIP LOCKED"
+
+    # -- whole tables (storage/copy.py) ---------------------------------------
+
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+            " AND table_schema = current_schema() ORDER BY ordinal_position",
+            (table,),
+        )
+        return [r[0] for r in rows]
+
+    async def stream(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        try:
+            async with self._db.cursor(name="smartnumber_copy") as cursor:
+                await cursor.execute(sql)
+                while rows := await cursor.fetchmany(size):
+                    yield list(rows)
+        except psycopg.Error as exc:
+            raise translated(exc, "the database failed a query") from None
+
+    async def numbered_from(self, table: str) -> None:
+        # Rows copied with their ids: each identity goes on after the largest one.
+        for column in await self.columns(table):
+            found = await self.fetch("SELECT pg_get_serial_sequence(?, ?)", (table, column))
+            if found and found[0][0]:
+                await self.fetch(
+                    f"SELECT setval(?, COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1,"
+                    " false)",
+                    (found[0][0],),
+                )

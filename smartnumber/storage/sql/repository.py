@@ -8,6 +8,7 @@ from .contacts import ContactRows
 from .crm import CrmRows
 from .organisation import OrganisationRows
 from .records import RecordRows
+from .statements import Connection
 from .texting import TextingRows
 
 
@@ -21,3 +22,9 @@ class SqlRepository(
     CrmRows,
 ):
     """Every concern's statements over one Connection (statements.Connection)."""
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's own Connection: for storage/copy.py, which works on whole
+        tables beneath the repository's methods."""
+        return self._db

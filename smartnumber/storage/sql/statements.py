@@ -9,7 +9,7 @@ StorageError), so nothing here knows which database answers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -47,6 +47,18 @@ class Connection(Protocol):
     def skip_locked(self, alias: str) -> str:
         """What ends a SELECT of rows about to be claimed: rows another transaction
         holds are passed over, not waited for ("" where there are no row locks)."""
+        ...
+
+    # whole tables, for copying one database into another (storage/copy.py)
+
+    async def columns(self, table: str) -> list[str]: ...
+
+    def stream(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        """A long SELECT's rows, `size` at a time, never all in memory."""
+        ...
+
+    async def numbered_from(self, table: str) -> None:
+        """After rows were copied in with their ids: new ids follow the largest."""
         ...
 
 

@@ -4,6 +4,7 @@ repository's own, at the statement that raised them."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiosqlite
@@ -54,3 +55,22 @@ class SqliteConnection:
 
     def skip_locked(self, alias: str) -> str:
         return ""  # no row locks in SQLite
+
+    # -- whole tables (storage/copy.py) ---------------------------------------
+
+    async def columns(self, table: str) -> list[str]:
+        return [r[1] for r in await self.fetch(f"PRAGMA table_info({table})", ())]
+
+    async def stream(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        try:
+            async with self._db.execute(sql) as cursor:
+                while True:
+                    rows: list[Row] = list(await cursor.fetchmany(size))
+                    if not rows:
+                        return
+                    yield rows
+        except sqlite3.Error as exc:
+            raise translated(exc, "the database failed a query") from None
+
+    async def numbered_from(self, table: str) -> None:
+        return None  # a rowid goes on from the largest one there
