@@ -38,6 +38,7 @@ PARSED_ONLY = {
     "asterisk reload": "needs a running Asterisk (tests/e2e)",
     "asterisk stop": "needs a running Asterisk (tests/e2e)",
     "asterisk status": "asks a running Asterisk (tests/e2e)",
+    "migrate": "needs a PostgreSQL server (tests/contract/test_migrate.py)",
 }
 
 # On a fresh system these are refused, in one line that says why.
