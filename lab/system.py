@@ -29,7 +29,7 @@ WATCHER = ("test-watcher", "watcher-secret-for-tests-only")
 @dataclass
 class System:
     root: Path
-    database: Path | None = None  # default: smartnumber.db in root
+    database: Path | str | None = None  # default: smartnumber.db in root; or postgresql://
     settings: dict[str, str] = field(default_factory=dict)
     parties: list[SippParty] = field(default_factory=list)
     _service: subprocess.Popen[bytes] | None = None
@@ -39,8 +39,12 @@ class System:
     api_port: int = 0
 
     @property
-    def db(self) -> Path:
+    def db(self) -> Path | str:
         return self.database or self.root / "smartnumber.db"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.root / "media" if isinstance(self.db, str) else self.db.parent / "media"
 
     @property
     def instance(self) -> PrivateAsterisk:
@@ -55,10 +59,13 @@ class System:
         return self.root / "api.log"
 
     @classmethod
-    def create(cls, database: Path | None = None) -> System:
-        """A fresh system in a new temp dir; on `database` if given (e.g. a bench store)."""
+    def create(cls, database: Path | str | None = None) -> System:
+        """A fresh system in a new temp dir; on `database` if given (e.g. a bench store,
+        or a postgresql:// URL: then media live in the temp dir, as media.dir says)."""
         root = Path(tempfile.mkdtemp(prefix="sn-", dir="/tmp"))
         system = cls(root, database)
+        if isinstance(database, str):
+            system.cli("settings", "set", "media.dir", str(root / "media"))
         system.cli("init")
         system.settings = {
             "sip.port": str(free_udp_port()),

@@ -81,10 +81,23 @@ def postgres_url(postgres_cluster: postgres.Cluster) -> str:
 _databases = itertools.count(1)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked both_stores runs its System on SQLite and on PostgreSQL."""
+    marked = metafunc.definition.get_closest_marker("both_stores")
+    if marked and "system" in metafunc.fixturenames:
+        metafunc.parametrize("store_kind", ["sqlite", "postgresql"])
+
+
 @pytest.fixture
-def system() -> Iterator[System]:
+def store_kind() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def system(request: pytest.FixtureRequest, store_kind: str) -> Iterator[System]:
     """A fresh database with free loopback ports; Asterisk is started by the test."""
-    made = System.create()
+    database = request.getfixturevalue("postgres_url") if store_kind == "postgresql" else None
+    made = System.create(database)
     try:
         yield made
     finally:

@@ -18,7 +18,7 @@ from tests.e2e.click_to_call.conftest import CONTACT
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import GRACE, Inbox, add_grace, register_for_texting, send_text
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.both_stores]
 EVENTS = [
     "call.routed",
     "call.ended",

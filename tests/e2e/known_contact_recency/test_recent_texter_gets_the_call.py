@@ -7,7 +7,7 @@ import pytest
 
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.both_stores]
 
 
 async def test_call_rings_the_agent_who_last_texted(office: Office, stop_parties: None) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.both_stores]
 
 
 async def test_two_unknown_callers_go_to_bob_then_carol(office: Office, stop_parties: None) -> None:

@@ -16,7 +16,7 @@ from lab.system import System, log_lines
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import FIRST, Inbox, outbox, register_for_texting
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.both_stores]
 
 LEADS = [f"+1310555{n:04d}" for n in range(200, 230)]  # thirty leads, two texts each
 

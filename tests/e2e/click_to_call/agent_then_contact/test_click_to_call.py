@@ -10,7 +10,7 @@ import pytest
 from tests.e2e.click_to_call.conftest import CONTACT, click_to_call
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.both_stores]
 
 
 async def test_agent_answers_then_the_contact_rings_showing_the_smart_number(

@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.conftest import CELLS, OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import FIRST, GRACE, Inbox, add_grace, send_text, texts_on_timeline
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.both_stores]
 
 
 async def test_a_contacts_text_is_forwarded_to_the_owning_agents_cell(

@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.conftest import OFFICE_NUMBER, Office
 from tests.e2e.texting.conftest import GRACE, Inbox, add_grace, send_text
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.both_stores]
 
 
 async def test_every_opt_out_word_unsubscribes_with_one_confirmation(
