@@ -111,9 +111,12 @@ class Cluster:
         self.psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
 
-    def restart(self) -> None:
-        """Stop and start again (connections are cut, data kept): the fault tests' restart."""
+    def down(self) -> None:
+        """Stop the server (every connection cut, data kept): the fault tests' outage."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def up(self) -> None:
+        """Start it again after down()."""
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "start")
 
     def stop(self) -> None:

@@ -23,3 +23,8 @@ class StorageError(Exception):
 
 class StorageBusy(StorageError):
     """The database is locked by someone else for longer than we wait: try again later."""
+
+
+class StorageUnavailable(StorageBusy):
+    """The database cannot be reached now (a server restarting, a network down): like a
+    lock, it passes; what must not be lost waits for it and tries again."""

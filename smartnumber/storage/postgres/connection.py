@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg
 
-from ...errors import StorageBusy, StorageError
+from ...errors import StorageBusy, StorageError, StorageUnavailable
 from ..sql.statements import Row, RuleBroken
 
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -44,7 +44,7 @@ def translated(exc: psycopg.Error, doing: str) -> Exception:
     ):
         return StorageBusy(f"{doing}: it is locked by another process")
     if isinstance(exc, psycopg.OperationalError):
-        return StorageError(f"{doing}: the database is not reachable ({_first_line(exc)})")
+        return StorageUnavailable(f"{doing}: the database is not reachable ({_first_line(exc)})")
     return StorageError(f"{doing}: {_first_line(exc)}")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from ...errors import StorageError
+from ...errors import StorageError, StorageUnavailable
 from ..migrations import shipped
 from ..sql import SqlRepository
 from ..urls import shown
@@ -124,7 +124,7 @@ class PostgresStore:
             async with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout:
-            raise StorageError(f"cannot reach the database {shown(self._url)}") from None
+            raise StorageUnavailable(f"cannot reach the database {shown(self._url)}") from None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
