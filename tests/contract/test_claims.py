@@ -98,24 +98,27 @@ async def test_two_stores_on_one_database_send_each_text_once(store: Store, stor
 
 
 DRAIN = """
-import asyncio, json, sys
+import asyncio, json, os, signal, sys, time
 from datetime import datetime, timedelta
 from smartnumber.model import TextStatus
 from smartnumber.storage import open_store
 
-async def main(url, name, at):
+async def main(url, name, at, die=""):
     store = await open_store(url)
     now, sent = datetime.fromisoformat(at), []
     try:
         while True:
             async with store.transaction() as repo:
-                got = await repo.claim_due_texts(name, now, now + timedelta(60), 5)
+                got = await repo.claim_due_texts(name, now, now + timedelta(seconds=60), 5)
+            if die:  # killed holding its claims, before sending any
+                print(json.dumps([t.id for t in got]), flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
             if not got:
                 break
             for text in got:
                 async with store.transaction() as repo:
                     if await repo.text_done(text.id, TextStatus.SENT, now, worker=name):
-                        sent.append(text.id)
+                        sent.append([text.id, time.monotonic_ns()])
     finally:
         await store.close()
     print(json.dumps(sent))
@@ -124,30 +127,76 @@ asyncio.run(main(*sys.argv[1:]))
 """
 
 
-async def test_three_processes_on_one_database_send_each_text_once(
-    store: Store, store_url: str, tmp_path: Path
-) -> None:
-    await queue(store, *(f"+1310555{n % 30:04d}" for n in range(300)))
+async def drainers(url: str, tmp_path: Path, count: int, *extra: str) -> list[list[list[int]]]:
+    """`count` worker processes draining the outbox at T0; what each sent: [id, when]."""
     script = tmp_path / "drain.py"
     script.write_text(DRAIN)
     workers = [
         await asyncio.create_subprocess_exec(
             sys.executable,
             str(script),
-            store_url,
+            url,
             f"p{n}",
             T0.isoformat(),
+            *extra,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        for n in range(3)
+        for n in range(count)
     ]
-    said = [await asyncio.wait_for(w.communicate(), 120) for w in workers]
-    for worker, (_, errors) in zip(workers, said, strict=True):
-        assert worker.returncode == 0, errors.decode()
-    sent = [json.loads(out) for out, _ in said]
-    both = [i for ids in sent for i in ids]
+    said = [await asyncio.wait_for(w.communicate(), 180) for w in workers]
+    if not extra:
+        for worker, (_, errors) in zip(workers, said, strict=True):
+            assert worker.returncode == 0, errors.decode()
+    return [json.loads(out) for out, _ in said]
+
+
+async def test_three_processes_on_one_database_send_each_text_once(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    await queue(store, *(f"+1310555{n % 30:04d}" for n in range(300)))
+    sent = await drainers(store_url, tmp_path, 3)
+    both = [i for pairs in sent for i, _ in pairs]
     assert len(both) == len(set(both)) == 300, [len(ids) for ids in sent]
+
+
+async def test_two_processes_drain_a_thousand_texts_once_each_in_order_per_lead(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    recipients = [f"+1310555{n % 40:04d}" for n in range(1000)]
+    ids = await queue(store, *recipients)
+    to = dict(zip(ids, recipients, strict=True))
+
+    sent = await drainers(store_url, tmp_path, 2)
+
+    done = sorted((when, i) for pairs in sent for i, when in pairs)
+    assert len(done) == len({i for _, i in done}) == 1000, [len(p) for p in sent]
+    assert all(sent), "both workers took part"
+    for lead in set(recipients):
+        theirs = [i for _, i in done if to[i] == lead]
+        assert theirs == sorted(theirs), f"{lead}'s texts went out of order"
+
+
+async def test_a_worker_killed_holding_claims_loses_them_when_its_lease_ends(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    ids = await queue(store, *(f"+1310555{n:04d}" for n in range(12)))
+    [held] = await drainers(store_url, tmp_path, 1, "die")
+    assert held and set(held) <= set(ids)
+
+    async with store.transaction() as repo:  # its lease runs still: nobody else sends them
+        meanwhile = await repo.claim_due_texts("survivor", T0, T0 + LEASE, 50)
+    assert not {t.id for t in meanwhile} & set(held)
+    later = T0 + LEASE + timedelta(seconds=1)
+    async with store.transaction() as repo:  # then the survivor takes them over
+        taken = await repo.claim_due_texts("survivor", later, later + LEASE, 50)
+    assert set(held) <= {t.id for t in taken}
+    for text in taken:
+        async with store.transaction() as repo:
+            assert await repo.text_done(text.id, TextStatus.SENT, later, worker="survivor")
+    async with store.snapshot() as repo:
+        settled = [await repo.queued_text(i) for i in ids]
+    assert [t.status if t else None for t in settled] == [TextStatus.SENT] * len(ids)
 
 
 async def keep(store: Store, count: int) -> list[int]:
