@@ -231,9 +231,10 @@ async def _retry_mail(store: Store, config: mail.SmtpConfig) -> None:
 
 
 async def _deliver_texts(store: Store, transport: Transports, queued: asyncio.Event) -> None:
-    """Deliver the outbox: at once when a handler queued texts, else every second (texts
-    the CLI and the API queued). While the AMI (or a number's HTTP carrier) is down,
-    that number's texts wait; they go once it is back."""
+    """Deliver the outbox: at once when a handler queued texts, or (PostgreSQL) another
+    process did, else every second (texts the CLI and the API queued into SQLite).
+    While the AMI (or a number's HTTP carrier) is down, that number's texts wait; they
+    go once it is back."""
 
     def told(text: QueuedText, status: TextStatus, reason: str | None) -> None:
         logs.event(
@@ -246,13 +247,14 @@ async def _deliver_texts(store: Store, transport: Transports, queued: asyncio.Ev
     async def deliver() -> None:
         await outbox.deliver_due(store, transport, clock.now, worker=worker, on_outcome=told)
 
-    await _repeat(
-        deliver,
-        every=OUTBOX_POLL_SECONDS,
-        wake=queued,
-        waiting="outbox not read",  # locked for a while: the texts are still queued
-        failed="delivering texts failed",
-    )
+    async with store.listen("text_outbox", queued.set):  # the CLI, the API, other nodes
+        await _repeat(
+            deliver,
+            every=OUTBOX_POLL_SECONDS,
+            wake=queued,
+            waiting="outbox not read",  # locked for a while: the texts are still queued
+            failed="delivering texts failed",
+        )
 
 
 async def _handle_texts(
@@ -285,13 +287,14 @@ async def _handle_texts(
             ctx.texts_queued.set()
 
     try:
-        await _repeat(
-            handle,
-            every=INBOX_POLL_SECONDS,
-            wake=ctx.texts_arrived,
-            waiting="inbox not read",
-            failed="handling inbound texts failed",
-        )
+        async with store.listen("text_inbox", ctx.texts_arrived.set):  # the API's carriers
+            await _repeat(
+                handle,
+                every=INBOX_POLL_SECONDS,
+                wake=ctx.texts_arrived,
+                waiting="inbox not read",
+                failed="handling inbound texts failed",
+            )
     finally:
         fetches.cancel()
 

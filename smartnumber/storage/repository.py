@@ -7,7 +7,7 @@ CLI command or AGI request, committed when the block ends, rolled back on error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -795,6 +795,12 @@ class Store(Protocol):
     def snapshot(self) -> AbstractAsyncContextManager[Repository]:
         """A read-only transaction: a consistent view that never holds writers up
         (what a read-only request or report uses). Writing in it is a StorageError."""
+        ...
+
+    def listen(self, topic: str, wake: Callable[[], None]) -> AbstractAsyncContextManager[None]:
+        """While inside, `wake()` is called soon after another process commits work for
+        `topic` ("text_outbox", "text_inbox"). A hint only: listeners poll as well, and
+        a store that cannot tell (SQLite) never calls it."""
         ...
 
     async def close(self) -> None: ...

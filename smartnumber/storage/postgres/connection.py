@@ -15,6 +15,16 @@ from psycopg import errors as pg
 from ...errors import StorageBusy, StorageError, StorageUnavailable
 from ..sql.statements import Row, RuleBroken
 
+_TOPIC = re.compile(r"^[a-z_]{1,40}$")
+
+
+def channel(topic: str) -> str:
+    """The LISTEN/NOTIFY channel of a topic (our own fixed names only)."""
+    if not _TOPIC.match(topic):
+        raise ValueError(f"not a topic: {topic!r}")
+    return f"smartnumber_{topic}"
+
+
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
 
 
@@ -57,6 +67,7 @@ class PostgresConnection:
 
     def __init__(self, db: psycopg.AsyncConnection[Any]) -> None:
         self._db = db
+        self.topics: set[str] = set()  # notified with the COMMIT, in the same trip
 
     async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
         try:
@@ -90,6 +101,9 @@ class PostgresConnection:
 
     def skip_locked(self, alias: str) -> str:
         return f" FOR UPDATE OF {alias} SKIP LOCKED"
+
+    def notify(self, topic: str) -> None:
+        self.topics.add(channel(topic))
 
     # -- whole tables (storage/copy.py) ---------------------------------------
 

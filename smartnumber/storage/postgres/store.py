@@ -9,9 +9,10 @@ writer, nor makes one wait.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,7 +23,7 @@ from ...errors import StorageError, StorageUnavailable
 from ..migrations import shipped
 from ..sql import SqlRepository
 from ..urls import shown
-from .connection import PostgresConnection, translated
+from .connection import PostgresConnection, channel, translated
 
 log = logging.getLogger("smartnumber.storage")
 
@@ -143,8 +144,9 @@ class PostgresStore:
                 await conn.execute(begin_sql)
             except psycopg.Error as exc:
                 raise translated(exc, "the database could not start a transaction") from None
+            db = PostgresConnection(conn)
             try:
-                yield SqlRepository(PostgresConnection(conn))
+                yield SqlRepository(db)
             except BaseException as exc:
                 with contextlib.suppress(psycopg.Error):
                     await conn.execute("ROLLBACK")
@@ -152,11 +154,42 @@ class PostgresStore:
                     raise translated(exc, "the database refused a change") from None
                 raise
             try:
-                await conn.execute("COMMIT")
+                await conn.execute("".join(f"NOTIFY {c}; " for c in sorted(db.topics)) + "COMMIT")
             except psycopg.Error as exc:
                 with contextlib.suppress(psycopg.Error):
                     await conn.execute("ROLLBACK")
                 raise translated(exc, "the database could not commit") from None
+
+    @asynccontextmanager
+    async def listen(self, topic: str, wake: Callable[[], None]) -> AsyncIterator[None]:
+        """LISTEN on a connection of its own (not the pool's), reconnecting after a
+        loss; every notification, and every reconnection (news may have been missed),
+        calls wake()."""
+        task = asyncio.create_task(self._listening(channel(topic), wake))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _listening(self, name: str, wake: Callable[[], None]) -> None:
+        pause = 1.0
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    self._url, autocommit=True, connect_timeout=int(CONNECT_SECONDS)
+                )
+                async with conn:
+                    await conn.execute(f"LISTEN {name}")
+                    wake()
+                    pause = 1.0
+                    async for _ in conn.notifies():
+                        wake()
+            except psycopg.Error as exc:
+                log.debug("listening for %s: %s", name, exc)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 30.0)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -49,6 +49,11 @@ class Connection(Protocol):
         holds are passed over, not waited for ("" where there are no row locks)."""
         ...
 
+    def notify(self, topic: str) -> None:
+        """When this transaction commits, wake whoever listens for `topic` in other
+        processes (Store.listen): a hint, so no one need poll to find it soon."""
+        ...
+
     # whole tables, for copying one database into another (storage/copy.py)
 
     async def columns(self, table: str) -> list[str]: ...

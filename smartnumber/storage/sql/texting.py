@@ -274,7 +274,10 @@ class TextingRows(Statements):
                 json.dumps([{"url": m.url, "content_type": m.content_type} for m in text.media]),
             ),
         )
-        return int(row[0]) if row else None
+        if row is None:
+            return None
+        self._db.notify("text_inbox")
+        return int(row[0])
 
     async def inbound_text(self, text_id: int) -> InboundText | None:
         row = await self._one(f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE id = ?", (text_id,))
@@ -343,6 +346,8 @@ class TextingRows(Statements):
 
     async def queue_text(self, text: NewText) -> int:
         at = to_millis(text.created_at)
+        if text.status is TextStatus.QUEUED:
+            self._db.notify("text_outbox")
         return await self._insert(
             "INSERT INTO text_outbox (sender, recipient, body, purpose, activity_id, status,"
             " created_at, not_before, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -56,6 +56,9 @@ class SqliteConnection:
     def skip_locked(self, alias: str) -> str:
         return ""  # no row locks in SQLite
 
+    def notify(self, topic: str) -> None:
+        return None  # other processes poll a SQLite file (and wake their own)
+
     # -- whole tables (storage/copy.py) ---------------------------------------
 
     async def columns(self, table: str) -> list[str]:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -113,6 +113,10 @@ class SqliteStore:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.execute("ROLLBACK")
                 raise translated(exc, "the database could not commit") from None
+
+    @asynccontextmanager
+    async def listen(self, topic: str, wake: Callable[[], None]) -> AsyncIterator[None]:
+        yield  # no news between processes on a file: listeners' polling finds the work
 
     async def close(self) -> None:
         await self._db.close()
