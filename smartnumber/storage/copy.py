@@ -122,8 +122,6 @@ async def _copy_table(
         raise UserError(f"the target's {table} has no column {missing[0]}: is it migrated?")
     names = ", ".join(columns)
     order = " ORDER BY id" if "id" in columns else (" ORDER BY rowid" if "rowid" in columns else "")
-    marks = ", ".join("?" * len(columns))
-    insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"
     async for rows in src.stream(f"SELECT {names} FROM {table}{order}", BATCH):
-        await dst.execute_many(insert, [tuple(r) for r in rows])
+        await dst.copy_in(table, columns, rows)
         copied(len(rows))

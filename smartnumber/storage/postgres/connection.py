@@ -124,6 +124,16 @@ class PostgresConnection:
         except psycopg.Error as exc:
             raise translated(exc, "the database failed a query") from None
 
+    async def copy_in(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        try:
+            async with self._db.cursor() as cursor:
+                statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                async with cursor.copy(statement) as copy:
+                    for row in rows:
+                        await copy.write_row(tuple(map(_value, row)))
+        except psycopg.Error as exc:
+            raise translated(exc, "the database refused a change") from None
+
     async def numbered_from(self, table: str) -> None:
         # Rows copied with their ids: each identity goes on after the largest one.
         for column in await self.columns(table):

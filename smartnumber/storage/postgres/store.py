@@ -73,7 +73,9 @@ class PostgresStore:
             min_size=1,
             max_size=pool_size,
             timeout=CONNECT_SECONDS,
-            kwargs={"autocommit": True, "cursor_factory": psycopg.AsyncClientCursor},
+            # Server-side binding, each statement prepared once it is used a few times:
+            # as fast as asyncpg on the routing decision (bench/postgres.py).
+            kwargs={"autocommit": True},
             configure=_configure,
             open=False,
         )

@@ -66,6 +66,10 @@ class Connection(Protocol):
         """After rows were copied in with their ids: new ids follow the largest."""
         ...
 
+    async def copy_in(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        """Many rows into a table at once (PostgreSQL's COPY)."""
+        ...
+
 
 def to_millis(moment: datetime) -> int:
     """A timezone-aware datetime as integer milliseconds since the epoch."""

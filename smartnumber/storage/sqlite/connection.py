@@ -75,5 +75,10 @@ class SqliteConnection:
         except sqlite3.Error as exc:
             raise translated(exc, "the database failed a query") from None
 
+    async def copy_in(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        marks = ", ".join("?" * len(columns))
+        insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        await self.execute_many(insert, [tuple(r) for r in rows])
+
     async def numbered_from(self, table: str) -> None:
         return None  # a rowid goes on from the largest one there
