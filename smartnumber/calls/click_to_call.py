@@ -148,7 +148,7 @@ async def agent_missed(repo: Repository, call_id: int, reason: str) -> None:
     """The agent did not take the call: the timeline says so, and since the contact was
     never rung the entry no longer names the agent as the one who talked to them last
     (inbound routing follows the latest call with an agent)."""
-    activity = await repo.activity_by_id(call_id)
+    activity = await repo.activity_to_change(call_id)
     if activity is None:
         return
     agent = await repo.agent_by_id(activity.agent_id) if activity.agent_id else None

@@ -278,7 +278,7 @@ async def finish_call(
     """Complete a call's timeline entry with who answered (or that it was missed). Once
     only: a call already finished keeps its outcome (the hangup handler and the CDR may
     both report it). `source`: where the outcome came from, when not the hangup handler."""
-    activity = await repo.activity_by_id(call_id)
+    activity = await repo.activity_to_change(call_id)
     if activity is None or activity.kind is not ActivityKind.CALL:
         raise UserError(f"no call with id {call_id}")
     if activity.detail.get("status") in FINISHED:

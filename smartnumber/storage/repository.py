@@ -330,6 +330,12 @@ class Contacts(Protocol):
 
     async def activity_by_id(self, activity_id: int) -> Activity | None: ...
 
+    async def activity_to_change(self, activity_id: int) -> Activity | None:
+        """The entry, held until this transaction ends: another transaction that reads
+        it to change it waits, then reads what this one wrote (read, then
+        update_activity, without losing either's change)."""
+        ...
+
     async def texting_activities(
         self, start: datetime, end: datetime, after_id: int, limit: int
     ) -> list[Activity]:

@@ -21,7 +21,7 @@ async def show(
 ) -> None:
     """How far a text got (sent, failed, and by a carrier's receipts delivered or
     undelivered), on its timeline entry and as an event for the CRM."""
-    entry = await repo.activity_by_id(text.activity_id) if text.activity_id else None
+    entry = await repo.activity_to_change(text.activity_id) if text.activity_id else None
     kind = {
         "sent": events.TEXT_SENT,
         "delivered": events.TEXT_DELIVERED,

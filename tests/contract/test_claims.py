@@ -329,3 +329,32 @@ async def test_one_senders_texts_are_handled_in_order_across_workers(store: Stor
         later = T0 + LEASE  # w1 died holding the START (w2 its text): anyone's, after
         taken = await repo.claim_inbound_texts("w3", later, later + LEASE, 10)
         assert [t.id for t in taken] == [other, start]
+
+
+async def test_two_changes_to_one_timeline_entry_both_survive(store: Store, store_url: str) -> None:
+    from smartnumber.model import ActivityKind, ContactPhone, Direction
+    from smartnumber.storage.repository import NewActivity, NewContact
+
+    async with store.transaction() as repo:
+        contact = await repo.add_contact(NewContact("Ann", (ContactPhone("+13105550101"),), T0))
+        entry = await repo.add_activity(
+            NewActivity(contact.id, ActivityKind.CALL, Direction.INBOUND, T0, detail={"by": []})
+        )
+    assert entry is not None
+    other = await open_store(store_url)
+
+    async def add(on: Store, name: str) -> None:  # read, think a while, write
+        async with on.transaction() as repo:
+            found = await repo.activity_to_change(entry.id)
+            assert found is not None
+            await asyncio.sleep(0.2)
+            await repo.update_activity(entry.id, None, {"by": [*found.detail["by"], name]})
+
+    try:
+        await asyncio.gather(add(store, "hangup handler"), add(other, "reconciler"))
+    finally:
+        await other.close()
+    async with store.snapshot() as repo:
+        final = await repo.activity_by_id(entry.id)
+    assert final is not None
+    assert sorted(final.detail["by"]) == ["hangup handler", "reconciler"]  # no lost update

@@ -102,6 +102,9 @@ class PostgresConnection:
     def skip_locked(self, alias: str) -> str:
         return f" FOR UPDATE OF {alias} SKIP LOCKED"
 
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
     def notify(self, topic: str) -> None:
         self.topics.add(channel(topic))
 

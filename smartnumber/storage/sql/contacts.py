@@ -250,6 +250,13 @@ class ContactRows(Statements):
         )
         return as_activity(row) if row else None
 
+    async def activity_to_change(self, activity_id: int) -> Activity | None:
+        row = await self._one(
+            f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = ?" + self._db.for_update(),
+            (activity_id,),
+        )
+        return as_activity(row) if row else None
+
     async def texting_activities(
         self, start: datetime, end: datetime, after_id: int, limit: int
     ) -> list[Activity]:

@@ -49,6 +49,11 @@ class Connection(Protocol):
         holds are passed over, not waited for ("" where there are no row locks)."""
         ...
 
+    def for_update(self) -> str:
+        """What ends a SELECT of a row about to be changed: others who would change it
+        wait for this transaction ("" where writers are serialised, as in SQLite)."""
+        ...
+
     def notify(self, topic: str) -> None:
         """When this transaction commits, wake whoever listens for `topic` in other
         processes (Store.listen): a hint, so no one need poll to find it soon."""

@@ -56,6 +56,9 @@ class SqliteConnection:
     def skip_locked(self, alias: str) -> str:
         return ""  # no row locks in SQLite
 
+    def for_update(self) -> str:
+        return ""  # BEGIN IMMEDIATE: the whole database is ours already
+
     def notify(self, topic: str) -> None:
         return None  # other processes poll a SQLite file (and wake their own)
 
