@@ -218,6 +218,45 @@ def api_section(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def postgres_section(r: dict[str, Any]) -> list[str]:
+    def row(name: str, d: dict[str, Any]) -> str:
+        return (
+            f"| {name} | {d['p50_ms']} ms | {d['p95_ms']} ms | {d['p99_ms']} ms"
+            f" | {d['max_ms']} ms | {d['n']:,} |"
+        )
+
+    c = r["claims"]
+    goal = "met" if r["decision_postgres"]["p99_ms"] <= 2 else "**missed**"
+    claims_goal = "met" if c["texts_per_s"] >= 1000 else "**missed**"
+    latency_goal = "met" if c["enqueue_to_claim"]["p99_ms"] <= 50 else "**missed**"
+    return [
+        "## PostgreSQL beside SQLite (bench.postgres)",
+        "",
+        f"`python -m bench.postgres --contacts {r['contacts']} --activities"
+        f" {r['activities']}` ({r['at']}): the bench store copied into a private"
+        f" PostgreSQL 15 cluster on this machine with COPY ({r['copy_seconds']} s), then"
+        " the same random callers on both stores. Every decision ran"
+        f" {r['statements_per_decision']} statements on average.",
+        "",
+        "| measure | p50 | p95 | p99 | max | samples |",
+        "|---|---|---|---|---|---|",
+        row("decision on SQLite (snapshot)", r["decision_sqlite"]),
+        row(f"decision on PostgreSQL (goal p99 <= 2 ms: {goal})", r["decision_postgres"]),
+        row("its statements, psycopg 3, client-side binding", r["driver_psycopg"]),
+        row("its statements, psycopg 3, server-side, prepared", r["driver_psycopg_prepared"]),
+        row("its statements, asyncpg", r["driver_asyncpg"]),
+        row(
+            f"a text's commit to its claim (goal p99 <= 50 ms: {latency_goal})",
+            c["enqueue_to_claim"],
+        ),
+        "",
+        f"Claims: {c['texts']:,} texts claimed (50 at a time) and settled by"
+        f" {c['workers']} workers, each its own store, in {c['seconds']} s:"
+        f" {c['texts_per_s']:,} texts/s (goal >= 1,000/s: {claims_goal}).",
+        "",
+    ]
+
+
 def main() -> None:
     lines = [
         "# Performance",
@@ -242,6 +281,9 @@ def main() -> None:
     api = RESULTS / "api.json"
     if api.exists():
         lines += api_section(json.loads(api.read_text()))
+    postgres = RESULTS / "postgres.json"
+    if postgres.exists():
+        lines += postgres_section(json.loads(postgres.read_text()))
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().rstrip(), ""]
