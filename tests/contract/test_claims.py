@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,6 +107,12 @@ from smartnumber.storage import open_store
 async def main(url, name, at, die=""):
     store = await open_store(url)
     now, sent = datetime.fromisoformat(at), []
+    gate = os.environ["DRAIN_GATE"]  # all start together: ready, then wait for "go"
+    open(os.path.join(gate, "ready-" + name), "w").close()
+    for _ in range(6000):
+        if os.path.exists(os.path.join(gate, "go")):
+            break
+        await asyncio.sleep(0.01)
     try:
         while True:
             async with store.transaction() as repo:
@@ -128,9 +135,12 @@ asyncio.run(main(*sys.argv[1:]))
 
 
 async def drainers(url: str, tmp_path: Path, count: int, *extra: str) -> list[list[list[int]]]:
-    """`count` worker processes draining the outbox at T0; what each sent: [id, when]."""
+    """`count` worker processes draining the outbox at T0, let go together once each has
+    its store open; what each sent: [id, when]."""
     script = tmp_path / "drain.py"
     script.write_text(DRAIN)
+    gate = tmp_path / "gate"
+    gate.mkdir()
     workers = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -141,9 +151,16 @@ async def drainers(url: str, tmp_path: Path, count: int, *extra: str) -> list[li
             *extra,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "DRAIN_GATE": str(gate)},
         )
         for n in range(count)
     ]
+    deadline = asyncio.get_running_loop().time() + 60
+    while len(list(gate.glob("ready-*"))) < count:  # every worker has its store open
+        assert asyncio.get_running_loop().time() < deadline, "the workers did not start"
+        assert all(w.returncode is None for w in workers), "a worker ended before starting"
+        await asyncio.sleep(0.02)
+    (gate / "go").touch()
     said = [await asyncio.wait_for(w.communicate(), 180) for w in workers]
     if not extra:
         for worker, (_, errors) in zip(workers, said, strict=True):

@@ -101,8 +101,7 @@ class CarrierRows(Statements):
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (carrier_id, message_id, status, code, to_millis(at)),
         )
-        inserted = changes > 0
-        return inserted
+        return changes > 0
 
     async def carrier_receipts(self, carrier_id: int, message_id: str) -> list[tuple[str, str]]:
         rows = await self._all(

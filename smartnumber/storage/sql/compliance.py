@@ -101,16 +101,14 @@ class ComplianceRows(Statements):
             "INSERT INTO optout_phrases (phrase, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (phrase, to_millis(at)),
         )
-        added = changes > 0
-        return added
+        return changes > 0
 
     async def optout_phrases(self) -> list[str]:
         return [r[0] for r in await self._all("SELECT phrase FROM optout_phrases ORDER BY phrase")]
 
     async def remove_optout_phrase(self, phrase: str) -> bool:
         changes = await self._exec("DELETE FROM optout_phrases WHERE phrase = ?", (phrase,))
-        removed = changes > 0
-        return removed
+        return changes > 0
 
     async def hold_texts_to(self, e164: str, body: str, rule: str, at: datetime) -> None:
         await self._exec(

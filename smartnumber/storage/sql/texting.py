@@ -88,8 +88,7 @@ class TextingRows(Statements):
 
     async def remove_text_code(self, code: str) -> bool:
         changes = await self._exec("DELETE FROM text_codes WHERE code = ?", (code,))
-        removed = changes > 0
-        return removed
+        return changes > 0
 
     # -- suspensions and the detectors' history --------------------------------
 

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.asterisk
 @pytest.fixture
 def outage(postgres_cluster: Cluster) -> Iterator[Cluster]:
     yield postgres_cluster
-    postgres_cluster.up() if not _running(postgres_cluster) else None
+    if not _running(postgres_cluster):  # the test failed while it was down
+        postgres_cluster.up()
 
 
 def _running(cluster: Cluster) -> bool:
