@@ -427,6 +427,20 @@ class InboundText:
 
 
 @dataclass(frozen=True)
+class CallRequest:
+    """A click-to-call asked for over the HTTP API, kept until one routing service (any
+    node's) claims it and places it: claimed once, for good, so placed at most once."""
+
+    id: int
+    call_key: str
+    plan: dict[str, Any]  # calls/click_to_call.Plan, as plan_record() wrote it
+    requested_at: datetime
+    claimed_by: str | None = None
+    done_at: datetime | None = None
+    outcome: str | None = None  # how placing it ended, in words
+
+
+@dataclass(frozen=True)
 class Media:
     """An attachment of an inbound MMS: where the carrier keeps it, what it says it is."""
 

@@ -4,11 +4,9 @@ from the same models that validate requests, so it cannot drift from what is acc
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request, Response
@@ -64,7 +62,6 @@ def create_app(
     app.state.rate_limit = RateLimit(rate, burst=int(2 * rate))
     app.state.failures = RateLimit(FAILURES_RATE, burst=FAILURES_BURST)
     quiet = RateLimit(0.1, burst=1)  # one 429 log line per address each 10 s at most
-    app.state.tasks = set[asyncio.Task[Any]]()
     problems.install(app)
     for module in (contacts, calls, texts, recordings, suspensions, directory, webhooks, carriers):
         app.include_router(module.router)

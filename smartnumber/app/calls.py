@@ -4,46 +4,28 @@ places a call) and returns model objects or view dicts (views.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import logs, media, settings, storage
+from .. import asterisk, media, settings, storage
 from ..access import Caller
-from ..asterisk import originate, verify_call
-from ..asterisk.ami import AmiConfig
-from ..calls import caller_id, click_to_call, handling, inbound, outcome_words, recordings
+from ..calls import caller_id, click_to_call, handling, inbound, outcome_words, placing, recordings
 from ..directory import organisation
-from ..errors import NotFound, UserError
+from ..errors import NotFound
 from ..model import Agent, CallHandling, Recording, RoutingMode, SmartNumber
 from ..storage.repository import Store
 from ..texting.carriers import registry
-from ..webhooks import events
 from . import views
 
 # What a click-to-call in progress reports (the CLI prints each stage as it comes).
 Plan = click_to_call.Plan
-log = logging.getLogger("smartnumber.calls")
-
-Stage = originate.Stage
-Follow = originate.Follow
+Stage = click_to_call.Stage
+Placed = click_to_call.Placed
 AGENT_RING_SECONDS = click_to_call.AGENT_RING_SECONDS
-
-
-def cli_ami(values: Mapping[str, str], events: str) -> AmiConfig:
-    """The CLI's own AMI login (ami.cli_username): it may originate, not read system events."""
-    return AmiConfig(
-        values["ami.bind"],
-        int(values["ami.port"]),
-        values["ami.cli_username"],
-        values["ami.cli_secret"],
-        events=events,
-    )
 
 
 async def set_number_routing(
@@ -77,6 +59,12 @@ async def explain_route(store: Store, number: str, caller: str, at: datetime) ->
         return (await inbound.explain(repo, number, caller, at)).as_dict()
 
 
+async def cli_placer(store: Store) -> click_to_call.CallPlacer:
+    """How the CLI places its calls: through the AMI, with the CLI's own login."""
+    async with store.snapshot() as repo:
+        return asterisk.AmiCallPlacer(asterisk.cli_login(await settings.load(repo), "call"))
+
+
 async def click_to_call_contact(
     store: Store,
     agent: str,
@@ -84,28 +72,31 @@ async def click_to_call_contact(
     via: str | None,
     now: Callable[[], datetime],
     on_plan: Callable[[click_to_call.Plan], None],
-    on_stage: Callable[[originate.Stage, str], None],
+    on_stage: Callable[[Stage, str], None],
     on_note: Callable[[str], None],
     *,
     wait: bool,
     ring_seconds: int,
     around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
-) -> originate.Follow:
+    placer: click_to_call.CallPlacer | None = None,
+) -> Placed:
     """Click-to-call: plan it (checked, nothing written; `on_plan` shows it), place it
-    and follow it (`around`: what must be up meanwhile, e.g. the demo's phones). The call
-    is written down only once Asterisk took it; an agent who did not answer is noted.
-    Raises UserError when the contact was never called."""
+    (by `placer`, else the CLI's) and follow it (`around`: what must be up meanwhile, e.g.
+    the demo's phones). The call is written down only once Asterisk took it; an agent who
+    did not answer is noted. Raises UserError when the contact was never called."""
     plan = await plan_click_to_call(store, agent, number, via, now())
     on_plan(plan)
-    return await place_click_to_call(
-        store, plan, now, on_stage, on_note, wait=wait, ring_seconds=ring_seconds, around=around
-    )
+    placer = placer or await cli_placer(store)
+    async with around() if around else contextlib.nullcontext():
+        return await placing.place(
+            store, placer, plan, now, on_stage, on_note, wait=wait, ring_seconds=ring_seconds
+        )
 
 
-def contact_outcome(plan: click_to_call.Plan, follow: originate.Follow) -> str:
+def contact_outcome(plan: click_to_call.Plan, placed: Placed) -> str:
     """What the contact's leg came to, in the words the timeline uses."""
     return outcome_words.click_to_call(
-        follow.contact_status or "", agent=plan.agent, contact=plan.contact_name
+        placed.contact_status or "", agent=plan.agent, contact=plan.contact_name
     ).sentence
 
 
@@ -117,119 +108,23 @@ async def plan_click_to_call(
         return await click_to_call.plan(repo, agent, number, via, at)
 
 
-async def place_click_to_call(
-    store: Store,
-    plan: click_to_call.Plan,
-    now: Callable[[], datetime],
-    on_stage: Callable[[originate.Stage, str], None],
-    on_note: Callable[[str], None],
-    *,
-    wait: bool,
-    ring_seconds: int,
-    around: Callable[[], AbstractAsyncContextManager[None]] | None = None,
-    on_taken: Callable[[int], None] | None = None,
-) -> originate.Follow:
-    """Place a planned click-to-call and follow it (see click_to_call_contact);
-    `on_taken` hears the timeline entry's id once Asterisk has taken the call."""
-    async with store.transaction() as repo:
-        ami = cli_ami(await settings.load(repo), "call")
-
-    async def taken() -> int:
-        async with store.transaction() as repo:
-            call_id = await click_to_call.accepted(repo, plan, now())
-        if on_taken is not None:
-            on_taken(call_id)
-        return call_id
-
-    async with around() if around else contextlib.nullcontext():
-        follow = await originate.place(
-            ami, plan, on_stage, on_note, taken=taken, wait=wait, ring_seconds=ring_seconds
-        )
-    if follow.failure and follow.call_id is not None:
-        async with store.transaction() as repo:
-            await click_to_call.agent_missed(repo, follow.call_id, follow.failure)
-    if follow.failure:
-        raise UserError(f"{follow.failure}; {plan.contact} was not called")
-    return follow
-
-
-async def start_click_to_call(
+async def request_click_to_call(
     store: Store,
     caller: Caller,
     agent: str | None,
     number: str,
     via: str | None,
     now: Callable[[], datetime],
-) -> tuple[dict[str, Any], Callable[[], Coroutine[Any, Any, None]]]:
+) -> dict[str, Any]:
     """Click-to-call for the HTTP API: checked and planned now (errors are the caller's
-    answer), placed by the returned coroutine, whose every stage is published as a
-    click_to_call.progress event (the CRM follows the call by its webhooks)."""
+    answer), then kept for a routing service to place (any node's, exactly once), which
+    publishes every stage as a click_to_call.progress event and the outcome as call.ended."""
     async with store.snapshot() as repo:
         named = await organisation.agent_named(repo, agent) if agent else None
         acting = caller.acting_agent(named)
         await caller.check_number(repo, number)
     plan = await plan_click_to_call(store, acting.name, number, via, now())
-    view = {
-        "call_id": plan.call_key,
-        "agent": plan.agent,
-        "to": plan.contact,
-        "caller_id": plan.caller_id,
-        "status": "placing",
-    }
-
-    published: list[str] = []  # the stages published, for the log
-
-    async def publish(stage: str, detail: str, call_id: int | None) -> None:
-        async with store.transaction() as repo:  # the write lock: call.ended waits, or we do
-            call = await repo.activity_by_id(call_id) if call_id is not None else None
-            if call is not None and click_to_call.outcome_known(call):
-                return  # call.ended is out: it says how the call ended, and comes last
-            published.append(stage)
-            await events.publish(
-                repo,
-                events.CLICK_TO_CALL_PROGRESS,
-                view | {"status": stage, "detail": detail},
-                at=now(),
-                # in the contact's queue, as call.ended: a receiver gets them in order
-                contact_id=call.contact_id if call is not None else None,
-                agent_id=plan.agent_id,
-            )
-
-    async def place() -> None:
-        stages: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
-        entry: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-
-        async def publisher() -> None:  # one at a time, in the order they came
-            while (stage := await stages.get()) is not None:
-                # Asterisk's first events may come before the call is written down: they
-                # wait for it (or for the end, when Asterisk never took the call).
-                await publish(*stage, await entry)
-
-        def taken(call_id: int | None) -> None:
-            if not entry.done():
-                entry.set_result(call_id)
-
-        publishing = asyncio.create_task(publisher())
-        try:
-            await place_click_to_call(
-                store,
-                plan,
-                now,
-                lambda stage, detail: stages.put_nowait((stage.value, detail)),
-                lambda note: stages.put_nowait(("note", note)),
-                wait=True,
-                ring_seconds=AGENT_RING_SECONDS,
-                on_taken=taken,
-            )
-        except UserError as exc:
-            stages.put_nowait(("failed", str(exc)))
-        finally:
-            taken(None)
-            stages.put_nowait(None)
-            await publishing
-            logs.event(log, "click-to-call over", call_id=plan.call_key, published=published)
-
-    return view, place
+    return await placing.request(store, plan, now())
 
 
 async def verify_caller_id(
@@ -242,7 +137,7 @@ async def verify_caller_id(
     limit: float = 60.0,
     code: str | None = None,
     show: Callable[[str], None] = print,
-    ami: AmiConfig | None = None,
+    ami: asterisk.AmiConfig | None = None,
 ) -> str:
     """Run one verification call; the verified E.164 number, or a UserError."""
     async with store.transaction() as repo:
@@ -255,7 +150,8 @@ async def verify_caller_id(
         f"Calling {attempt.number} from {attempt.shown}. Answer it and key in {code}"
         f" (within {limit:.0f} s)."
     )
-    keyed = await verify_call.keyed_code(ami or cli_ami(values, "call,user"), attempt, limit)
+    login = ami or asterisk.cli_login(values, "call,user")
+    keyed = await asterisk.keyed_code(login, attempt, limit)
     verified = caller_id.checked(attempt, keyed, code)
     async with store.transaction() as repo:
         await repo.caller_id_verified(attempt.agent.id, verified, now())

@@ -9,8 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import phone, settings
-from ..asterisk import registrations
+from .. import asterisk, phone, settings
 from ..calls import identity
 from ..directory import contacts, imports, numbers, organisation
 from ..errors import UserError
@@ -19,7 +18,6 @@ from ..storage.repository import Store
 from ..texting import compliance, suspension
 from ..texting.carriers import registry
 from . import views
-from .calls import cli_ami
 
 # An import reports progress by line number; the CLI draws it.
 Progress = imports.Progress
@@ -76,9 +74,9 @@ async def show_agent(store: Store, name: str, now: datetime, *, reveal: bool) ->
     aor = view.pop("_aor")
     if aor:
         async with store.snapshot() as repo:
-            ami = cli_ami(await settings.load(repo), "off")
+            ami = asterisk.cli_login(await settings.load(repo), "off")
         try:
-            found = await registrations.of_aor(ami, aor)
+            found = await asterisk.registrations_of(ami, aor)
         except UserError as exc:
             view["registrations"], view["registrations_unknown"] = None, str(exc)
         else:

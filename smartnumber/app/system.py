@@ -7,12 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import media, settings, storage
-from ..asterisk import check
-from ..asterisk.dialplan import context as dialplan_context
-from ..asterisk.dialplan import render
-from ..asterisk.instance import PrivateAsterisk, system_rx
-from ..asterisk.ownership import Owner
+from .. import asterisk, media, settings, storage
+from ..asterisk import Owner, PrivateAsterisk
 from ..errors import UserError
 from ..storage.repository import Store
 
@@ -87,25 +83,25 @@ async def render_asterisk(
 ) -> list[Path]:
     """Render the dialplan, pjsip.conf, manager.conf and cdr_custom.conf (0640, given to
     `owner` or the asterisk.owner setting) and make the media directory."""
-    env = render.environment(templates)
+    env = asterisk.templates_environment(templates)
     async with store.transaction() as repo:
-        data = await dialplan_context.build(repo, db)
+        data = await asterisk.config_data(repo, db)
     chosen = Owner.parse(owner if owner is not None else data["settings"]["asterisk.owner"])
     media.create_dirs(Path(data["media"]["dir"]), chosen)
-    return render.write_files(env, out_dir, data, owner=chosen)
+    return asterisk.write_config(env, out_dir, data, owner=chosen)
 
 
 async def _render_instance(
     store: Store, db: str | Path, instance: PrivateAsterisk, templates: Path | None
 ) -> None:
     """The private instance runs as the current user: its files stay ours, 0640/0700."""
-    env = render.environment(templates)
+    env = asterisk.templates_environment(templates)
     async with store.transaction() as repo:
-        data = await dialplan_context.build(repo, db)
+        data = await asterisk.config_data(repo, db)
     instance.dirs.create()
     media.create_dirs(Path(data["media"]["dir"]))
     data.update(instance.dirs.template_context())
-    render.write_files(env, instance.dirs.etc, data, instance=True)
+    asterisk.write_config(env, instance.dirs.etc, data, instance=True)
 
 
 async def start_instance(
@@ -148,26 +144,26 @@ def stop_instance(instance_dir: Path) -> bool:
 
 @dataclass(frozen=True)
 class Checked:
-    findings: list[check.Finding]
+    findings: list[asterisk.Finding]
     files: Path
     live: bool  # a running Asterisk answered, and was checked too
 
     @property
     def open_now(self) -> bool:
-        return any(f.severity == check.DANGER for f in self.findings)
+        return any(f.severity == asterisk.DANGER for f in self.findings)
 
 
 def check_asterisk(instance_dir: Path, conf_dir: Path | None) -> Checked:
     """The rendered files (conf_dir: an admin's own Asterisk, else the private instance's),
     and the running Asterisk if it answers."""
     if conf_dir is not None:
-        files, rx = conf_dir, system_rx
+        files, rx = conf_dir, asterisk.system_rx
     else:
         instance = PrivateAsterisk(instance_dir)
         files, rx = instance.dirs.etc, instance.rx
-    findings = check.check_files(files)
+    findings = asterisk.check_files(files)
     try:
-        findings += check.check_live(rx)
+        findings += asterisk.check_live(rx)
         live = True
     except UserError:
         live = False

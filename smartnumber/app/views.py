@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..asterisk.registrations import Registration
+from ..asterisk import Registration
 from ..model import (
     Activity,
     Agent,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +39,19 @@ class AmiConfig:
     # (profiled: most of the service's busy time at 120 calls/s with "on"), so none until
     # a feature needs some, e.g. "call".
     events: str = "off"
+
+
+def cli_login(values: Mapping[str, str], events: str) -> AmiConfig:
+    """The CLI's own AMI login (setting ami.cli_username): it may originate and follow
+    its calls, not read system events. The routing service places the HTTP API's
+    click-to-calls with it too."""
+    return AmiConfig(
+        values["ami.bind"],
+        int(values["ami.port"]),
+        values["ami.cli_username"],
+        values["ami.cli_secret"],
+        events=events,
+    )
 
 
 class AmiLink:

@@ -10,10 +10,9 @@ import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from ..calls.click_to_call import AGENT_RING_SECONDS, Plan
+from ..calls.click_to_call import AGENT_RING_SECONDS, Plan, Stage
 from ..errors import UserError
 from . import dial, names
 from .ami import AmiConfig, AmiLink, command_session
@@ -25,15 +24,6 @@ ORIGINATE_REASONS = {  # OriginateResponse Reason codes (AST_CONTROL_*)
     "5": "the agent's phone was busy",
     "8": "the agent's phone was congested",
 }
-
-
-class Stage(StrEnum):
-    AGENT_RINGING = "agent ringing"
-    AGENT_ANSWERED = "agent answered"
-    CONTACT_DIALLED = "dialling contact"  # Dial() began: nothing rang yet
-    CONTACT_RINGING = "contact ringing"  # the contact's side said it rings (180)
-    CONNECTED = "connected"
-    ENDED = "ended"
 
 
 def originate_action(plan: Plan, channel_id: str, ring_seconds: int) -> dict[str, Any]:
@@ -146,6 +136,28 @@ def new_channel_id() -> str:
 
 
 CONNECT_SECONDS = 15.0  # how long a CLI command waits for the AMI to answer
+
+
+class AmiCallPlacer:
+    """click_to_call.CallPlacer over the AMI: each call one Originate on a session of
+    its own, logged in as `ami` (the CLI's login: it may originate)."""
+
+    def __init__(self, ami: AmiConfig) -> None:
+        self.ami = ami
+
+    async def place(
+        self,
+        plan: Plan,
+        on_stage: Callable[[Stage, str], None],
+        on_note: Callable[[str], None],
+        *,
+        taken: Callable[[], Awaitable[int]],
+        wait: bool,
+        ring_seconds: int = AGENT_RING_SECONDS,
+    ) -> Follow:
+        return await place(
+            self.ami, plan, on_stage, on_note, taken=taken, wait=wait, ring_seconds=ring_seconds
+        )
 
 
 async def place(

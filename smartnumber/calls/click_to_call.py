@@ -12,12 +12,19 @@ two are bridged (asterisk/originate.py places and follows the call).
 
 The call carries its reference (k<key>) through Asterisk, so its outcome (talk time)
 arrives like an inbound call's, from the hangup handler or the CDR (outcomes.py).
+
+Placing the call is a port, CallPlacer, wired by the process that places it (the CLI
+with its own AMI login; the routing service for requests the HTTP API kept, which any
+node's service may claim). asterisk/originate.py implements it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
 
 from .. import media, phone
 from ..directory import contacts, numbers, organisation
@@ -29,6 +36,42 @@ from . import identity, outcome_words, outcomes
 from .handling import allow_territories
 
 AGENT_RING_SECONDS = 30
+# A request the HTTP API kept that no service claimed within this long is not placed:
+# an agent who clicked a minute ago is no longer waiting by the phone.
+REQUEST_EXPIRES = timedelta(seconds=30)
+
+
+class Stage(StrEnum):
+    """How far a click-to-call has come, as the one placing it reports."""
+
+    AGENT_RINGING = "agent ringing"
+    AGENT_ANSWERED = "agent answered"
+    CONTACT_DIALLED = "dialling contact"  # Dial() began: nothing rang yet
+    CONTACT_RINGING = "contact ringing"  # the contact's side said it rings (180)
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+class Placed(Protocol):
+    """What placing a call came to."""
+
+    @property
+    def stages(self) -> list[Stage]: ...
+
+    @property
+    def call_id(self) -> int | None:
+        """Its timeline entry, once the PBX took the call."""
+        ...
+
+    @property
+    def failure(self) -> str | None:
+        """Why the agent's leg did not answer."""
+        ...
+
+    @property
+    def contact_status(self) -> str | None:
+        """How the contact's leg ended (the PBX's dial status)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -61,6 +104,39 @@ class Plan:
             f"calling {self.agent} ({self.agent_ring}), then {named}"
             f" showing {self.caller_id} ({self.caller_id_level})"
         )
+
+
+class CallPlacer(Protocol):
+    """Places a planned call on the PBX and follows it (the port; asterisk/originate.py)."""
+
+    async def place(
+        self,
+        plan: Plan,
+        on_stage: Callable[[Stage, str], None],
+        on_note: Callable[[str], None],
+        *,
+        taken: Callable[[], Awaitable[int]],
+        wait: bool,
+        ring_seconds: int,
+    ) -> Placed:
+        """Ring the agent, then the contact, sending the PBX the call once (never again,
+        even when the link drops): until the agent's leg is resolved, or with `wait` until
+        the call is over. `taken` writes the call down once the PBX took it (accepted())
+        and gives its timeline entry's id. Raises UserError when it could not be placed."""
+        ...
+
+
+def plan_record(plan: Plan) -> dict[str, Any]:
+    """A plan as JSON keeps it (a request the HTTP API kept for a service to place)."""
+    return asdict(plan)
+
+
+def plan_from_record(record: dict[str, Any]) -> Plan:
+    return Plan(**(record | {"agent_ring": Ring(**record["agent_ring"])}))
+
+
+def expired(requested_at: datetime, now: datetime) -> bool:
+    return now - requested_at > REQUEST_EXPIRES
 
 
 async def plan(

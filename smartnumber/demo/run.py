@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from .. import clock, phone, settings
 from ..app import calls as call_cases
 from ..app import texting as text_cases
-from ..asterisk import originate
 from ..directory import numbers
 from ..errors import UserError
 from ..model import ActivityKind, TextStatus
@@ -77,9 +76,9 @@ async def click_to_call(
     number: str,
     now: Callable[[], datetime],
     on_start: Callable[[str], None],
-    on_stage: Callable[[originate.Stage, str], None],
+    on_stage: Callable[[call_cases.Stage, str], None],
     on_note: Callable[[str], None],
-) -> originate.Follow:
+) -> call_cases.Placed:
     """`call AGENT NUMBER --wait` with sipp phones answering for the demo agents and a
     contact on the trunk who answers and hangs up after 3 s."""
     values, answering = await _phones(store)

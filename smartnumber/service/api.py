@@ -166,8 +166,6 @@ async def _run(
             with contextlib.suppress(Exception):
                 await serving
             await delivering
-            for task in list(app.state.tasks):
-                task.cancel()
             stopping.cancel()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)

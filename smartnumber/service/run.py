@@ -10,7 +10,7 @@ import resource
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import claims, clock, logs, media, settings, storage
 from ..asterisk import cdr, events
@@ -18,9 +18,10 @@ from ..asterisk.agi import text_spool
 from ..asterisk.agi.context import HandlerContext
 from ..asterisk.agi.routes import ROUTES, overloaded
 from ..asterisk.agi.server import FastAgiServer
-from ..asterisk.ami import AmiConfig, AmiLink
+from ..asterisk.ami import AmiConfig, AmiLink, cli_login
 from ..asterisk.messaging import AsteriskMessages
-from ..calls import reconcile
+from ..asterisk.originate import AmiCallPlacer
+from ..calls import placing, reconcile
 from ..errors import StorageError, UserError
 from ..model import InboundText, QueuedText, TextStatus
 from ..storage import Store, open_store, shown
@@ -31,9 +32,11 @@ from ..texting.carriers.transport import Transports
 from .config import ServiceConfig
 
 log = logging.getLogger("smartnumber.service")
+T = TypeVar("T")
 OUTBOX_POLL_SECONDS = 1.0  # texts queued by the CLI wait at most this long
 INBOX_POLL_SECONDS = 2.0  # the dialplan's spool is looked at this often
 RECONCILE_SECONDS = 60.0  # calls and recordings are reconciled this often (and at start)
+CALL_REQUESTS_POLL_SECONDS = 1.0  # click-to-calls the API kept wait at most this long
 
 
 def raise_open_files_limit() -> int:
@@ -172,6 +175,9 @@ async def _start(
         _handle_texts(store, media.inbox_dir(media_dir), context, fetcher)
     )
     running.callback(handler.cancel)
+    # Click-to-calls the HTTP API kept: placed with the CLI's AMI login (it may originate).
+    caller = asyncio.create_task(_place_calls(store, AmiCallPlacer(cli_login(values, "call"))))
+    running.callback(caller.cancel)
     cdr_file = Path(values["asterisk.cdr_file"]) if values["asterisk.cdr_file"] else None
     reconciler = asyncio.create_task(_reconcile(store, media_dir, cdr_file))
     running.callback(reconciler.cancel)
@@ -299,6 +305,34 @@ async def _handle_texts(
         fetches.cancel()
 
 
+async def _place_calls(store: Store, placer: AmiCallPlacer) -> None:
+    """Place the click-to-calls the HTTP API kept (any node's API: this service or
+    another claims each, once), each followed to its end by a task of its own."""
+    worker = claims.worker_name()
+    wake = asyncio.Event()
+    calls: set[asyncio.Task[None]] = set()
+
+    async def claim() -> None:
+        for request in await placing.claim_requested(store, worker, clock.now):
+            logs.event(log, "click-to-call claimed", call_id=request.call_key)
+            call = asyncio.create_task(placing.place_requested(store, placer, request, clock.now))
+            calls.add(call)
+            call.add_done_callback(_finished(calls, "following a click-to-call failed"))
+
+    try:
+        async with store.listen("call_requests", wake.set):
+            await _repeat(
+                claim,
+                every=CALL_REQUESTS_POLL_SECONDS,
+                wake=wake,
+                waiting="click-to-call requests not read",
+                failed="claiming click-to-call requests failed",
+            )
+    finally:
+        for call in calls:
+            call.cancel()
+
+
 async def _reconcile(store: Store, media_dir: Path, cdr_file: Path | None) -> None:
     """At start and every minute: complete calls whose outcome never arrived, from the
     CDR, and keep recordings nobody has put on a timeline, from the media directory."""
@@ -320,13 +354,13 @@ async def _reconcile(store: Store, media_dir: Path, cdr_file: Path | None) -> No
 
 
 def _finished(
-    tasks: set[asyncio.Task[int | None]],
-) -> Callable[[asyncio.Task[int | None]], None]:
-    """Forget a finished outcome task, logging it if it failed (nothing else awaits it)."""
+    tasks: set[asyncio.Task[T]], failed: str = "recording a call outcome failed"
+) -> Callable[[asyncio.Task[T]], None]:
+    """Forget a finished task, logging it if it failed (nothing else awaits it)."""
 
-    def done(task: asyncio.Task[int | None]) -> None:
+    def done(task: asyncio.Task[T]) -> None:
         tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("recording a call outcome failed", exc_info=task.exception())
+            log.error(failed, exc_info=task.exception())
 
     return done

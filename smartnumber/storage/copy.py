@@ -53,6 +53,7 @@ TABLES = [
     "text_holds",
     "number_identity",
     "consent_ledger",
+    "call_requests",
 ]
 BATCH = 2000
 

@@ -1,8 +1,9 @@
 """The storage interface: what the rest of smartnumber may ask of a database.
 
-SQLite implements it now (storage/sqlite/); PostgreSQL will implement the same
-Protocol. Callers get a Repository inside `Store.transaction()`: one transaction per
-CLI command or AGI request, committed when the block ends, rolled back on error.
+SQLite (storage/sqlite/) and PostgreSQL (storage/postgres/) implement it, both with
+the statements of storage/sql/. Callers get a Repository inside `Store.transaction()`:
+one transaction per CLI command or AGI request, committed when the block ends, rolled
+back on error.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..model import (
     ApiToken,
     CallerId,
     CallerIdentity,
+    CallRequest,
     Campaign,
     Carrier,
     CarrierKind,
@@ -689,6 +691,29 @@ class Records(Protocol):
     async def set_setting(self, key: str, value: str) -> None: ...
 
 
+class CallRequests(Protocol):
+    """Click-to-call asked for over the HTTP API, placed by whichever service claims it."""
+
+    async def request_call(self, call_key: str, plan: dict[str, Any], at: datetime) -> int:
+        """Keep a request (its plan as JSON) for a service to place; wakes listeners of
+        "call_requests" when the transaction commits. Its id."""
+        ...
+
+    async def claim_call_requests(
+        self, worker: str, now: datetime, limit: int
+    ) -> list[CallRequest]:
+        """Take up to `limit` requests nobody has claimed, oldest first, for `worker`, for
+        good: a request claimed is never handed out again (its Originate may have reached
+        Asterisk), whether or not the worker lives to place it."""
+        ...
+
+    async def call_request_done(self, request_id: int, outcome: str, at: datetime) -> None:
+        """How placing it ended (placed, failed and why, expired)."""
+        ...
+
+    async def call_request(self, call_key: str) -> CallRequest | None: ...
+
+
 class Crm(Protocol):
     """The CRM's door: API tokens, webhooks, their events and deliveries; installation settings."""
 
@@ -788,7 +813,9 @@ class Crm(Protocol):
         ...
 
 
-class Repository(Organisation, Contacts, Texting, Compliance, Carriers, Records, Crm, Protocol):
+class Repository(
+    Organisation, Contacts, Texting, Compliance, Carriers, Records, CallRequests, Crm, Protocol
+):
     """Everything smartnumber reads or writes, within one transaction: every concern
     above. A use case that needs only some asks for those (a narrower Protocol)."""
 
@@ -805,8 +832,8 @@ class Store(Protocol):
 
     def listen(self, topic: str, wake: Callable[[], None]) -> AbstractAsyncContextManager[None]:
         """While inside, `wake()` is called soon after another process commits work for
-        `topic` ("text_outbox", "text_inbox"). A hint only: listeners poll as well, and
-        a store that cannot tell (SQLite) never calls it."""
+        `topic` ("text_outbox", "text_inbox", "call_requests"). A hint only: listeners
+        poll as well, and a store that cannot tell (SQLite) never calls it."""
         ...
 
     async def close(self) -> None: ...

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ...access import Caller
 from ...app import calls as cases
 from ..schemas import CallIn
-from .common import CRM, Who, background, needs, now, store
+from .common import CRM, Who, needs, now, store
 
 router = APIRouter(prefix="/v1", tags=["calls"])
 
@@ -17,13 +17,12 @@ router = APIRouter(prefix="/v1", tags=["calls"])
 @router.post("/calls", status_code=202)
 async def click_to_call(body: CallIn, who: Who, request: Request) -> dict[str, Any]:
     """Ring the agent's phone, then (once they answer) the contact, from the agent's
-    outbound number. Checked now; placed after this answer: its progress arrives as
-    click_to_call.progress events, its outcome as call.ended."""
-    view, place = await cases.start_click_to_call(
+    outbound number. Checked now; placed after this answer by a routing service (any
+    node's, once): its progress arrives as click_to_call.progress events ("failed" with
+    why, e.g. when no service took it within 30 s), its outcome as call.ended."""
+    return await cases.request_click_to_call(
         store(request), who, body.agent, body.to, body.via, now
     )
-    background(request, place())
-    return view
 
 
 @router.get("/route")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -37,11 +36,3 @@ def needs(*roles: Role) -> Callable[[Caller], Coroutine[Any, Any, Caller]]:
         return who
 
     return check
-
-
-def background(request: Request, work: Coroutine[Any, Any, None]) -> None:
-    """Run work after the answer is sent, held by the app until it ends."""
-    tasks: set[Any] = request.app.state.tasks
-    task = asyncio.get_running_loop().create_task(work)
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .call_requests import CallRequestRows
 from .carriers import CarrierRows
 from .compliance import ComplianceRows
 from .contacts import ContactRows
@@ -19,6 +20,7 @@ class SqlRepository(
     ComplianceRows,
     CarrierRows,
     RecordRows,
+    CallRequestRows,
     CrmRows,
 ):
     """Every concern's statements over one Connection (statements.Connection)."""

@@ -116,14 +116,15 @@ async def test_a_stop_over_the_trunk_opts_the_contact_out(
 
 
 async def placing_over(office: Office, call_id: str, timeout: float = 30.0) -> dict[str, Any]:
-    """The API's log line once it has followed the click-to-call to its end."""
+    """The routing service's log line once it has followed the click-to-call to its end
+    (the API kept the request; the service claimed and placed it)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        for line in office.system.api_log():
+        for line in office.system.service_log():
             if line.get("message") == "click-to-call over" and line.get("call_id") == call_id:
                 return line
-        assert loop.time() < deadline, "the API did not finish following the call"
+        assert loop.time() < deadline, "the service did not finish following the call"
         await asyncio.sleep(0.1)
 
 
