@@ -244,3 +244,38 @@ async def test_texts_written_before_the_peer_column_are_found_by_it(tmp_path: Pa
         await store.close()
     assert (sent.to, sent.body) == ("+12125550199", "hello")
     assert (received.sender, received.keyword) == ("+12125550199", "STOP")
+
+
+async def test_a_snapshot_does_not_wait_for_a_write_of_its_own_process(tmp_path: Path) -> None:
+    """Reads have a connection of their own: while this store's transaction waits for the
+    write lock (held by another process here), a snapshot still reads at once."""
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    store = await SqliteStore.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with store.transaction() as repo:
+            await repo.add_office("Main")
+
+    begun: list[str] = []
+    await store._db.set_trace_callback(begun.append)
+    task = asyncio.create_task(write())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5.0
+    while "BEGIN IMMEDIATE" not in begun:  # the writer waits for the other process
+        assert loop.time() < deadline, begun
+        await asyncio.sleep(0.005)
+    try:
+        async with asyncio.timeout(2), store.snapshot() as repo:
+            assert await repo.list_offices() == []
+        assert not task.done()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    await task
+    async with store.snapshot() as repo:  # what was written is read at once after
+        assert [o.name for o in await repo.list_offices()] == ["Main"]
+    await store.close()

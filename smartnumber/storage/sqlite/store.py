@@ -30,11 +30,14 @@ def _private(path: Path) -> None:
 
 
 class SqliteStore:
-    """One aiosqlite connection; transactions are serialised on it."""
+    """Two aiosqlite connections: one for transactions, serialised on it, and one for
+    snapshots (WAL lets readers read beside the writer), so a read never waits for a
+    write of this process or another's -- the API's reads, say, while its rate limit
+    waits for the write lock."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
-        self._lock = asyncio.Lock()
+    def __init__(self, connection: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self._db, self._reader = connection, reader
+        self._lock, self._reading = asyncio.Lock(), asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
@@ -55,12 +58,22 @@ class SqliteStore:
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA busy_timeout = 5000")
             await apply_migrations(db)
+            reader = await aiosqlite.connect(str(path), isolation_level=None)
         except BaseException as exc:
             await db.close()
             if isinstance(exc, sqlite3.Error):
                 raise translated(exc, f"cannot open the database {path}") from None
             raise
-        return cls(db)
+        try:
+            await reader.execute("PRAGMA query_only = ON")
+            await reader.execute("PRAGMA busy_timeout = 5000")
+        except BaseException as exc:
+            await reader.close()
+            await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise translated(exc, f"cannot open the database {path}") from None
+            raise
+        return cls(db, reader)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
@@ -73,21 +86,17 @@ class SqliteStore:
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[SqlRepository]:
-        """A consistent read that takes no write lock (BEGIN DEFERRED, query_only): other
-        processes' writers (the routing service) never wait for it."""
-        async with self._lock:
-            await self._db.execute("PRAGMA query_only = ON")
-            try:
-                async with self._begun("BEGIN DEFERRED", locked=True) as repo:
-                    yield repo
-            finally:
-                with contextlib.suppress(sqlite3.Error):
-                    await self._db.execute("PRAGMA query_only = OFF")
+        """A consistent read that takes no write lock (BEGIN DEFERRED, on the query_only
+        reader): writers, this process's or another's (the routing service), never wait
+        for it, nor it for them."""
+        async with self._begun("BEGIN DEFERRED", reader=True) as repo:
+            yield repo
 
     @asynccontextmanager
-    async def _begun(self, begin_sql: str, locked: bool = False) -> AsyncIterator[SqlRepository]:
-        async with contextlib.nullcontext() if locked else self._lock:
-            begin = asyncio.ensure_future(self._db.execute(begin_sql))
+    async def _begun(self, begin_sql: str, reader: bool = False) -> AsyncIterator[SqlRepository]:
+        db = self._reader if reader else self._db
+        async with self._reading if reader else self._lock:
+            begin = asyncio.ensure_future(db.execute(begin_sql))
             try:
                 await asyncio.shield(begin)
             except asyncio.CancelledError:
@@ -95,23 +104,23 @@ class SqliteStore:
                 # elsewhere); end the transaction it opens, or the connection stays stuck.
                 with contextlib.suppress(Exception):
                     await begin
-                    await self._db.execute("ROLLBACK")
+                    await db.execute("ROLLBACK")
                 raise
             except sqlite3.Error as exc:
                 raise translated(exc, "the database could not start a transaction") from None
             try:
-                yield SqlRepository(SqliteConnection(self._db))
+                yield SqlRepository(SqliteConnection(db))
             except BaseException as exc:
                 with contextlib.suppress(sqlite3.Error):
-                    await self._db.execute("ROLLBACK")
+                    await db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise translated(exc, "the database refused a change") from None
                 raise
             try:
-                await self._db.execute("COMMIT")
+                await db.execute("COMMIT")
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
-                    await self._db.execute("ROLLBACK")
+                    await db.execute("ROLLBACK")
                 raise translated(exc, "the database could not commit") from None
 
     @asynccontextmanager
@@ -119,4 +128,5 @@ class SqliteStore:
         yield  # no news between processes on a file: listeners' polling finds the work
 
     async def close(self) -> None:
+        await self._reader.close()
         await self._db.close()
