@@ -16,10 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import clock
+from ..app import tokens
 from ..storage import Store
 from . import openapi, problems
 from .auth import address
-from .limits import BodyLimit, RateLimit
+from .limits import BodyLimit, RateLimit, SharedRateLimit
 from .routes import (
     calls,
     carriers,
@@ -59,8 +61,18 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.store, app.state.db = store, db
-    app.state.rate_limit = RateLimit(rate, burst=int(2 * rate))
-    app.state.failures = RateLimit(FAILURES_RATE, burst=FAILURES_BURST)
+
+    # Counted in the store: every API process on the database shares these limits.
+    def take(prefix: str) -> Callable[[str, float, int, int], Awaitable[int]]:
+        async def taken(key: str, rate: float, burst: int, want: int) -> int:
+            return await tokens.take_allowance(store, prefix + key, rate, burst, want, clock.now())
+
+        return taken
+
+    app.state.rate_limit = SharedRateLimit("token", take("token:"), rate, int(2 * rate))
+    app.state.failures = SharedRateLimit(
+        "failures", take("failures:"), FAILURES_RATE, FAILURES_BURST
+    )
     quiet = RateLimit(0.1, burst=1)  # one 429 log line per address each 10 s at most
     problems.install(app)
     for module in (contacts, calls, texts, recordings, suspensions, directory, webhooks, carriers):

@@ -7,7 +7,7 @@ from fastapi import HTTPException, Request
 
 from ..access import Caller
 from ..app import tokens
-from .limits import RateLimit
+from .limits import SharedRateLimit
 
 CHALLENGE = {"www-authenticate": 'Bearer realm="smartnumber"'}
 RETRY = {"retry-after": "1"}
@@ -21,15 +21,15 @@ def address(request: Request) -> str:
 def refuse_if_failing(request: Request) -> None:
     """429 for an address that failed too often lately (bad tokens, unsigned carrier
     webhooks), before any work is done for it."""
-    failures: RateLimit = request.app.state.failures
+    failures: SharedRateLimit = request.app.state.failures
     if failures.spent(address(request)):
         raise HTTPException(429, "too many failed attempts from your address; wait", RETRY)
 
 
-def failed(request: Request) -> None:
+async def failed(request: Request) -> None:
     """Count one failed attempt against the address."""
-    failures: RateLimit = request.app.state.failures
-    failures.allow(address(request))
+    failures: SharedRateLimit = request.app.state.failures
+    await failures.allow(address(request))
 
 
 async def caller(request: Request) -> Caller:
@@ -38,13 +38,13 @@ async def caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented:
-        failed(request)
+        await failed(request)
         raise HTTPException(401, "send a token: Authorization: Bearer sn_...", CHALLENGE)
     found = await tokens.authenticate(request.app.state.store, presented.strip())
     if found is None:
-        failed(request)
+        await failed(request)
         raise HTTPException(401, "that token is unknown or revoked", CHALLENGE)
-    limit: RateLimit = request.app.state.rate_limit
-    if not limit.allow(found.token.name):
+    limit: SharedRateLimit = request.app.state.rate_limit
+    if not await limit.allow(found.token.name):
         raise HTTPException(429, "too many requests for this token; slow down", RETRY)
     return found

@@ -34,3 +34,12 @@ async def revoke_token(store: Store, name: str, now: datetime) -> None:
 async def authenticate(store: Store, presented: str) -> access.Caller | None:
     async with store.snapshot() as repo:
         return await access.authenticate(repo, presented)
+
+
+async def take_allowance(
+    store: Store, key: str, rate: float, burst: int, want: int, now: datetime
+) -> int:
+    """Up to `want` requests' worth from the shared bucket `key` (the API's rate limits,
+    one bucket for every API process on the database)."""
+    async with store.transaction() as repo:
+        return await repo.take_allowance(key, rate, burst, want, now)

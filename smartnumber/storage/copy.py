@@ -54,6 +54,7 @@ TABLES = [
     "number_identity",
     "consent_ledger",
     "call_requests",
+    "rate_buckets",
 ]
 BATCH = 2000
 

@@ -728,6 +728,14 @@ class Crm(Protocol):
         """False when no token has that name (or it was revoked already)."""
         ...
 
+    # its rate limits, shared by every API process
+    async def take_allowance(
+        self, key: str, rate: float, burst: int, want: int, now: datetime
+    ) -> int:
+        """Take up to `want` tokens from the bucket `key` (refilled at `rate` a second up
+        to `burst`, full when first asked); how many were taken (0: it is spent)."""
+        ...
+
     # webhooks: subscriptions, the event outbox, deliveries
     async def add_webhook(self, webhook: NewWebhook) -> Webhook: ...
 

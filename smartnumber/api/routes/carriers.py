@@ -45,11 +45,11 @@ async def _heard(name: str, request: Request) -> Response:
     try:
         heard = await cases.webhook(store(request), name, body, request.headers, url, now())
     except cases.Refused as exc:
-        failed(request)
+        await failed(request)
         logs.event(log, "carrier webhook refused", carrier=name[:64], reason=str(exc))
         return problems.problem(403, str(exc))
     except UserError as exc:
-        failed(request)  # no such carrier, or not its format: a failed attempt too
+        await failed(request)  # no such carrier, or not its format: a failed attempt too
         if type(exc) is UserError:
             logs.event(log, "carrier webhook refused", carrier=name[:64], reason=str(exc))
         raise

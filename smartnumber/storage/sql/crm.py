@@ -80,6 +80,31 @@ class CrmRows(Statements):
         )
         return changes > 0
 
+    # -- rate limits -------------------------------------------------------------
+
+    async def take_allowance(
+        self, key: str, rate: float, burst: int, want: int, now: datetime
+    ) -> int:
+        at = to_millis(now)
+        await self._exec(
+            "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO NOTHING",
+            (key, float(burst), at),
+        )
+        row = await self._one(
+            "SELECT tokens, updated_at FROM rate_buckets WHERE key = ?" + self._db.for_update(),
+            (key,),
+        )
+        assert row is not None
+        held, since = float(row[0]), int(row[1])
+        tokens = min(float(burst), held + max(0, at - since) / 1000 * rate)
+        taken = max(0, min(want, int(tokens)))
+        await self._exec(
+            "UPDATE rate_buckets SET tokens = ?, updated_at = ? WHERE key = ?",
+            (tokens - taken, max(at, since), key),
+        )
+        return taken
+
     # -- webhooks --------------------------------------------------------------
 
     async def add_webhook(self, webhook: NewWebhook) -> Webhook:
