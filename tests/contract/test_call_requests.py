@@ -49,11 +49,14 @@ async def test_two_stores_on_one_database_claim_each_request_once(
     await request(store, *(f"{n:016x}" for n in range(200)))
     other = await open_store(store_url)
     taken: dict[str, list[str]] = {"a": [], "b": []}
+    started = {"a": asyncio.Event(), "b": asyncio.Event()}  # both claimed once: racing
 
-    async def claim(name: str, on: Store) -> None:
+    async def claim(name: str, on: Store, rival: str) -> None:
         while True:
             async with on.transaction() as repo:
                 got = await repo.claim_call_requests(name, T0, 3)
+            started[name].set()
+            await asyncio.wait_for(started[rival].wait(), 30)
             for found in got:  # placed, each settled on its own
                 async with on.transaction() as repo:
                     await repo.call_request_done(found.id, "placed", T0)
@@ -63,7 +66,7 @@ async def test_two_stores_on_one_database_claim_each_request_once(
                 return
 
     try:
-        await asyncio.gather(claim("a", store), claim("b", other))
+        await asyncio.gather(claim("a", store, "b"), claim("b", other, "a"))
     finally:
         await other.close()
     both = taken["a"] + taken["b"]

@@ -1,0 +1,14 @@
+"""bench.held_open at toy length, so it cannot rot (needs PostgreSQL, which the project's
+scripts install). No timing is asserted: figures come from the full run in
+docs/performance.md."""
+
+from __future__ import annotations
+
+from bench import held_open
+
+
+async def test_held_open_bench_runs_and_reports(postgres_url: str) -> None:
+    result = await held_open.run(postgres_url, 1.0)
+    for phase in ("baseline", "held_open"):
+        assert result[phase]["texts_per_s"] > 0 and result[phase]["decisions_per_s"] > 0
+    assert result["texts_kept"] > 0 and result["workers"] == 4
