@@ -62,7 +62,7 @@ async def explain_route(store: Store, number: str, caller: str, at: datetime) ->
 async def cli_placer(store: Store) -> click_to_call.CallPlacer:
     """How the CLI places its calls: through the AMI, with the CLI's own login."""
     async with store.snapshot() as repo:
-        return asterisk.AmiCallPlacer(asterisk.cli_login(await settings.load(repo), "call"))
+        return asterisk.AmiCallPlacer.with_cli_login(await settings.load(repo))
 
 
 async def click_to_call_contact(

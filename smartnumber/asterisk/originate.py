@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..calls.click_to_call import AGENT_RING_SECONDS, Plan, Stage
 from ..errors import UserError
 from . import dial, names
-from .ami import AmiConfig, AmiLink, command_session
+from .ami import AmiConfig, AmiLink, cli_login, command_session
 
 ORIGINATE_REASONS = {  # OriginateResponse Reason codes (AST_CONTROL_*)
     "0": "the agent's phone could not be reached",
@@ -145,6 +145,12 @@ class AmiCallPlacer:
     def __init__(self, ami: AmiConfig) -> None:
         self.ami = ami
 
+    @classmethod
+    def with_cli_login(cls, values: Mapping[str, str]) -> AmiCallPlacer:
+        """Logged in as the CLI (setting ami.cli_username), hearing its calls' events:
+        how both the CLI and the routing service place calls."""
+        return cls(cli_login(values, "call"))
+
     async def place(
         self,
         plan: Plan,
@@ -155,45 +161,33 @@ class AmiCallPlacer:
         wait: bool,
         ring_seconds: int = AGENT_RING_SECONDS,
     ) -> Follow:
-        return await place(
-            self.ami, plan, on_stage, on_note, taken=taken, wait=wait, ring_seconds=ring_seconds
-        )
-
-
-async def place(
-    ami: AmiConfig,
-    plan: Plan,
-    on_stage: Callable[[Stage, str], None],
-    on_note: Callable[[str], None],
-    *,
-    taken: Callable[[], Awaitable[int]],
-    wait: bool,
-    ring_seconds: int = AGENT_RING_SECONDS,
-) -> Follow:
-    """Originate once and follow the call: until the agent's leg is resolved (answered or
-    not), or with `wait` until the call is over. `taken` writes the call down once
-    Asterisk has taken it (accepted()), and gives its timeline entry id."""
-    channel_id = new_channel_id()
-    action = originate_action(plan, channel_id, ring_seconds)
-    follow = Follow(channel_id, action["ActionID"], on_stage)
-    async with command_session(ami, follow.event, CONNECT_SECONDS) as link:
-        try:
-            answer = await link.send(action, as_list=False)
-            if not answer.success:
-                raise UserError(f"Asterisk refused the call: {answer.get('Message', '')}")
-        except TimeoutError:
-            raise UserError("Asterisk did not answer the Originate; not sending it again") from None
-        except ConnectionError:
-            on_note("the AMI connection dropped before Asterisk answered; not sending it again")
-            await _reconcile(link, follow, on_note, CONNECT_SECONDS)
-        follow.call_id = await taken()
-        try:
-            await asyncio.wait_for(follow.agent_resolved.wait(), ring_seconds + 15)
-        except TimeoutError:
-            raise UserError("no word from Asterisk about the agent's phone") from None
-        if wait:
-            await follow.done.wait()
-        return follow
+        """Originate once and follow the call: until the agent's leg is resolved
+        (answered or not), or with `wait` until the call is over. `taken` writes the
+        call down once Asterisk has taken it (accepted()), and gives its timeline entry
+        id."""
+        channel_id = new_channel_id()
+        action = originate_action(plan, channel_id, ring_seconds)
+        follow = Follow(channel_id, action["ActionID"], on_stage)
+        async with command_session(self.ami, follow.event, CONNECT_SECONDS) as link:
+            try:
+                answer = await link.send(action, as_list=False)
+                if not answer.success:
+                    raise UserError(f"Asterisk refused the call: {answer.get('Message', '')}")
+            except TimeoutError:
+                raise UserError(
+                    "Asterisk did not answer the Originate; not sending it again"
+                ) from None
+            except ConnectionError:
+                on_note("the AMI connection dropped before Asterisk answered; not sending it again")
+                await _reconcile(link, follow, on_note, CONNECT_SECONDS)
+            follow.call_id = await taken()
+            try:
+                await asyncio.wait_for(follow.agent_resolved.wait(), ring_seconds + 15)
+            except TimeoutError:
+                raise UserError("no word from Asterisk about the agent's phone") from None
+            if wait:
+                await follow.done.wait()
+            return follow
 
 
 async def _reconcile(

@@ -88,15 +88,15 @@ async def claim_requested(
         claimed = await repo.claim_call_requests(worker, now(), CLAIM_BATCH)
     ready = []
     for found in claimed:
-        if not click_to_call.expired(found.requested_at, now()):
+        at = now()
+        if not click_to_call.expired(found.requested_at, at):
             ready.append(found)
             continue
         plan = click_to_call.plan_from_record(found.plan)
-        waited = (now() - found.requested_at).total_seconds()
+        waited = (at - found.requested_at).total_seconds()
         why = f"no routing service placed the call within {waited:.0f} s; it was not placed"
-        progress = Progress(store, plan, now)
-        await progress.publish("failed", why, None)
-        await _done(store, found, f"expired: {why}", now())
+        await Progress(store, plan, now).publish("failed", why, None)
+        await _done(store, found, f"expired: {why}", at)
         logs.event(log, "click-to-call expired", call_id=found.call_key, waited_s=round(waited))
     return ready
 

@@ -18,10 +18,11 @@ from ..asterisk.agi import text_spool
 from ..asterisk.agi.context import HandlerContext
 from ..asterisk.agi.routes import ROUTES, overloaded
 from ..asterisk.agi.server import FastAgiServer
-from ..asterisk.ami import AmiConfig, AmiLink, cli_login
+from ..asterisk.ami import AmiConfig, AmiLink
 from ..asterisk.messaging import AsteriskMessages
 from ..asterisk.originate import AmiCallPlacer
 from ..calls import placing, reconcile
+from ..calls.click_to_call import CallPlacer
 from ..errors import StorageError, UserError
 from ..model import InboundText, QueuedText, TextStatus
 from ..storage import Store, open_store, shown
@@ -176,7 +177,7 @@ async def _start(
     )
     running.callback(handler.cancel)
     # Click-to-calls the HTTP API kept: placed with the CLI's AMI login (it may originate).
-    caller = asyncio.create_task(_place_calls(store, AmiCallPlacer(cli_login(values, "call"))))
+    caller = asyncio.create_task(_place_calls(store, AmiCallPlacer.with_cli_login(values)))
     running.callback(caller.cancel)
     cdr_file = Path(values["asterisk.cdr_file"]) if values["asterisk.cdr_file"] else None
     reconciler = asyncio.create_task(_reconcile(store, media_dir, cdr_file))
@@ -305,7 +306,7 @@ async def _handle_texts(
         fetches.cancel()
 
 
-async def _place_calls(store: Store, placer: AmiCallPlacer) -> None:
+async def _place_calls(store: Store, placer: CallPlacer) -> None:
     """Place the click-to-calls the HTTP API kept (any node's API: this service or
     another claims each, once), each followed to its end by a task of its own."""
     worker = claims.worker_name()

@@ -177,6 +177,15 @@ async def test_routing_queries_use_their_partial_index(
     assert index in detail, detail
 
 
+async def in_begin(begun: list[str]) -> None:
+    """Once the store's writer has started BEGIN IMMEDIATE (traced into `begun`)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5.0
+    while "BEGIN IMMEDIATE" not in begun:
+        assert loop.time() < deadline, begun
+        await asyncio.sleep(0.005)
+
+
 async def test_a_transaction_cancelled_while_waiting_for_a_lock_leaves_no_trace(
     tmp_path: Path,
 ) -> None:
@@ -196,11 +205,7 @@ async def test_a_transaction_cancelled_while_waiting_for_a_lock_leaves_no_trace(
     begun: list[str] = []
     await store._db.set_trace_callback(begun.append)  # statements as they start to run
     task = asyncio.create_task(write())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while "BEGIN IMMEDIATE" not in begun:  # it is in BEGIN, waiting for the other writer
-        assert loop.time() < deadline, begun
-        await asyncio.sleep(0.005)
+    await in_begin(begun)  # it is in BEGIN, waiting for the other writer
     assert not task.done()
     task.cancel()
     other.execute("COMMIT")
@@ -263,11 +268,7 @@ async def test_a_snapshot_does_not_wait_for_a_write_of_its_own_process(tmp_path:
     begun: list[str] = []
     await store._db.set_trace_callback(begun.append)
     task = asyncio.create_task(write())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    while "BEGIN IMMEDIATE" not in begun:  # the writer waits for the other process
-        assert loop.time() < deadline, begun
-        await asyncio.sleep(0.005)
+    await in_begin(begun)  # the writer waits for the other process
     try:
         async with asyncio.timeout(2), store.snapshot() as repo:
             assert await repo.list_offices() == []
