@@ -67,22 +67,31 @@ async def decisions(store: Store, calls_to: list[tuple[str, str]]) -> dict[str, 
 
 
 class Recording:
-    """A Connection that records each statement (and its parameters) it passes on."""
+    """A Connection that records each statement (and its parameters) it passes on, and
+    how many trips to the database they took (a batch of them is one)."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.seen = inner, []
+        self.inner, self.seen, self.trips = inner, [], 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
     async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         self.seen.append((sql, params))
+        self.trips += 1
         return await self.inner.fetch(sql, params)
 
+    async def fetch_each(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+        self.seen.extend(statements)
+        self.trips += 1
+        return await self.inner.fetch_each(statements)
 
-async def statements(store: Store, calls_to: list[tuple[str, str]]) -> list[list[Any]]:
-    """The statements each decision runs, as it runs them."""
-    recorded = []
+
+async def statements(
+    store: Store, calls_to: list[tuple[str, str]]
+) -> tuple[list[list[Any]], list[int]]:
+    """The statements each decision runs, as it runs them, and its trips."""
+    recorded, trips = [], []
     for did, caller in calls_to:
         async with store.snapshot() as repo:
             sql_repo = repo if isinstance(repo, SqlRepository) else None
@@ -91,7 +100,8 @@ async def statements(store: Store, calls_to: list[tuple[str, str]]) -> list[list
             sql_repo._db = recorder  # type: ignore[assignment]
             await calls.explain(repo, did, caller, NOW)
             recorded.append(recorder.seen)
-    return recorded
+            trips.append(recorder.trips)
+    return recorded, trips
 
 
 def numbered(sql: str) -> str:
@@ -99,8 +109,11 @@ def numbered(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(count)}", sql)
 
 
-async def with_psycopg(url: str, recorded: list[list[Any]], *, prepared: bool) -> dict[str, float]:
-    """As the store runs them (client-side binding), or bound and prepared by the server."""
+async def with_psycopg(
+    url: str, recorded: list[list[Any]], *, prepared: bool, pipelined: bool = False
+) -> dict[str, float]:
+    """Bound by the client, or bound and prepared by the server; one at a time, or all
+    (with the BEGIN) in one pipeline, as the store sends them."""
     import psycopg
     from psycopg_pool import AsyncConnectionPool
 
@@ -116,9 +129,16 @@ async def with_psycopg(url: str, recorded: list[list[Any]], *, prepared: bool) -
         for n, run in enumerate(recorded):
             start = time.perf_counter()
             async with pool.connection() as conn:
-                await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                for sql, params in run:
-                    await (await conn.execute(dialect(sql), params)).fetchall()
+                if pipelined:
+                    async with conn.pipeline():
+                        await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        cursors = [await conn.execute(dialect(sql), p) for sql, p in run]
+                    for cursor in cursors:
+                        await cursor.fetchall()
+                else:
+                    await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    for sql, params in run:
+                        await (await conn.execute(dialect(sql), params)).fetchall()
                 await conn.execute("COMMIT")
             if n >= 200:
                 samples.append(time.perf_counter() - start)
@@ -206,8 +226,12 @@ async def claims(url: str, texts: int, workers: int) -> dict[str, Any]:
 @click.option("--texts", default=20_000, show_default=True)
 @click.option("--seed", default=7, show_default=True)
 @click.option("--db", "db_dir", default="bench/out", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path))  # fmt: skip
-def main(contacts: int, activities: int, callers: int, texts: int, seed: int, db_dir: Path) -> None:
+              type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", default=str(RESULTS / "postgres.json"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path))  # fmt: skip
+def main(
+    contacts: int, activities: int, callers: int, texts: int, seed: int, db_dir: Path, out: Path
+) -> None:
     """PostgreSQL beside SQLite on the bench store (see the module's text)."""
     path, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     cluster = Cluster.start()
@@ -219,8 +243,8 @@ def main(contacts: int, activities: int, callers: int, texts: int, seed: int, db
     at = datetime.now(UTC).isoformat(timespec="seconds")
     result.update(machine=machine(), built_seconds=built, contacts=contacts,
                   activities=activities, at=at)  # fmt: skip
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "postgres.json").write_text(json.dumps(result, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     click.echo(json.dumps(result, indent=2))
 
 
@@ -240,13 +264,17 @@ async def run(path: Path, url: str, contacts: int, callers: int, texts: int, see
         result: dict[str, Any] = {"copy_seconds": round(copy_seconds, 1)}
         result["decision_sqlite"] = await decisions(sqlite, calls_to)
         result["decision_postgres"] = await decisions(postgres, calls_to)
-        recorded = await statements(postgres, calls_to)
+        recorded, trips = await statements(postgres, calls_to)
         result["statements_per_decision"] = round(sum(map(len, recorded)) / len(recorded), 2)
+        result["trips_per_decision"] = round(sum(trips) / len(trips), 2)
     finally:
         await sqlite.close()
         await postgres.close()
     result["driver_psycopg"] = await with_psycopg(url, recorded, prepared=False)
     result["driver_psycopg_prepared"] = await with_psycopg(url, recorded, prepared=True)
+    result["driver_psycopg_pipelined"] = await with_psycopg(
+        url, recorded, prepared=True, pipelined=True
+    )
     result["driver_asyncpg"] = await with_asyncpg(url, recorded)
     result["claims"] = await claims(url, texts, 4)
     return result

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import clock, media, phone
 from ..directory import numbers, organisation
-from ..errors import UserError
+from ..errors import NotFound, UserError
 from ..model import (
     Activity,
     ActivityKind,
@@ -39,7 +39,15 @@ from ..routing.inbound import (
     RouteDecision,
     decide,
 )
-from ..storage.repository import LatestActivity, NewActivity, NewContact, Organisation, Repository
+from ..storage.repository import (
+    CallRecords,
+    LatestActivity,
+    NewActivity,
+    NewContact,
+    Organisation,
+    Repository,
+    RoutingReads,
+)
 from ..webhooks import events
 from . import identity, outcome_words, recordings
 from .handling import allow_territories
@@ -71,42 +79,38 @@ def caller_number(raw: str) -> str | None:
         return None
 
 
-async def _facts(
-    repo: Repository, number: SmartNumber, caller: str | None, now: datetime
+def _facts(
+    records: CallRecords, number: SmartNumber, caller: str | None
 ) -> tuple[CallFacts, dict[int, Agent]]:
     """The facts for decide(), and the agents they name (for building dial targets)."""
-    contacts = await repo.contacts_by_phone(caller) if caller else []
-    ids = [c.id for c in contacts]
-    latest = await repo.latest_conversation(ids, now - CONVERSATION_WINDOW) if ids else None
-    outbound = await repo.latest_outbound(ids) if ids else None
-    admins = await repo.active_admins()
-    fallback = await numbers.fallback_agent(repo, number, admins)
-    routing = await repo.number_routing(number.id)
-    # Only the agents a decision can name: those the facts refer to, and the admins.
-    wanted = {number.agent_id, fallback.id if fallback else None}
-    wanted |= {a.agent_id for a in (latest, outbound) if a is not None}
-    if routing is not None:
-        wanted |= {*routing.agent_ids, routing.last_agent_id}
-    found = await repo.agents_by_ids([i for i in wanted if i is not None])
-    people = {a.id: a for a in (*found, *admins)}
-    agents = {
-        a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id) for a in people.values()
-    }
+    people = records.agents
+    fallback = numbers.fallback_among(number, people, records.admins, records.team_office_id)
     facts = CallFacts(
         number=NumberInfo(
             e164=number.e164,
             scope=number.scope,
             owner_agent_id=number.agent_id,
-            routing=routing,
+            routing=records.routing,
             default_agent_id=fallback.id if fallback else None,
         ),
         caller=caller,
-        contacts=tuple(ContactInfo(c.id, c.name) for c in contacts),
-        latest_conversation=_recent(latest),
-        latest_outbound=_recent(outbound),
-        agents=agents,
+        contacts=tuple(ContactInfo(c.id, c.name) for c in records.contacts),
+        latest_conversation=_recent(records.latest_conversation),
+        latest_outbound=_recent(records.latest_outbound),
+        agents={
+            a.id: AgentInfo(a.id, a.name, a.active, a.admin, a.office_id) for a in people.values()
+        },
     )
     return facts, people
+
+
+async def _records(
+    repo: RoutingReads, e164: str, caller: str | None, now: datetime
+) -> tuple[CallRecords, SmartNumber]:
+    records = await repo.call_records(e164, caller, now - CONVERSATION_WINDOW)
+    if records.number is None:
+        raise NotFound(f"{e164} is not a Smart Number here")
+    return records, records.number
 
 
 def _recent(latest: LatestActivity | None) -> RecentActivity | None:
@@ -119,9 +123,9 @@ async def explain(
     repo: Repository, number_text: str, caller_text: str, now: datetime
 ) -> RouteDecision:
     """Whom a call would ring and why; changes nothing."""
-    number = await numbers.number_called(repo, number_text)
-    facts, _ = await _facts(repo, number, caller_number(caller_text), now)
-    return decide(facts, now)
+    caller = caller_number(caller_text)
+    records, number = await _records(repo, phone.to_e164(number_text), caller, now)
+    return decide(_facts(records, number, caller)[0], now)
 
 
 ROUND_ROBIN_TRIES = 5  # decisions to try when other calls keep taking the turn first
@@ -129,12 +133,10 @@ ROUND_ROBIN_TRIES = 5  # decisions to try when other calls keep taking the turn 
 
 async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
     """Decide a real call and act on it: lead, assignment, round-robin turn, timeline."""
-    number = await repo.number_by_e164(did)
-    if number is None:
-        raise UserError(f"{did} is not a Smart Number here")
     caller = caller_number(caller_raw)
     for _ in range(ROUND_ROBIN_TRIES):
-        facts, people = await _facts(repo, number, caller, now)
+        records, number = await _records(repo, did, caller, now)
+        facts, people = _facts(records, number, caller)
         decision = decide(facts, now)
         turn = decision.round_robin_agent_id
         last = facts.number.routing.last_agent_id if facts.number.routing else None

@@ -3,7 +3,7 @@ fall back to, and which number an agent's calls and texts show (SPEC 2)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .. import phone
 from ..errors import Conflict, NotFound, UserError
@@ -62,23 +62,32 @@ async def add_number(
 async def fallback_agent(
     repo: Organisation, number: SmartNumber, admins: Sequence[Agent] | None = None
 ) -> Agent | None:
-    """Who the dialplan rings when the routing service cannot be reached.
-
-    The number's explicit fallback agent; else a personal number's owner; else an active
-    admin of the owning office (for a team: the team's office); else any active admin.
-    `admins`: the active admins, when the caller has them already.
-    """
-    if number.fallback_agent_id is not None:
-        return await repo.agent_by_id(number.fallback_agent_id)
-    if number.agent_id is not None:
-        return await repo.agent_by_id(number.agent_id)
-    office_id = number.office_id
-    if number.team_id is not None:
-        team = await repo.team_by_id(number.team_id)
-        office_id = team.office_id if team else None
+    """Who the dialplan rings when the routing service cannot be reached (fallback_among).
+    `admins`: the active admins, when the caller has them already."""
+    named = number.fallback_agent_id if number.fallback_agent_id is not None else number.agent_id
+    if named is not None:
+        return await repo.agent_by_id(named)
+    team = await repo.team_by_id(number.team_id) if number.team_id is not None else None
     if admins is None:
         admins = await repo.active_admins()
-    return office_admin(admins, office_id)
+    return fallback_among(number, {}, admins, team.office_id if team else None)
+
+
+def fallback_among(
+    number: SmartNumber,
+    agents: Mapping[int, Agent],
+    admins: Sequence[Agent],
+    team_office_id: int | None,
+) -> Agent | None:
+    """Who the dialplan rings when the routing service cannot be reached: the number's
+    explicit fallback agent; else a personal number's owner; else an active admin of the
+    owning office (for a team: the team's office, `team_office_id`); else any active
+    admin. `agents`: by id, at least those the number names."""
+    if number.fallback_agent_id is not None:
+        return agents.get(number.fallback_agent_id)
+    if number.agent_id is not None:
+        return agents.get(number.agent_id)
+    return office_admin(admins, team_office_id if number.team_id is not None else number.office_id)
 
 
 async def outbound_number(

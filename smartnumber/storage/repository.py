@@ -163,6 +163,20 @@ class LatestActivity:
 
 
 @dataclass(frozen=True)
+class CallRecords:
+    """What deciding a call to a Smart Number reads, all at once (RoutingReads)."""
+
+    number: SmartNumber | None  # None: not a Smart Number here
+    contacts: list[Contact]  # those with the caller's number, by id
+    latest_conversation: LatestActivity | None  # as Contacts.latest_conversation says
+    latest_outbound: LatestActivity | None
+    routing: NumberRouting | None
+    team_office_id: int | None  # the office of the number's team (its fallback's office)
+    admins: list[Agent]  # the active admins, by id
+    agents: dict[int, Agent]  # by id: the admins, and every agent the records above name
+
+
+@dataclass(frozen=True)
 class NewCarrier:
     name: str
     kind: CarrierKind
@@ -691,6 +705,18 @@ class Records(Protocol):
     async def set_setting(self, key: str, value: str) -> None: ...
 
 
+class RoutingReads(Protocol):
+    """The one read a call's routing decision makes."""
+
+    async def call_records(
+        self, number_e164: str, caller_e164: str | None, since: datetime
+    ) -> CallRecords:
+        """Everything deciding a call from `caller_e164` (None: no usable caller ID) to
+        `number_e164` reads, in one trip to the database; `since` bounds the latest
+        conversation."""
+        ...
+
+
 class CallRequests(Protocol):
     """Click-to-call asked for over the HTTP API, placed by whichever service claims it."""
 
@@ -822,7 +848,16 @@ class Crm(Protocol):
 
 
 class Repository(
-    Organisation, Contacts, Texting, Compliance, Carriers, Records, CallRequests, Crm, Protocol
+    Organisation,
+    Contacts,
+    RoutingReads,
+    Texting,
+    Compliance,
+    Carriers,
+    Records,
+    CallRequests,
+    Crm,
+    Protocol,
 ):
     """Everything smartnumber reads or writes, within one transaction: every concern
     above. A use case that needs only some asks for those (a narrower Protocol)."""

@@ -6,14 +6,15 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg
+from psycopg.pq import ExecStatus
 
 from ...errors import StorageBusy, StorageError, StorageUnavailable
-from ..sql.statements import Row, RuleBroken
+from ..sql.statements import Row, RuleBroken, Statement
 
 _TOPIC = re.compile(r"^[a-z_]{1,40}$")
 
@@ -62,23 +63,58 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-class PostgresConnection:
-    """One pooled connection inside a transaction the store began."""
+def _rows(cursor: psycopg.AsyncCursor[Any]) -> bool:
+    """Did the statement return rows? (Asking cursor.description builds every column's
+    description, a measurable cost on the routing decision's path.)"""
+    result = cursor.pgresult
+    return result is not None and result.status == ExecStatus.TUPLES_OK
 
-    def __init__(self, db: psycopg.AsyncConnection[Any]) -> None:
+
+class PostgresConnection:
+    """One pooled connection inside a transaction the store begins: its BEGIN goes with
+    the first statement, in the same trip (a pipeline), or not at all if none comes."""
+
+    def __init__(self, db: psycopg.AsyncConnection[Any], begin: str) -> None:
         self._db = db
+        self._begin: str | None = begin  # until sent
         self.topics: set[str] = set()  # notified with the COMMIT, in the same trip
 
+    @property
+    def begun(self) -> bool:
+        return self._begin is None
+
+    async def _run(self, *statements: Statement) -> list[psycopg.AsyncCursor[Any]]:
+        """The statements (and the BEGIN, if not sent yet) in one trip."""
+        begin, self._begin = self._begin, None
+        if begin is None and len(statements) == 1:
+            sql, params = statements[0]
+            return [await self._db.execute(dialect(sql), tuple(map(_value, params)))]
+        async with self._db.pipeline():  # sent together, their results read together
+            if begin is not None:
+                await self._db.execute(begin)
+            cursors = [
+                await self._db.execute(dialect(sql), tuple(map(_value, params)))
+                for sql, params in statements
+            ]
+        return cursors
+
+    async def _begun(self) -> None:
+        if self._begin is not None:
+            await self._run()
+
     async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        return (await self.fetch_each([(sql, params)]))[0]
+
+    async def fetch_each(self, statements: Sequence[Statement]) -> list[list[Row]]:
         try:
-            cursor = await self._db.execute(dialect(sql), tuple(map(_value, params)))
-            return list(await cursor.fetchall()) if cursor.description else []
+            cursors = await self._run(*statements)
+            return [list(await c.fetchall()) if _rows(c) else [] for c in cursors]
         except psycopg.Error as exc:
             raise translated(exc, "the database failed a query") from None
 
     async def execute(self, sql: str, params: tuple[Any, ...]) -> int:
         try:
-            cursor = await self._db.execute(dialect(sql), tuple(map(_value, params)))
+            [cursor] = await self._run((sql, params))
         except psycopg.Error as exc:
             raise translated(exc, "the database refused a change") from None
         return max(cursor.rowcount, 0)
@@ -87,6 +123,7 @@ class PostgresConnection:
         if not rows:
             return
         try:
+            await self._begun()
             async with self._db.cursor() as cursor:
                 await cursor.executemany(dialect(sql), [tuple(map(_value, r)) for r in rows])
         except psycopg.Error as exc:
@@ -120,6 +157,7 @@ class PostgresConnection:
 
     async def stream(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
         try:
+            await self._begun()
             async with self._db.cursor(name="smartnumber_copy") as cursor:
                 await cursor.execute(sql)
                 while rows := await cursor.fetchmany(size):
@@ -129,6 +167,7 @@ class PostgresConnection:
 
     async def copy_in(self, table: str, columns: list[str], rows: list[Row]) -> None:
         try:
+            await self._begun()
             async with self._db.cursor() as cursor:
                 statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
                 async with cursor.copy(statement) as copy:

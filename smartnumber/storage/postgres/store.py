@@ -142,21 +142,21 @@ class PostgresStore:
     @asynccontextmanager
     async def _begun(self, begin_sql: str) -> AsyncIterator[SqlRepository]:
         async with self._connection() as conn:
-            try:
-                await conn.execute(begin_sql)
-            except psycopg.Error as exc:
-                raise translated(exc, "the database could not start a transaction") from None
-            db = PostgresConnection(conn)
+            db = PostgresConnection(conn, begin_sql)  # BEGIN goes with the first statement
             try:
                 yield SqlRepository(db)
             except BaseException as exc:
-                with contextlib.suppress(psycopg.Error):
-                    await conn.execute("ROLLBACK")
+                if db.begun:
+                    with contextlib.suppress(psycopg.Error):
+                        await conn.execute("ROLLBACK")
                 if isinstance(exc, psycopg.Error):
                     raise translated(exc, "the database refused a change") from None
                 raise
+            notify = "".join(f"NOTIFY {c}; " for c in sorted(db.topics))
+            if not db.begun and not notify:
+                return  # nothing was asked: nothing to end
             try:
-                await conn.execute("".join(f"NOTIFY {c}; " for c in sorted(db.topics)) + "COMMIT")
+                await conn.execute(notify + ("COMMIT" if db.begun else ""))
             except psycopg.Error as exc:
                 with contextlib.suppress(psycopg.Error):
                     await conn.execute("ROLLBACK")

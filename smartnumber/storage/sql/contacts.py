@@ -14,8 +14,6 @@ from ...model import (
     CallerId,
     Contact,
     ContactPhone,
-    LineType,
-    Subscription,
 )
 from ..repository import (
     LatestActivity,
@@ -25,7 +23,9 @@ from ..repository import (
 from .rows import (
     ACTIVITY_COLUMNS,
     CONTACT_COLUMNS,
+    PHONE_COLUMNS,
     as_activity,
+    as_contacts,
 )
 from .statements import (
     Row,
@@ -161,30 +161,12 @@ class ContactRows(Statements):
             return []
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
-        phones: dict[int, list[ContactPhone]] = {i: [] for i in ids}
-        for contact_id, e164, subscription, line_type in await self._all(
-            "SELECT contact_id, e164, subscription, line_type FROM contact_phones"
-            f" WHERE contact_id IN ({marks}) ORDER BY rowid",
+        phones = await self._all(
+            f"SELECT {PHONE_COLUMNS} FROM contact_phones WHERE contact_id IN ({marks})"
+            " ORDER BY rowid",
             ids,
-        ):
-            phones[contact_id].append(
-                ContactPhone(e164, Subscription(subscription), LineType(line_type))
-            )
-        return [
-            Contact(
-                id=r[0],
-                name=r[1],
-                phones=tuple(phones[r[0]]),
-                owner_agent_id=r[2],
-                owner_team_id=r[3],
-                owner_office_id=r[4],
-                source=r[5],
-                created_at=from_millis(r[6]),
-                assigned_agent_id=r[7],
-                external_id=r[8],
-            )
-            for r in rows
-        ]
+        )
+        return as_contacts(rows, phones)
 
     # -- the timeline --------------------------------------------------------
 

@@ -9,6 +9,7 @@ from .contacts import ContactRows
 from .crm import CrmRows
 from .organisation import OrganisationRows
 from .records import RecordRows
+from .routing_reads import RoutingReadRows
 from .statements import Connection
 from .texting import TextingRows
 
@@ -16,6 +17,7 @@ from .texting import TextingRows
 class SqlRepository(
     OrganisationRows,
     ContactRows,
+    RoutingReadRows,
     TextingRows,
     ComplianceRows,
     CarrierRows,

@@ -1,8 +1,9 @@
-"""Column lists and row -> model mappers: what every part of the SQLite store reads back."""
+"""Column lists and row -> model mappers: what every part of the SQL store reads back."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 
 from ...model import (
     Activity,
@@ -11,9 +12,12 @@ from ...model import (
     ApiToken,
     Carrier,
     CarrierKind,
+    Contact,
+    ContactPhone,
     DeliveryStatus,
     Direction,
     InboundText,
+    LineType,
     Media,
     QueuedText,
     Recording,
@@ -21,6 +25,7 @@ from ...model import (
     Role,
     Scope,
     SmartNumber,
+    Subscription,
     TextCode,
     TextStatus,
     Webhook,
@@ -43,6 +48,7 @@ CONTACT_COLUMNS = (
     "id, name, owner_agent_id, owner_team_id, owner_office_id, source, created_at,"
     " assigned_agent_id, external_id"
 )
+PHONE_COLUMNS = "contact_id, e164, subscription, line_type"
 API_TOKEN_FIELDS = "id, name, role, agent_id, created_at, revoked_at, last_used_at"  # noqa: S105 (column names)
 WEBHOOK_COLUMNS = (
     "id, url, events, secret, created_at, agent_id, active, disabled_reason, failures, paused_until"
@@ -159,6 +165,31 @@ def as_number(r: Row) -> SmartNumber:
         settings=json.loads(r[8]),
         sms_carrier_id=r[9],
     )
+
+
+def as_contacts(rows: Sequence[Row], phone_rows: Iterable[Row]) -> list[Contact]:
+    """Contacts (CONTACT_COLUMNS) with their phones (PHONE_COLUMNS, in the order added)."""
+    phones: dict[int, list[ContactPhone]] = {r[0]: [] for r in rows}
+    for contact_id, e164, subscription, line_type in phone_rows:
+        if contact_id in phones:
+            phones[contact_id].append(
+                ContactPhone(e164, Subscription(subscription), LineType(line_type))
+            )
+    return [
+        Contact(
+            id=r[0],
+            name=r[1],
+            phones=tuple(phones[r[0]]),
+            owner_agent_id=r[2],
+            owner_team_id=r[3],
+            owner_office_id=r[4],
+            source=r[5],
+            created_at=from_millis(r[6]),
+            assigned_agent_id=r[7],
+            external_id=r[8],
+        )
+        for r in rows
+    ]
 
 
 def as_carrier(r: Row) -> Carrier:

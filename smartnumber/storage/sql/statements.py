@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from ...errors import Conflict
 
 Row = Sequence[Any]  # one result row, read by position
+Statement = tuple[str, tuple[Any, ...]]  # SQL and its parameters
 T = TypeVar("T")
 
 
@@ -32,6 +33,11 @@ class Connection(Protocol):
     """One open transaction of some database, as the repository's SQL needs it."""
 
     async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]: ...
+
+    async def fetch_each(self, statements: Sequence[Statement]) -> list[list[Row]]:
+        """Several reads that do not depend on one another, in one trip to the database
+        (PostgreSQL's pipeline; one hop to SQLite's thread): each one's rows, in order."""
+        ...
 
     async def execute(self, sql: str, params: tuple[Any, ...]) -> int:
         """Run a statement; how many rows it changed."""
@@ -98,6 +104,9 @@ class Statements:
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         return await self._db.fetch(sql, tuple(params))
+
+    async def _each(self, *statements: tuple[str, Iterable[Any]]) -> list[list[Row]]:
+        return await self._db.fetch_each([(sql, tuple(params)) for sql, params in statements])
 
     async def _exec(self, sql: str, params: Iterable[Any] = ()) -> int:
         return await self._db.execute(sql, tuple(params))

@@ -4,13 +4,13 @@ repository's own, at the statement that raised them."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiosqlite
 
 from ...errors import StorageBusy, StorageError
-from ..sql.statements import Row, RuleBroken
+from ..sql.statements import Row, RuleBroken, Statement
 
 
 def translated(exc: sqlite3.Error, doing: str) -> Exception:
@@ -32,6 +32,19 @@ class SqliteConnection:
     async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
         try:
             return list(await self._db.execute_fetchall(sql, params))
+        except sqlite3.Error as exc:
+            raise translated(exc, "the database failed a query") from None
+
+    async def fetch_each(self, statements: Sequence[Statement]) -> list[list[Row]]:
+        def each(db: sqlite3.Connection) -> list[list[Row]]:
+            return [list(db.execute(sql, params).fetchall()) for sql, params in statements]
+
+        try:
+            # aiosqlite's own helpers queue work for its thread so: one hop for them all.
+            rows: list[list[Row]] = await self._db._execute(  # type: ignore[no-untyped-call]
+                lambda: each(self._db._conn)
+            )
+            return rows
         except sqlite3.Error as exc:
             raise translated(exc, "the database failed a query") from None
 
