@@ -4,7 +4,8 @@ Every table is copied whole, with its ids, in an order that keeps every referenc
 valid, inside one transaction of the target: a failure leaves the target as it was,
 and the source is only ever read (one snapshot, so what is copied is consistent). The
 target must be empty unless `replace` is asked for, which empties it first (in the
-same transaction). Each table's rows are counted on both sides at the end.
+same transaction). Each table's rows are counted on both sides at the end, and the
+target's statistics gathered (ANALYZE).
 """
 
 from __future__ import annotations
@@ -108,6 +109,10 @@ async def copy_store(
                 raise StorageError(f"copying {table}, nothing was kept: {exc}") from None
             await dst.numbered_from(table)
         after = await _counts(dst)
+    # The planner's statistics of what was copied, at once: until autovacuum got to them,
+    # PostgreSQL would plan over tables it believes empty.
+    async with target.transaction() as write:
+        await _connection(write).execute("ANALYZE", ())
     return [Counted(t, before[t], after[t]) for t in TABLES]
 
 
