@@ -77,11 +77,16 @@ async def test_two_stores_on_one_database_send_each_text_once(store: Store, stor
     await queue(store, *recipients)
     other = await open_store(store_url)
     sent: dict[str, list[int]] = {"a": [], "b": []}
+    # Each waits after its first claim for the other's: on a busy box one SQLite store
+    # could otherwise drain all 400 before the other's BEGIN got the lock once.
+    claimed = {"a": asyncio.Event(), "b": asyncio.Event()}
 
     async def drain(name: str, on: Store) -> None:
         while True:
             async with on.transaction() as repo:
                 got = await repo.claim_due_texts(name, T0, T0 + LEASE, 7)
+            claimed[name].set()
+            await claimed["b" if name == "a" else "a"].wait()
             for text in got:
                 async with on.transaction() as repo:
                     assert await repo.text_done(text.id, TextStatus.SENT, T0, worker=name)
@@ -375,3 +380,72 @@ async def test_two_changes_to_one_timeline_entry_both_survive(store: Store, stor
         final = await repo.activity_by_id(entry.id)
     assert final is not None
     assert sorted(final.detail["by"]) == ["hangup handler", "reconciler"]  # no lost update
+
+
+def inbound(key: str, sender: str) -> NewInboundText:
+    return NewInboundText(key, NUMBER, sender, "<sip:x@carrier>", "hi", 2, "agi", T0)
+
+
+async def test_inbox_claims_start_at_a_floor_that_never_passes_a_pending_text(
+    store: Store,
+) -> None:
+    """Claims scan from the lowest pending id a look found (each second), so the texts
+    handled while a transaction elsewhere stayed open are not walked again; a text still
+    pending is never left below it, whoever holds it."""
+    async with store.transaction() as repo:
+        first, second, third = [
+            await repo.keep_inbound_text(inbound(f"f{n}", f"+1310555020{n}")) for n in range(3)
+        ]
+        [held] = await repo.claim_inbound_texts("w1", T0, T0 + LEASE, 1)
+        assert held.id == first
+        assert await repo.take_inbound_text(second, T0) is not None  # handled out of turn
+    later = T0 + timedelta(seconds=2)  # a new look: the floor rises to the held text
+    async with store.transaction() as repo:
+        got = await repo.claim_inbound_texts("w2", later, later + LEASE, 10)
+        assert [t.id for t in got] == [third]
+    dead = later + LEASE + timedelta(seconds=1)  # w1 and w2 died: theirs are taken over
+    async with store.transaction() as repo:
+        got = await repo.claim_inbound_texts("w3", dead, dead + LEASE, 10)
+        assert [t.id for t in got] == [first, third]
+
+
+async def test_a_text_committed_after_the_floor_was_looked_for_is_still_claimed(
+    postgres_url: str,
+) -> None:
+    """Two nodes keep texts at once: the one given the lower id commits after a claim
+    looked for the floor. The floor stays at or below it (never above the newest id the
+    look before saw), so the next claim takes it. (PostgreSQL: SQLite has one writer.)"""
+    a, b = await open_store(postgres_url), await open_store(postgres_url)
+    try:
+        async with a.transaction() as repo:
+            await repo.keep_inbound_text(inbound("p0", "+13105550300"))
+        async with a.transaction() as repo:  # the look before: it saw that newest id
+            [done] = await repo.claim_inbound_texts("w1", T0, T0 + LEASE, 10)
+            assert await repo.take_inbound_text(done.id, T0) is not None
+        late_begun, late_done = asyncio.Event(), asyncio.Event()
+
+        async def slow_node() -> int | None:
+            async with a.transaction() as repo:
+                kept = await repo.keep_inbound_text(inbound("p1", "+13105550301"))
+                late_begun.set()
+                await late_done.wait()
+            return kept
+
+        slow = asyncio.create_task(slow_node())
+        await late_begun.wait()
+        async with b.transaction() as repo:
+            early = await repo.keep_inbound_text(inbound("p2", "+13105550302"))
+        look = T0 + timedelta(seconds=2)
+        async with b.transaction() as repo:  # sees p2 pending, not p1 (uncommitted)
+            got = await repo.claim_inbound_texts("w2", look, look + LEASE, 10)
+            assert [t.id for t in got] == [early]
+        late_done.set()
+        late = await slow
+        assert late is not None and early is not None and late < early
+        soon = look + timedelta(milliseconds=100)  # the same look's floor, within FLOOR_MS
+        async with b.transaction() as repo:
+            got = await repo.claim_inbound_texts("w3", soon, soon + LEASE, 10)
+            assert [t.id for t in got] == [late]
+    finally:
+        await a.close()
+        await b.close()

@@ -280,3 +280,15 @@ async def test_a_snapshot_does_not_wait_for_a_write_of_its_own_process(tmp_path:
     async with store.snapshot() as repo:  # what was written is read at once after
         assert [o.name for o in await repo.list_offices()] == ["Main"]
     await store.close()
+
+
+def test_a_queue_floor_looked_for_by_a_claimer_whose_clock_lags_is_still_recent() -> None:
+    """Claimers read `now` before keeping their batch, so one's look may come after
+    another's `now`: that look is recent, not a reason to look from nothing again."""
+    from smartnumber.storage.sql.texting import FLOOR_FULL_MS, FLOOR_MS, _lately
+
+    at = 1_000_000_000
+    assert _lately(at, at - FLOOR_MS + 1, FLOOR_MS)
+    assert not _lately(at, at - FLOOR_MS, FLOOR_MS)  # a second ago: look again
+    assert _lately(at, at + 5_000, FLOOR_MS)  # another claimer, ahead of this one
+    assert not _lately(at, at + FLOOR_FULL_MS, FLOOR_MS)  # a clock far off: look again

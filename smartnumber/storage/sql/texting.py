@@ -38,9 +38,20 @@ from .statements import (
 )
 
 FLOOR_KEY = "text_outbox_floor"  # service_state: "floor,looked at,looked from 0 at" (ms)
+INBOX_FLOOR_KEY = "text_inbox_floor"  # "floor (an id),looked at,looked from 0 at,newest id"
 FLOOR_MS = 1_000
 FLOOR_FULL_MS = 30_000
 FLOOR_SKEW_MS = 2_000
+
+
+def _lately(at: int, then: int, span: int) -> bool:
+    """Was `then` (ms, another claimer's clock) less than `span` before `at`? A `then`
+    after `at` counts as lately too, within FLOOR_FULL_MS: a claim's `now` is read before
+    its batch is kept, so claimers lag each other, and a lag that restarted the floor
+    from nothing made every claim walk the queue again -- slower claims, more lag (the
+    inbox fell to a sixth of its throughput under a held transaction). An older floor
+    is only ever lower: safe, just slower."""
+    return -FLOOR_FULL_MS < at - then < span
 
 
 class TextingRows(Statements):
@@ -295,14 +306,15 @@ class TextingRows(Statements):
         # and START are handled in the order they came.
         at = to_millis(now)
         await self._db.serialise("text_inbox")
+        floor = await self._inbox_floor(at)
         rows = await self._all(
-            "SELECT t.id FROM text_inbox t WHERE t.processed_at IS NULL"
+            "SELECT t.id FROM text_inbox t WHERE t.processed_at IS NULL AND t.id >= ?"
             " AND (t.lease_until IS NULL OR t.lease_until <= ? OR t.claimed_by = ?)"
             " AND NOT EXISTS (SELECT 1 FROM text_inbox o WHERE o.sender = t.sender"
             "  AND o.processed_at IS NULL AND o.id < t.id AND o.lease_until > ?"
             "  AND o.claimed_by != ?)"
             " ORDER BY t.id LIMIT ?" + self._db.skip_locked("t"),
-            (at, worker, at, worker, limit),
+            (floor, at, worker, at, worker, limit),
         )
         ids = await self._claim(
             "text_inbox", [r[0] for r in rows], worker, at, to_millis(lease_until), ours=True
@@ -314,6 +326,40 @@ class TextingRows(Statements):
             f"SELECT {INBOX_COLUMNS} FROM text_inbox WHERE id IN ({marks}) ORDER BY id", ids
         )
         return [as_inbound_text(r) for r in claimed]
+
+    async def _inbox_floor(self, at: int) -> int:
+        """No pending inbound text has an id below this, as far as the last look found:
+        claims start their scan there (as the outbox's, _outbox_floor: the texts handled
+        since a transaction elsewhere began sit, uncleanable, at the low end of the
+        pending index). Looked for again each FLOOR_MS from the floor up, and never put
+        above the newest id the look before saw: a text given its id before that look
+        but committed after this one (its transaction spanning FLOOR_MS) is above the
+        floor still. One slower than that is found by the look from nothing that comes
+        each FLOOR_FULL_MS."""
+        row = await self._one("SELECT value FROM service_state WHERE key = ?", (INBOX_FLOOR_KEY,))
+        floor = looked = full = newest = 0
+        if row is not None:
+            floor, looked, full, newest = (int(v) for v in str(row[0]).split(","))
+            if _lately(at, looked, FLOOR_MS):
+                return floor
+        if not _lately(at, full, FLOOR_FULL_MS):
+            floor, full, newest = 0, at, 0
+        low, high = await self._each(
+            ("SELECT MIN(id) FROM text_inbox WHERE processed_at IS NULL AND id >= ?", (floor,)),
+            ("SELECT MAX(id) FROM text_inbox", ()),
+        )
+        top = high[0][0] if high and high[0][0] is not None else None
+        if low and low[0][0] is not None:
+            floor = int(low[0][0])
+        elif top is not None:
+            floor = int(top) + 1  # nothing pending: all there is was handled
+        floor = min(floor, newest + 1)
+        await self._exec(
+            "INSERT INTO service_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (INBOX_FLOOR_KEY, f"{floor},{at},{full},{int(top) if top is not None else newest}"),
+        )
+        return floor
 
     async def take_inbound_text(self, text_id: int, at: datetime) -> InboundText | None:
         # The mark comes first and conditionally: of two workers, one changes the row
@@ -450,9 +496,9 @@ class TextingRows(Statements):
         floor = looked = full = 0
         if row is not None:
             floor, looked, full = (int(v) for v in str(row[0]).split(","))
-            if 0 <= at - looked < FLOOR_MS:
+            if _lately(at, looked, FLOOR_MS):
                 return floor
-        if not 0 <= at - full < FLOOR_FULL_MS:
+        if not _lately(at, full, FLOOR_FULL_MS):
             floor, full = 0, at
         low = await self._one(
             "SELECT MIN(not_before) FROM text_outbox WHERE status = 'queued' AND not_before >= ?",
