@@ -20,6 +20,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from bench.routing import machine
 from lab.postgres import Cluster
 from smartnumber.calls import inbound
 from smartnumber.model import RoutingMode, Scope, TextStatus
-from smartnumber.storage import Store, open_store
+from smartnumber.storage import Repository, Store, open_store
 from smartnumber.storage.repository import (
     NewAgent,
     NewInboundText,
@@ -68,77 +69,89 @@ async def provision(store: Store) -> list[int]:
         ]
 
 
-async def phase(stores: list[Store], hooks: list[int], seconds: float) -> dict[str, Any]:
-    """Run the workers and a decision loop for `seconds`; what each did per second."""
-    settled = handled = delivered = decided = 0
-    deadline = time.perf_counter() + seconds
+Keep = Callable[[Repository, int, datetime], Awaitable[object]]  # (repo, n, now): one queued
+Claim = Callable[[Repository, datetime], Awaitable[list[Any]]]  # (repo, now): a batch claimed
+Settle = Callable[[Repository, Any, datetime], Awaitable[object]]  # (repo, item, now): done
+
+
+def queues(name: str, base: int, hook: int) -> dict[str, tuple[Keep, Claim, Settle]]:
+    """How worker `name` keeps, claims and settles an item of each queue a service drains."""
     lease = timedelta(minutes=2)
 
-    async def texts(store: Store, name: str, base: int) -> None:
-        nonlocal settled
-        n = 0
-        while time.perf_counter() < deadline:
-            now = datetime.now(UTC)
-            async with store.transaction() as repo:
-                for _ in range(BATCH):
-                    n += 1
-                    to = f"+1310{base + n % 1000:07d}"
-                    await repo.queue_text(NewText(NUMBER, to, f"t{n}", "sent", now))
-            async with store.transaction() as repo:
-                got = await repo.claim_due_texts(name, now, now + timedelta(minutes=2), BATCH)
-            async with store.transaction() as repo:
-                for text in got:
-                    await repo.text_done(text.id, TextStatus.SENT, now, worker=name)
-            settled += len(got)
+    async def handle(repo: Repository, text: Any, now: datetime) -> None:
+        if await repo.take_inbound_text(text.id, now):
+            await repo.inbound_text_handled(text.id, now, "bench")
 
-    async def inbox(store: Store, name: str, base: int) -> None:
-        nonlocal handled
-        n = 0
-        while time.perf_counter() < deadline:
-            now = datetime.now(UTC)
-            async with store.transaction() as repo:
-                for _ in range(BATCH):
-                    n += 1
-                    sender, key = f"+1646{base + n % 1000:07d}", f"m{next(KEYS)}"
-                    await repo.keep_inbound_text(
-                        NewInboundText(key, NUMBER, sender, "", "hi", 2, "carrier", now)
-                    )
-            async with store.transaction() as repo:
-                got = await repo.claim_inbound_texts(name, now, now + lease, BATCH)
-            async with store.transaction() as repo:
-                for text in got:
-                    if await repo.take_inbound_text(text.id, now):
-                        await repo.inbound_text_handled(text.id, now, "bench")
-            handled += len(got)
+    return {
+        "texts": (
+            lambda repo, n, now: repo.queue_text(
+                NewText(NUMBER, f"+1310{base + n % 1000:07d}", f"t{n}", "sent", now)
+            ),
+            lambda repo, now: repo.claim_due_texts(name, now, now + lease, BATCH),
+            lambda repo, text, now: repo.text_done(text.id, TextStatus.SENT, now, worker=name),
+        ),
+        "inbound": (
+            lambda repo, n, now: repo.keep_inbound_text(
+                NewInboundText(
+                    f"m{next(KEYS)}",
+                    NUMBER,
+                    f"+1646{base + n % 1000:07d}",
+                    "",
+                    "hi",
+                    2,
+                    "carrier",
+                    now,
+                )
+            ),
+            lambda repo, now: repo.claim_inbound_texts(name, now, now + lease, BATCH),
+            handle,
+        ),
+        "deliveries": (
+            lambda repo, n, now: repo.add_webhook_event(
+                NewWebhookEvent(f"e{next(KEYS)}", "call.routed", now, "{}", n % 1000), [hook]
+            ),
+            lambda repo, now: repo.claim_deliveries(name, now, now + lease, BATCH, BATCH),
+            lambda repo, d, now: repo.delivery_attempted(
+                d.id,
+                at=now,
+                status_code=200,
+                error=None,
+                delivered=True,
+                retry_at=None,
+                worker=name,
+            ),
+        ),
+    }
 
-    async def webhooks(store: Store, name: str, hook: int) -> None:
-        nonlocal delivered
+
+async def phase(stores: list[Store], hooks: list[int], seconds: float) -> dict[str, Any]:
+    """Run the workers and a decision loop for `seconds`; what each did per second."""
+    done = dict.fromkeys(MEASURES, 0)
+    deadline = time.perf_counter() + seconds
+
+    async def drain(store: Store, measure: str, keep: Keep, claim: Claim, settle: Settle) -> None:
+        """Queue a batch, claim a batch, settle what was claimed; again until the end."""
         n = 0
         while time.perf_counter() < deadline:
             now = datetime.now(UTC)
             async with store.transaction() as repo:
                 for _ in range(BATCH):
                     n += 1
-                    event = NewWebhookEvent(f"e{next(KEYS)}", "call.routed", now, "{}", n % 1000)
-                    await repo.add_webhook_event(event, [hook])
+                    await keep(repo, n, now)
             async with store.transaction() as repo:
-                got = await repo.claim_deliveries(name, now, now + lease, BATCH, BATCH)
+                got = await claim(repo, now)
             async with store.transaction() as repo:
-                for d in got:
-                    await repo.delivery_attempted(
-                        d.id, at=now, status_code=200, error=None, delivered=True,
-                        retry_at=None, worker=name,
-                    )  # fmt: skip
-            delivered += len(got)
+                for item in got:
+                    await settle(repo, item, now)
+            done[measure] += len(got)
 
     async def decisions(store: Store) -> None:
-        nonlocal decided
         n = 0
         while time.perf_counter() < deadline:
             n += 1
             async with store.snapshot() as repo:
                 await inbound.explain(repo, NUMBER, f"+1415{n % 100:07d}", datetime.now(UTC))
-            decided += 1
+            done["decisions"] += 1
 
     windows: dict[str, list[int]] = {m: [] for m in MEASURES}  # per second, each WINDOW s
 
@@ -146,25 +159,23 @@ async def phase(stores: list[Store], hooks: list[int], seconds: float) -> dict[s
         seen = dict.fromkeys(MEASURES, 0)
         while time.perf_counter() < deadline:
             await asyncio.sleep(min(WINDOW, max(0.0, deadline - time.perf_counter())))
-            now = dict(zip(MEASURES, (settled, handled, delivered, decided), strict=True))
             for m in MEASURES:
-                windows[m].append(round((now[m] - seen[m]) / WINDOW))
-            seen = now
+                windows[m].append(round((done[m] - seen[m]) / WINDOW))
+            seen = dict(done)
 
     start = time.perf_counter()
     await asyncio.gather(
-        *(texts(s, f"w{i}", 1_000_000 * (i + 1)) for i, s in enumerate(stores)),
-        *(inbox(s, f"w{i}", 1_000_000 * (i + 1)) for i, s in enumerate(stores)),
-        *(webhooks(s, f"w{i}", h) for i, (s, h) in enumerate(zip(stores, hooks, strict=True))),
+        *(
+            drain(store, measure, *parts)
+            for i, (store, hook) in enumerate(zip(stores, hooks, strict=True))
+            for measure, parts in queues(f"w{i}", 1_000_000 * (i + 1), hook).items()
+        ),
         decisions(stores[0]),
         watch(),
     )
     took = time.perf_counter() - start
     return {
-        "texts_per_s": round(settled / took),
-        "inbound_per_s": round(handled / took),
-        "deliveries_per_s": round(delivered / took),
-        "decisions_per_s": round(decided / took),
+        **{f"{m}_per_s": round(done[m] / took) for m in MEASURES},
         "by_window": windows,
     }
 
