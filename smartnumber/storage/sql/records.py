@@ -70,15 +70,10 @@ class RecordRows(Statements):
     # -- the service's bookkeeping ---------------------------------------------
 
     async def state(self, key: str) -> str | None:
-        row = await self._one("SELECT value FROM service_state WHERE key = ?", (key,))
-        return str(row[0]) if row else None
+        return await self._state(key)
 
     async def set_state(self, key: str, value: str) -> None:
-        await self._exec(
-            "INSERT INTO service_state (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        await self._set_state(key, value)
 
     # -- settings ------------------------------------------------------------
 

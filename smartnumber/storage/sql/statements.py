@@ -111,6 +111,18 @@ class Statements:
     async def _exec(self, sql: str, params: Iterable[Any] = ()) -> int:
         return await self._db.execute(sql, tuple(params))
 
+    # service_state: the services' own bookkeeping, one value per key
+    async def _state(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM service_state WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    async def _set_state(self, key: str, value: str) -> None:
+        await self._exec(
+            "INSERT INTO service_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     async def _exec_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         await self._db.execute_many(sql, [tuple(r) for r in rows])
 

@@ -336,10 +336,10 @@ class TextingRows(Statements):
         but committed after this one (its transaction spanning FLOOR_MS) is above the
         floor still. One slower than that is found by the look from nothing that comes
         each FLOOR_FULL_MS."""
-        row = await self._one("SELECT value FROM service_state WHERE key = ?", (INBOX_FLOOR_KEY,))
+        kept = await self._state(INBOX_FLOOR_KEY)
         floor = looked = full = newest = 0
-        if row is not None:
-            floor, looked, full, newest = (int(v) for v in str(row[0]).split(","))
+        if kept is not None:
+            floor, looked, full, newest = (int(v) for v in kept.split(","))
             if _lately(at, looked, FLOOR_MS):
                 return floor
         if not _lately(at, full, FLOOR_FULL_MS):
@@ -354,11 +354,8 @@ class TextingRows(Statements):
         elif top is not None:
             floor = int(top) + 1  # nothing pending: all there is was handled
         floor = min(floor, newest + 1)
-        await self._exec(
-            "INSERT INTO service_state (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (INBOX_FLOOR_KEY, f"{floor},{at},{full},{int(top) if top is not None else newest}"),
-        )
+        newest = int(top) if top is not None else newest
+        await self._set_state(INBOX_FLOOR_KEY, f"{floor},{at},{full},{newest}")
         return floor
 
     async def take_inbound_text(self, text_id: int, at: datetime) -> InboundText | None:
@@ -492,10 +489,10 @@ class TextingRows(Statements):
         again each FLOOR_MS from the floor up, and each FLOOR_FULL_MS from nothing, which
         finds a text queued below the floor (a node whose clock is behind by more than
         FLOOR_SKEW_MS) within that time."""
-        row = await self._one("SELECT value FROM service_state WHERE key = ?", (FLOOR_KEY,))
+        kept = await self._state(FLOOR_KEY)
         floor = looked = full = 0
-        if row is not None:
-            floor, looked, full = (int(v) for v in str(row[0]).split(","))
+        if kept is not None:
+            floor, looked, full = (int(v) for v in kept.split(","))
             if _lately(at, looked, FLOOR_MS):
                 return floor
         if not _lately(at, full, FLOOR_FULL_MS):
@@ -508,11 +505,7 @@ class TextingRows(Statements):
         # A text queued from now on is due from when it was queued (or later): below
         # `at`, less what the nodes' clocks and a slow request may be behind by.
         floor = min(floor, at - FLOOR_SKEW_MS)
-        await self._exec(
-            "INSERT INTO service_state (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (FLOOR_KEY, f"{floor},{at},{full}"),
-        )
+        await self._set_state(FLOOR_KEY, f"{floor},{at},{full}")
         return floor
 
     async def release_texts(self, worker: str, text_ids: Sequence[int]) -> None:
