@@ -292,3 +292,16 @@ def test_a_queue_floor_looked_for_by_a_claimer_whose_clock_lags_is_still_recent(
     assert not _lately(at, at - FLOOR_MS, FLOOR_MS)  # a second ago: look again
     assert _lately(at, at + 5_000, FLOOR_MS)  # another claimer, ahead of this one
     assert not _lately(at, at + FLOOR_FULL_MS, FLOOR_MS)  # a clock far off: look again
+
+
+async def test_the_routing_decisions_read_uses_both_partial_indexes(store: SqliteStore) -> None:
+    """The decision's one read (routing_reads.LATEST) must find the latest conversation
+    and outbound activity through their partial indexes: a change to either condition
+    that drops to a scan of every activity fails here, not at 10 M activities."""
+    from smartnumber.storage.sql import routing_reads
+
+    params = ["+12125550199", 0, "+12125550199"]
+    async with store._db.execute(f"EXPLAIN QUERY PLAN {routing_reads.LATEST}", params) as cursor:
+        detail = " | ".join(row[3] for row in await cursor.fetchall())
+    for index in ("activities_latest_conversation", "activities_latest_outbound"):
+        assert f"USING INDEX {index}" in detail, detail
