@@ -3,7 +3,8 @@
 Each client speaks FastAGI like Asterisk does for AGI(agi://.../incoming): it sends the
 agi_* header block and answers commands. Every client withholds its first answer until
 all N have been asked their first question, so the service provably holds N live
-sessions at once; then all of them are answered and must end with SMARTNUMBER_STATUS=OK.
+sessions at once; then all of them are answered and must end with the status OK in their
+answer (SMARTNUMBER_ANSWER).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import resource
 import time
 from collections.abc import Sequence
 from typing import Any
+
+from smartnumber.asterisk import names
+from smartnumber.asterisk.agi import answer
 
 _SET = re.compile(r'^SET VARIABLE (\S+) "(.*)"$')
 
@@ -49,13 +53,13 @@ async def _session(
                 await all_asked.wait()
             if command.startswith("GET VARIABLE "):
                 name = command.split(" ", 2)[2]
-                answer = f"200 result=1 ({did})" if name == "SMARTNUMBER_DID" else "200 result=0"
+                reply = f"200 result=1 ({did})" if name == names.DID else "200 result=0"
             else:
                 match = _SET.match(command)
-                if match and match[1] == "SMARTNUMBER_STATUS":
-                    status = match[2]
-                answer = "200 result=1"
-            writer.write(answer.encode() + b"\n")
+                if match and match[1] == names.ANSWER:
+                    status = answer.decode(match[2])[names.AnswerField.STATUS]
+                reply = "200 result=1"
+            writer.write(reply.encode() + b"\n")
             await writer.drain()
         return status
     finally:

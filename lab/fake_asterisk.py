@@ -7,6 +7,9 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
+from smartnumber.asterisk import names
+from smartnumber.asterisk.agi import answer
+
 _SET = re.compile(r'^SET VARIABLE (\S+) "(.*)"$')
 # The shared secret the tests' FastAGI servers expect (agi.token in production).
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -22,6 +25,12 @@ class FakeAsterisk:
     token: str = TOKEN  # sent as ?token=... after the script name, as the dialplan does
     commands: list[str] = field(default_factory=list)
     set_variables: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> dict[names.AnswerField, str]:
+        """The incoming handler's answer, split as the dialplan splits it ({} if none)."""
+        said = self.set_variables.get(names.ANSWER)
+        return {} if said is None else answer.decode(said)
 
     def header_block(self) -> bytes:
         script = self.script

@@ -11,23 +11,20 @@ rendered files and the code use exactly these and no others.
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Final
 
 # -- channel variables: a handler's answers and what the dialplan hands over ---------------
-STATUS: Final = "SMARTNUMBER_STATUS"  # a Status, set by every handler
-REASON: Final = "SMARTNUMBER_REASON"  # one readable line, for logs and the timeline
+ANSWER: Final = "SMARTNUMBER_ANSWER"  # the incoming handler's whole answer (AnswerField)
+STATUS: Final = "SMARTNUMBER_STATUS"  # a Status: set by the message handler, and by the
+# dialplan from ANSWER
+REASON: Final = "SMARTNUMBER_REASON"  # the message handler's one readable line, for the log
 DID: Final = "SMARTNUMBER_DID"  # the Smart Number called, set by the dialplan (E.164)
-DIAL: Final = "SMARTNUMBER_DIAL"  # dial targets built by the handler (dial.py)
-TIMEOUT: Final = "SMARTNUMBER_TIMEOUT"  # ring time in seconds
 CALL: Final = "SMARTNUMBER_CALL"  # the call's reference, read back when it ends
-FORWARD: Final = "SMARTNUMBER_FORWARD"  # a dial target through the trunk, after or instead
 CALLERID: Final = "SMARTNUMBER_CALLERID"  # caller ID for the answering phones, if not the caller's
 CALLERNAME: Final = "SMARTNUMBER_CALLERNAME"  # with it, the number's approved CNAM name
 MEDIA_ID: Final = "SMARTNUMBER_MEDIA_ID"  # 16 hex digits naming the call's recording/voicemail
 RECORD: Final = "SMARTNUMBER_RECORD"  # "1": record the bridged call
-VOICEMAIL: Final = "SMARTNUMBER_VOICEMAIL"  # "1": nobody answered -> the caller may leave one
-WHISPER: Final = "SMARTNUMBER_WHISPER"  # prompt key played to the answering party
 CONSENT: Final = "SMARTNUMBER_CONSENT"  # prompt key played to the caller before recording
 TEXT_FROM: Final = "SMARTNUMBER_TEXT_FROM"  # an inbound text's From header, base64
 TEXT_BODY: Final = "SMARTNUMBER_TEXT_BODY"  # an inbound text's body, base64
@@ -37,19 +34,15 @@ VERIFY: Final = "SMARTNUMBER_VERIFY"  # id of a caller-ID verification call (hex
 PROMPT: Final = "SMARTNUMBER_PROMPT"  # prompt key the verification call plays
 
 VARIABLES: Final = {
+    "ANSWER": ANSWER,
     "STATUS": STATUS,
     "REASON": REASON,
     "DID": DID,
-    "DIAL": DIAL,
-    "TIMEOUT": TIMEOUT,
     "CALL": CALL,
-    "FORWARD": FORWARD,
     "CALLERID": CALLERID,
     "CALLERNAME": CALLERNAME,
     "MEDIA_ID": MEDIA_ID,
     "RECORD": RECORD,
-    "VOICEMAIL": VOICEMAIL,
-    "WHISPER": WHISPER,
     "CONSENT": CONSENT,
     "TEXT_FROM": TEXT_FROM,
     "TEXT_BODY": TEXT_BODY,
@@ -106,6 +99,53 @@ class Status(StrEnum):
     ERROR = "ERROR"
 
 
+class AnswerField(IntEnum):
+    """The fields of ANSWER, in order, as CUT() numbers them: the incoming handler answers in
+    one SET VARIABLE (each command is a round trip Asterisk pays for), and the dialplan splits
+    it with one MSet. Every field but REASON holds only the characters of ANSWER_CHARS
+    (checked by the dialplan, all at once, before it splits), each only those of its own
+    FILTER set in ANSWER_FIELD_CHARS (checked again as it splits). REASON, free text for
+    the log, comes last: separators in it stay in it."""
+
+    STATUS = 1  # a Status
+    CALL = 2  # the call's reference (CALL_REFERENCE_RE), empty when none
+    TIMEOUT = 3  # ring time in seconds
+    DIAL = 4  # dial targets (dial.py)
+    FORWARD = 5  # one dial target through the trunk, after or instead
+    CALLERID = 6  # caller ID for the answering phones, if not the caller's
+    CALLERNAME = 7  # with it, the number's approved CNAM name
+    MEDIA_ID = 8  # 16 hex digits naming the call's recording/voicemail
+    RECORD = 9  # "1": record the bridged call
+    VOICEMAIL = 10  # "1": nobody answered -> the caller may leave one
+    WHISPER = 11  # prompt key played to the answering party
+    CONSENT = 12  # prompt key played to the caller before recording
+    REASON = 13  # one readable line, for the log
+
+
+ANSWER_SEPARATOR: Final = "^"
+# Each field's characters, as FILTER() spells them ('-' first: later it would make a range;
+# they read the same as a regular expression's [...] class).
+_DIAL_CHARS = "-A-Za-z0-9/+@&._"
+_HEX = "0-9a-f"
+ANSWER_FIELD_CHARS: Final = {
+    AnswerField.STATUS: "A-Z",
+    AnswerField.CALL: "0-9a-fk",
+    AnswerField.TIMEOUT: "0-9",
+    AnswerField.DIAL: _DIAL_CHARS,
+    AnswerField.FORWARD: _DIAL_CHARS,
+    AnswerField.CALLERID: "+0-9",
+    AnswerField.CALLERNAME: "- .&A-Za-z0-9",
+    AnswerField.MEDIA_ID: _HEX,
+    AnswerField.RECORD: "1",
+    AnswerField.VOICEMAIL: "1",
+    AnswerField.WHISPER: _HEX,
+    AnswerField.CONSENT: _HEX,
+}
+# Every character any field but REASON may hold, and the separator: no ',', quote,
+# backslash, parenthesis or '$', so the split fields are safe inside MSet's arguments.
+ANSWER_CHARS: Final = "- ^A-Za-z0-9/+@&._"
+
+
 # -- AMI UserEvents the dialplan sends ----------------------------------------------------
 CALL_ENDED_EVENT: Final = "SmartnumberCallEnded"  # a call's outcome, from the hangup handler
 CALL_ENDED_FIELDS: Final = (
@@ -150,4 +190,7 @@ def jinja_globals() -> dict[str, object]:
         "event": {"CALL_ENDED": CALL_ENDED_EVENT, "VERIFY": VERIFY_EVENT},
         "cdr": {c.name: c.value for c in Cdr} | {"FILE": CDR_FILE},
         "verify_digits": VERIFY_DIGITS,
+        "answer": {f.name: int(f) for f in AnswerField},
+        "answer_chars": {f.name: chars for f, chars in ANSWER_FIELD_CHARS.items()}
+        | {"ALL": ANSWER_CHARS, "SEPARATOR": ANSWER_SEPARATOR},
     }

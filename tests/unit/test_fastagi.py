@@ -16,6 +16,7 @@ from smartnumber.asterisk import names as var
 from smartnumber.asterisk.agi.context import HandlerContext
 from smartnumber.asterisk.agi.routes import ROUTES, overloaded
 from smartnumber.asterisk.agi.server import AgiSession, FastAgiServer, quote
+from smartnumber.asterisk.names import AnswerField as F
 from smartnumber.storage.sqlite import SqliteStore
 from tests.unit.conftest import Run
 
@@ -167,12 +168,27 @@ async def test_incoming_routes_a_known_contact(provisioned: Run, service) -> Non
     )
     fake = FakeAsterisk(port, variables={var.DID: "+12125550100"})
     await fake.call()
-    got = fake.set_variables
-    assert got[var.STATUS] == "OK"
-    assert got[var.DIAL] == "PJSIP/bob"
-    assert got[var.TIMEOUT] == "30"
-    assert got[var.CALL].isdigit()
-    assert got[var.REASON].startswith("Bob had the most recent call or text with Ann")
+    got = fake.answered
+    assert got[F.STATUS] == "OK"
+    assert got[F.DIAL] == "PJSIP/bob"
+    assert got[F.TIMEOUT] == "30"
+    assert got[F.CALL].isdigit()
+    assert got[F.REASON].startswith("Bob had the most recent call or text with Ann")
+
+
+AGI_COMMANDS_PER_ROUTED_CALL = 1  # the answer: every field in one SET VARIABLE
+
+
+async def test_a_routed_call_costs_one_agi_command(provisioned: Run, service) -> None:
+    """Each AGI command is a round trip that Asterisk pays for on every call: the dialplan
+    passes the DID as an argument, and the answer comes back whole in one SET VARIABLE."""
+    port, _ = service
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    provisioned("number", "config", "+12125550100", "--record", "--voicemail")
+    fake = FakeAsterisk(port, headers={"agi_arg_1": "+12125550100"})
+    await fake.call()
+    assert fake.answered[F.STATUS] == "OK" and fake.answered[F.MEDIA_ID], fake.commands
+    assert len(fake.commands) == AGI_COMMANDS_PER_ROUTED_CALL, fake.commands
 
 
 @pytest.mark.parametrize(
@@ -187,18 +203,18 @@ async def test_hostile_caller_ids_are_unknown_callers(
         port, variables={var.DID: "+12125550100"}, headers={"agi_callerid": caller_id}
     )
     await fake.call()
-    assert fake.set_variables[var.STATUS] == "OK"
-    assert fake.set_variables[var.DIAL] == "PJSIP/alice"  # the fallback agent, from the db
-    assert "Caller ID missing or not a phone number" in fake.set_variables[var.REASON]
-    assert var.CALL not in fake.set_variables  # no lead, no timeline entry
+    assert fake.answered[F.STATUS] == "OK"
+    assert fake.answered[F.DIAL] == "PJSIP/alice"  # the fallback agent, from the db
+    assert "Caller ID missing or not a phone number" in fake.answered[F.REASON]
+    assert not fake.answered[F.CALL]  # no lead, no timeline entry
 
 
 async def test_a_did_that_is_not_e164_is_an_error(service) -> None:
     port, _ = service
     fake = FakeAsterisk(port, variables={var.DID: "100,PJSIP/x"})
     await fake.call()
-    assert fake.set_variables[var.STATUS] == "ERROR"
-    assert var.DIAL not in fake.set_variables
+    assert fake.answered[F.STATUS] == "ERROR"
+    assert not fake.answered[F.DIAL]
 
 
 async def test_over_budget_falls_back(provisioned: Run, tmp_path: Path) -> None:
@@ -214,9 +230,9 @@ async def test_over_budget_falls_back(provisioned: Run, tmp_path: Path) -> None:
     finally:
         await server.close()
         await store.close()
-    assert fake.set_variables[var.STATUS] == "FALLBACK"
-    assert fake.set_variables[var.REASON] == "routing took longer than 0 ms"
-    assert var.DIAL not in fake.set_variables
+    assert fake.answered[F.STATUS] == "FALLBACK"
+    assert fake.answered[F.REASON] == "routing took longer than 0 ms"
+    assert not fake.answered[F.DIAL]
 
 
 async def test_storage_error_falls_back(provisioned: Run, tmp_path: Path) -> None:
@@ -230,8 +246,8 @@ async def test_storage_error_falls_back(provisioned: Run, tmp_path: Path) -> Non
         await fake.call()
     finally:
         await server.close()
-    assert fake.set_variables[var.STATUS] == "FALLBACK"
-    assert fake.set_variables[var.REASON].startswith("routing failed")
+    assert fake.answered[F.STATUS] == "FALLBACK"
+    assert fake.answered[F.REASON].startswith("routing failed")
 
 
 async def test_a_locked_database_falls_back_within_the_budget(
@@ -254,8 +270,8 @@ async def test_a_locked_database_falls_back_within_the_budget(
         await locked.call()
         assert other.in_transaction  # answered while the lock was still held
         other.execute("COMMIT")
-        assert locked.set_variables[var.STATUS] == "FALLBACK"
-        assert locked.set_variables[var.REASON] == "routing took longer than 200 ms"
+        assert locked.answered[F.STATUS] == "FALLBACK"
+        assert locked.answered[F.REASON] == "routing took longer than 200 ms"
         # Once the cancelled decision has rolled back, calls route by rule again: asked
         # until one does (a deadline, not a sleep that might end before the rollback).
         loop = asyncio.get_running_loop()
@@ -263,9 +279,9 @@ async def test_a_locked_database_falls_back_within_the_budget(
         while True:
             after = FakeAsterisk(port, variables={var.DID: "+12125550100"})
             await after.call()
-            if after.set_variables[var.STATUS] == "OK":
+            if after.answered[F.STATUS] == "OK":
                 break
-            assert loop.time() < deadline, after.set_variables
+            assert loop.time() < deadline, after.answered
             await asyncio.sleep(0.05)
     finally:
         other.close()
@@ -375,7 +391,11 @@ async def test_past_the_session_cap_calls_are_told_fallback_at_once() -> None:
     port = free_tcp_port()
     seen: dict[str, object] = {}
     server: FastAgiServer[dict[str, object]] = FastAgiServer(
-        {"echo": echo}, seen, token=TOKEN, max_sessions=2, overloaded=overloaded
+        {"echo": echo, var.Route.INCOMING: echo},
+        seen,
+        token=TOKEN,
+        max_sessions=2,
+        overloaded=overloaded,
     )
     await server.start("127.0.0.1", port)
     try:
@@ -390,8 +410,14 @@ async def test_past_the_session_cap_calls_are_told_fallback_at_once() -> None:
         assert third.set_variables == {
             var.STATUS: "FALLBACK",
             var.REASON: "the routing service is at its session limit",
-        }
+        }  # the echo route: a text's answer, in its own variables
         assert server.refused == 1 and "OUT" not in third.set_variables
+        call = FakeAsterisk(port)  # a call: told in its one answer
+        await asyncio.wait_for(call.call(), 2)
+        assert list(call.set_variables) == [var.ANSWER]
+        assert call.answered[F.STATUS] == "FALLBACK" and not call.answered[F.DIAL]
+        assert call.answered[F.REASON] == "the routing service is at its session limit"
+        assert server.refused == 2
         for writer in mutes:
             writer.close()
     finally:

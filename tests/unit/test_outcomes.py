@@ -18,6 +18,7 @@ from smartnumber.asterisk import names as var
 from smartnumber.asterisk.agi.context import HandlerContext
 from smartnumber.asterisk.agi.routes import ROUTES
 from smartnumber.asterisk.agi.server import FastAgiServer
+from smartnumber.asterisk.names import AnswerField as F
 from smartnumber.storage.sqlite import SqliteStore
 from tests.unit.conftest import Run, assert_user_error
 
@@ -57,16 +58,15 @@ def test_only_our_user_event_counts() -> None:
     assert events.call_ended({**ended(), "Event": "Hangup"}) is None
 
 
-async def route_a_call(ctx: HandlerContext) -> dict[str, str]:
-    """A call to +12125550100 from Ann's number through our FastAGI server: the channel
-    variables it set."""
+async def route_a_call(ctx: HandlerContext) -> dict[F, str]:
+    """A call to +12125550100 from Ann's number through our FastAGI server: its answer."""
     port = free_tcp_port()
     server = FastAgiServer(ROUTES, ctx, token=TOKEN)
     await server.start("127.0.0.1", port)
     ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
     await ringing.call()
     await server.close()
-    return ringing.set_variables
+    return ringing.answered
 
 
 async def test_a_routed_call_is_completed(provisioned: Run, ctx: HandlerContext) -> None:
@@ -74,7 +74,7 @@ async def test_a_routed_call_is_completed(provisioned: Run, ctx: HandlerContext)
     variables = await route_a_call(ctx)
     await events.report(
         ended(
-            Call=variables[var.CALL],
+            Call=variables[F.CALL],
             DialStatus="ANSWER",
             Peer="PJSIP/alice-00000002",
             PeerNumber="alice",
@@ -160,7 +160,7 @@ def write_wav(path: Path, seconds: float, amplitude: int = 8000) -> None:
         out.writeframes(samples.tobytes())
 
 
-async def routed_with_voicemail(provisioned: Run, ctx: HandlerContext) -> dict[str, str]:
+async def routed_with_voicemail(provisioned: Run, ctx: HandlerContext) -> dict[F, str]:
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
     provisioned("number", "config", "+12125550100", "--voicemail")
     return await route_a_call(ctx)
@@ -173,10 +173,10 @@ async def test_a_voicemail_lands_on_the_timeline_and_the_list(
     ctx = HandlerContext(store, lambda: NOW, routing_budget=2.0, media=tmp_path / "media")
     try:
         variables = await routed_with_voicemail(provisioned, ctx)
-        assert variables[var.VOICEMAIL] == "1" and var.RECORD not in variables
-        media_id = variables[var.MEDIA_ID]
+        assert variables[F.VOICEMAIL] == "1" and not variables[F.RECORD]
+        media_id = variables[F.MEDIA_ID]
         write_wav(tmp_path / "media" / "recordings" / f"vm-{media_id}.wav", 4.0)
-        event = ended(Call=variables[var.CALL], DialStatus="NOANSWER", Media=media_id)
+        event = ended(Call=variables[F.CALL], DialStatus="NOANSWER", Media=media_id)
         await events.report(event, ctx)
         await events.report(event, ctx)  # reported twice: kept once
     finally:
@@ -200,7 +200,7 @@ async def test_media_ids_that_are_not_ours_are_ignored(provisioned: Run, tmp_pat
         variables = await routed_with_voicemail(provisioned, ctx)
         write_wav(tmp_path / "media" / "recordings" / "vm-..%2f..%2fsecret.wav", 2.0)
         for hostile in ("../../secret", "0123456789abcdeg", "0123456789abcdef0"):
-            await events.report(ended(Call=variables[var.CALL], Media=hostile), ctx)
+            await events.report(ended(Call=variables[F.CALL], Media=hostile), ctx)
     finally:
         await store.close()
     assert json.loads(provisioned("recording", "list", "--json").output) == []

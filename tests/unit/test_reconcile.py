@@ -11,8 +11,8 @@ from pathlib import Path
 
 from smartnumber import media
 from smartnumber.asterisk import cdr, events
-from smartnumber.asterisk import names as var
 from smartnumber.asterisk.agi.context import HandlerContext
+from smartnumber.asterisk.names import AnswerField as F
 from smartnumber.calls import reconcile
 from tests.unit.conftest import Run
 from tests.unit.test_media import write_wav
@@ -67,7 +67,7 @@ async def test_a_call_whose_report_was_lost_is_completed_from_the_cdr(
     provisioned: Run, ctx: HandlerContext, tmp_path: Path
 ) -> None:
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
-    call = (await route_a_call(ctx))[var.CALL]
+    call = (await route_a_call(ctx))[F.CALL]
     path = tmp_path / "smartnumber.csv"
     write_cdr(path, (call, "", "ANSWERED", "33", "PJSIP/alice-0000002a"))
     done = await reconcile.from_cdr(ctx.store, partial(cdr.read, path), tmp_path / "media", NOW)
@@ -93,7 +93,7 @@ async def test_audio_nobody_kept_is_put_on_its_calls_timeline(
     provisioned("number", "config", "+12125550100", "--voicemail")
     variables = await route_a_call(ctx)
     media_dir = tmp_path / "media"
-    voicemail = media.recording_dir(media_dir) / f"vm-{variables[var.MEDIA_ID]}.wav"
+    voicemail = media.recording_dir(media_dir) / f"vm-{variables[F.MEDIA_ID]}.wav"
     write_wav(voicemail, 2.0, rate=8000, channels=1)
     fresh = media.recording_dir(media_dir) / "rec-00000000000000aa.wav"
     write_wav(fresh, 1.0, rate=8000, channels=1)
@@ -112,7 +112,7 @@ async def test_each_nodes_cdr_keeps_its_own_reading_position(
     """Two services (two Asterisk nodes) sharing the database read their own CDR files:
     neither moves the other's position, so neither re-reads its file each time."""
     provisioned("contact", "add", "Ann", "--phone", "2125550150")
-    first, second = (await route_a_call(ctx))[var.CALL], (await route_a_call(ctx))[var.CALL]
+    first, second = (await route_a_call(ctx))[F.CALL], (await route_a_call(ctx))[F.CALL]
     here, there = tmp_path / "a" / "smartnumber.csv", tmp_path / "b" / "smartnumber.csv"
     for path, call in ((here, first), (there, second)):
         path.parent.mkdir()

@@ -1,14 +1,13 @@
 """AGI(agi://host/incoming): whom does this call to a Smart Number ring?
 
-Reads the DID (AGI argument 1, else SMARTNUMBER_DID) and the caller ID. Sets
-SMARTNUMBER_STATUS and SMARTNUMBER_REASON; when routed also SMARTNUMBER_DIAL (agents'
-phones), SMARTNUMBER_TIMEOUT, SMARTNUMBER_CALL (its timeline entry), and as the number's
-settings say: SMARTNUMBER_FORWARD (the external number, rung after the agents),
-SMARTNUMBER_CALLERID (shown instead of the caller's), SMARTNUMBER_MEDIA_ID with
-SMARTNUMBER_RECORD and/or SMARTNUMBER_VOICEMAIL, SMARTNUMBER_WHISPER and
-SMARTNUMBER_CONSENT (prompt keys, set only when the prompt's file is there). Everything
-comes from the database or is generated here. Past the time budget or on any error:
-FALLBACK, and the dialplan dials the number's fallback.
+Reads the DID (AGI argument 1, else SMARTNUMBER_DID) and the caller ID. Answers in one
+variable, SMARTNUMBER_ANSWER (answer.py; names.AnswerField): the status and the reason;
+when routed also the agents' phones to dial, the ring time, the call's timeline entry,
+and as the number's settings say: the external number rung after the agents, the caller
+ID shown instead of the caller's (with its CNAM name), the media id with record and/or
+voicemail, the whisper and consent prompt keys (only when the prompt's file is there).
+Everything comes from the database or is generated here. Past the time budget or on any
+error: FALLBACK, and the dialplan dials the number's fallback.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from ...errors import UserError
 from .. import dial
 from .. import names as var
 from ..names import Status
+from . import answer
 from .context import HandlerContext
 from .server import AgiSession
 
@@ -66,39 +66,43 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         return
     decision = routed.decision
     notes = list(routed.notes)
-    fields = {"did": did, "caller": caller_raw, "decision": decision.as_dict(), "notes": notes}
+    fields: dict[str, object] = {
+        "did": did,
+        "caller": caller_raw,
+        "decision": decision.as_dict(),
+        "notes": notes,
+    }
     try:
         targets = dial.dial_string(routed.rings)
         forward = dial.target(routed.forward_ring) if routed.forward_ring else ""
     except UserError as exc:  # never expected: the rings come from the database
-        await _answer(session, ctx, Status.FALLBACK, str(exc)[:200], **fields)
+        await _answer(session, ctx, Status.FALLBACK, str(exc)[:200], None, **fields)
         return
     if not targets and not routed.forward:
-        await _answer(session, ctx, Status.FALLBACK, decision.reason, **fields)
+        await _answer(session, ctx, Status.FALLBACK, decision.reason, None, **fields)
         return
-    await session.set_variable(var.DIAL, targets)
-    await session.set_variable(var.TIMEOUT, str(routed.ring_seconds))
-    if forward:
-        await session.set_variable(var.FORWARD, forward)
-    if routed.show_number:
-        await session.set_variable(var.CALLERID, routed.show_number)
-    if routed.show_number and routed.show_name:
-        await session.set_variable(var.CALLERNAME, routed.show_name)
-    if routed.call_id is not None:
-        await session.set_variable(var.CALL, str(routed.call_id))
-    if routed.media_id:
-        await session.set_variable(var.MEDIA_ID, routed.media_id)
-    for name, on in ((var.RECORD, routed.record), (var.VOICEMAIL, routed.voicemail)):
-        if on:
-            await session.set_variable(name, "1")
-    for name, key in ((var.WHISPER, routed.whisper_prompt), (var.CONSENT, routed.consent_prompt)):
-        if key and _prompt_ready(ctx, key, notes):
-            await session.set_variable(name, key)
+    whisper, consent = (
+        key if key and _prompt_ready(ctx, key, notes) else ""
+        for key in (routed.whisper_prompt, routed.consent_prompt)
+    )
     await _answer(
         session,
         ctx,
         Status.OK,
         decision.reason,
+        {
+            "call": "" if routed.call_id is None else str(routed.call_id),
+            "timeout": str(routed.ring_seconds),
+            "dial": targets,
+            "forward": forward,
+            "callerid": routed.show_number,
+            "callername": routed.show_name if routed.show_number else "",
+            "media_id": routed.media_id,
+            "record": "1" if routed.record else "",
+            "voicemail": "1" if routed.voicemail else "",
+            "whisper": whisper,
+            "consent": consent,
+        },
         dial=targets,
         forward=routed.forward,
         call_id=routed.call_id,
@@ -115,13 +119,31 @@ def _prompt_ready(ctx: HandlerContext, key: str, notes: list[str]) -> bool:
     return False
 
 
+async def overloaded(session: AgiSession) -> None:
+    """A session past the server's cap: the dialplan takes the number's fallback at once."""
+    await session.set_variable(
+        var.ANSWER, answer.encode(Status.FALLBACK, "the routing service is at its session limit")
+    )
+
+
 async def _answer(
-    session: AgiSession, ctx: HandlerContext, status: str, reason: str, **fields: object
+    session: AgiSession,
+    ctx: HandlerContext,
+    status: str,
+    reason: str,
+    routed: dict[str, str] | None = None,
+    **fields: object,
 ) -> None:
+    """Answer in one SET VARIABLE: the status, the reason and, for a routed call, `routed`
+    (the other fields of answer.encode)."""
+    try:
+        said = answer.encode(status, reason, **(routed or {}))
+    except ValueError as exc:  # never expected: every field comes from the database or here
+        status, reason = Status.FALLBACK, str(exc)[:200]
+        said = answer.encode(status, reason)
     if status != Status.OK:  # kept for the timeline entry made when the call ends
         ctx.remember_fallback(session.headers.get("agi_uniqueid", ""), reason)
-    await session.set_variable(var.STATUS, status)
-    await session.set_variable(var.REASON, reason)
+    await session.set_variable(var.ANSWER, said)
     logs.event(
         log,
         "call routed",

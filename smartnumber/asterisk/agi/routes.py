@@ -19,5 +19,8 @@ ROUTES: Mapping[str, Handler[HandlerContext]] = {
 async def overloaded(session: AgiSession) -> None:
     """A session past the cap: no routing, the dialplan takes its fallback at once (for a
     text: it keeps the text in its spool for the service to fetch)."""
+    if session.script == Route.INCOMING:
+        await incoming.overloaded(session)
+        return
     await session.set_variable(var.STATUS, Status.FALLBACK)
     await session.set_variable(var.REASON, "the routing service is at its session limit")
