@@ -250,6 +250,15 @@ class System:
         if self._service_log:
             self._service_log.close()
 
+    def kill_service(self) -> None:
+        """SIGKILL: the service stops at once, writing nothing more, as a crash would."""
+        assert self._service is not None, "no service running"
+        self._service.kill()
+        self._service.wait()
+        self._service = None
+        if self._service_log:
+            self._service_log.close()
+
     def service_log(self) -> list[dict[str, Any]]:
         """The service's structured log lines so far."""
         return log_lines(self.service_log_file)

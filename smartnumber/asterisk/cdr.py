@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..calls.outcomes import is_reference
+from ..calls.call_record import is_reference
 from ..calls.reconcile import CallRecord
 from ..model import CallOutcome
 from .events import dial_outcome
@@ -34,6 +34,7 @@ class CdrLine:
     disposition: str
     billsec: int
     dstchannel: str
+    routed: str = ""  # what a routed call was to write (calls/call_record.py)
 
 
 def read_lines(path: Path, offset: str | None) -> tuple[list[CdrLine], str]:
@@ -61,8 +62,9 @@ def _line(row: list[str]) -> CdrLine | None:
     call, media_id, disposition, billsec, dstchannel = (c.strip() for c in row[:5])
     if not is_reference(call):
         return None
+    routed = row[7].strip() if len(row) > 7 else ""  # a column added on 2026-12-07
     return CdrLine(
-        call, media_id, disposition, int(billsec) if billsec.isdigit() else 0, dstchannel
+        call, media_id, disposition, int(billsec) if billsec.isdigit() else 0, dstchannel, routed
     )
 
 
@@ -96,6 +98,7 @@ def read(path: Path, offset: str | None) -> tuple[list[CallRecord], str]:
             reference=call,
             media_id=next((line.media for line in its if line.media), ""),
             outcome=outcome_of(its),
+            routed=next((line.routed for line in its if line.routed), ""),
         )
         for call, its in by_call.items()
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..calls import outcomes
+from ..calls.call_record import KEY_REFERENCE
 from ..calls.outcomes import CallEnded
 from ..model import CallOutcome
 from . import names
@@ -69,6 +70,9 @@ async def report(event: Mapping[str, str], ctx: HandlerContext) -> int | None:
     ended = call_ended(event)
     if ended is None:
         return None
+    key = KEY_REFERENCE.match(ended.reference)
+    if key:  # a call answered a moment ago: its record may still be on its way
+        await ctx.writes.written(key[1])
     why = ctx.fallback_reasons.pop(event.get("Uniqueid", ""), None)
     extra = {"fallback_reason": why} if why else {}
     return await outcomes.record(ctx.store, ended, ctx.media, ctx.clock, **extra)

@@ -119,7 +119,8 @@ class AnswerField(IntEnum):
     VOICEMAIL = 10  # "1": nobody answered -> the caller may leave one
     WHISPER = 11  # prompt key played to the answering party
     CONSENT = 12  # prompt key played to the caller before recording
-    REASON = 13  # one readable line, for the log
+    ROUTED = 13  # what the call writes, for its CDR (calls/call_record.py), empty when none
+    REASON = 14  # one readable line, for the log
 
 
 ANSWER_SEPARATOR: Final = "^"
@@ -140,6 +141,7 @@ ANSWER_FIELD_CHARS: Final = {
     AnswerField.VOICEMAIL: "1",
     AnswerField.WHISPER: _HEX,
     AnswerField.CONSENT: _HEX,
+    AnswerField.ROUTED: "-A-Za-z0-9_",  # base64url
 }
 # Every character any field but REASON may hold, and the separator: no ',', quote,
 # backslash, parenthesis or '$', so the split fields are safe inside MSet's arguments.
@@ -169,6 +171,7 @@ class Cdr(StrEnum):
 
     CALL = "sn_call"  # the call's reference
     MEDIA = "sn_media"  # its media id
+    ROUTED = "sn_routed"  # what a routed call writes, should the service not have (AnswerField)
 
 
 CDR_FILE: Final = "smartnumber.csv"  # under <astlogdir>/cdr-custom/

@@ -32,7 +32,7 @@ from ..errors import UserError
 from ..model import Activity, ActivityKind, Direction, Ring
 from ..routing import forwarding
 from ..storage.repository import NewActivity, Repository
-from . import identity, outcome_words, outcomes
+from . import call_record, identity, outcome_words
 from .handling import allow_territories
 
 AGENT_RING_SECONDS = 30
@@ -92,7 +92,7 @@ class Plan:
     @property
     def reference(self) -> str:
         """What the dialplan reports the call as (outcomes.py reads it back)."""
-        return outcomes.reference_of_key(self.call_key)
+        return call_record.reference_of_key(self.call_key)
 
     @property
     def summary(self) -> str:

@@ -6,7 +6,7 @@ its explanation are decided by the same code from the same facts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,9 +47,11 @@ from ..storage.repository import (
     Organisation,
     Repository,
     RoutingReads,
+    Store,
 )
 from ..webhooks import events
 from . import identity, outcome_words, recordings
+from .call_record import CallToRecord, reference_of_key
 from .handling import allow_territories
 
 
@@ -58,7 +60,7 @@ class RoutedCall:
     decision: RouteDecision
     rings: tuple[Ring, ...]  # the phones rung first, at once; empty when none can be
     ring_seconds: int
-    call_id: int | None  # the timeline entry to complete when the call ends
+    call_id: int | None  # its timeline entry, once written (route_incoming); else None
     forward: str = ""  # E.164 to ring through the trunk after (or instead of) the agents
     forward_ring: Ring | None = None  # that second stage, unless it rings with the first
     show_number: str = ""  # caller ID the answering phones see; empty: the caller's
@@ -69,6 +71,17 @@ class RoutedCall:
     whisper_prompt: str = ""  # prompt keys (media.prompt_path)
     consent_prompt: str = ""
     show_name: str = ""  # with show_number, the number's approved CNAM name
+    to_record: CallToRecord | None = None  # what the call writes; None: it has no contact
+    number_id: int = 0
+    last_turn: int | None = None  # the round-robin turn the decision started from
+
+    @property
+    def reference(self) -> str:
+        """What names the call until it ends: its entry's id, or k<key> before it is
+        written; '' for a call that has no entry."""
+        if self.call_id is not None:
+            return str(self.call_id)
+        return reference_of_key(self.to_record.call_key) if self.to_record else ""
 
 
 def caller_number(raw: str) -> str | None:
@@ -131,53 +144,48 @@ async def explain(
 ROUND_ROBIN_TRIES = 5  # decisions to try when other calls keep taking the turn first
 
 
-async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
-    """Decide a real call and act on it: lead, assignment, round-robin turn, timeline."""
+async def route_call(store: Store, did: str, caller_raw: str, now: datetime) -> RoutedCall:
+    """Decide a real call, writing nothing but the round-robin turn: the decision reads a
+    snapshot (it waits for no writer), and what the call writes is in `to_record`, for
+    record_routed once Asterisk has its answer."""
     caller = caller_number(caller_raw)
     for _ in range(ROUND_ROBIN_TRIES):
-        records, number = await _records(repo, did, caller, now)
-        facts, people = _facts(records, number, caller)
-        decision = decide(facts, now)
-        turn = decision.round_robin_agent_id
-        last = facts.number.routing.last_agent_id if facts.number.routing else None
+        async with store.snapshot() as repo:
+            routed = await plan_call(repo, did, caller, now)
+        turn = routed.decision.round_robin_agent_id
+        if turn is None:
+            break
         # The turn moves by compare-and-set: when another call (on another node) took it
         # meanwhile, decide again from the turn as it is now.
-        if turn is None or await repo.advance_round_robin(number.id, last, turn):
+        async with store.transaction() as repo:
+            if await repo.advance_round_robin(routed.number_id, routed.last_turn, turn):
+                break
+    return routed
+
+
+async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
+    """route_call and record_routed in one transaction (`route explain`'s sibling for
+    tests and benchmarks: the service answers between the two)."""
+    caller = caller_number(caller_raw)
+    for _ in range(ROUND_ROBIN_TRIES):
+        routed = await plan_call(repo, did, caller, now)
+        turn = routed.decision.round_robin_agent_id
+        if turn is None or await repo.advance_round_robin(routed.number_id, routed.last_turn, turn):
             break
-    contact_id = await _lead(repo, number, caller, decision, now)
+    if routed.to_record is None:
+        return routed
+    return replace(routed, call_id=await record_routed(repo, routed.to_record))
+
+
+async def plan_call(repo: Repository, did: str, caller: str | None, now: datetime) -> RoutedCall:
+    """Whom the call rings and how, from one read of the store; changes nothing."""
+    records, number = await _records(repo, did, caller, now)
+    facts, people = _facts(records, number, caller)
+    decision = decide(facts, now)
     handling = number.handling
-    media_id = media.new_media_id() if handling.record or handling.voicemail else ""
-    call_id = None
-    if contact_id is not None:
-        detail = {"status": "ringing", "caller": caller, "decision": decision.as_dict()}
-        added = await repo.add_activity(
-            NewActivity(
-                contact_id=contact_id,
-                kind=ActivityKind.CALL,
-                direction=Direction.INBOUND,
-                at=now,
-                smart_number_id=number.id,
-                detail=detail | ({"media_id": media_id} if media_id else {}),
-                call_key=media_id or None,
-            )
-        )
-        call_id = added.id if added else None
-        await events.publish(
-            repo,
-            events.CALL_ROUTED,
-            {
-                "call_id": call_id,
-                "contact_id": contact_id,
-                "smart_number": number.e164,
-                "caller": caller,
-                "agents": list(decision.agents),
-                "rule": decision.rule.value,
-                "reason": decision.reason,
-            },
-            at=now,
-            contact_id=contact_id,
-            agent_id=decision.agent_ids[0] if decision.agent_ids else None,
-        )
+    key = media.new_media_id()
+    lead = decision.contact_id is not None or (caller is not None and decision.new_lead)
+    media_id = key if handling.record or handling.voicemail else ""
     territories = await allow_territories(repo)
     notes: list[str] = []
     rings = []
@@ -205,7 +213,7 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
         decision,
         tuple(dict.fromkeys(rings)),  # an agent's cell may also be the forward
         handling.timeout,
-        call_id,
+        None,
         forward,
         later,
         number.e164 if handling.pass_called_number else "",
@@ -218,12 +226,63 @@ async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datet
         show_name=await identity.caller_name(repo, number.e164)
         if handling.pass_called_number
         else "",
+        to_record=CallToRecord(key, number.id, number.e164, caller, now, decision, media_id)
+        if lead
+        else None,
+        number_id=number.id,
+        last_turn=records.routing.last_agent_id if records.routing else None,
     )
+
+
+async def record_routed(repo: Repository, call: CallToRecord) -> int | None:
+    """What a routed call writes: its lead (a new caller's, or a redirected one's owner),
+    its timeline entry and its call.routed event; the entry's id. Twice for one call is
+    refused (Conflict: its key is taken), so the transaction keeps nothing of the second."""
+    decision = call.decision
+    contact_id = await _lead(repo, call.number_e164, call.caller, decision, call.at)
+    if contact_id is None:
+        return None
+    detail: dict[str, Any] = {
+        "status": "ringing",
+        "caller": call.caller,
+        "decision": decision.as_dict(),
+    }
+    if call.media_id:
+        detail["media_id"] = call.media_id
+    added = await repo.add_activity(
+        NewActivity(
+            contact_id=contact_id,
+            kind=ActivityKind.CALL,
+            direction=Direction.INBOUND,
+            at=call.at,
+            smart_number_id=call.number_id,
+            detail=detail,
+            call_key=call.call_key,
+        )
+    )
+    call_id = added.id if added else None
+    await events.publish(
+        repo,
+        events.CALL_ROUTED,
+        {
+            "call_id": call_id,
+            "contact_id": contact_id,
+            "smart_number": call.number_e164,
+            "caller": call.caller,
+            "agents": list(decision.agents),
+            "rule": decision.rule.value,
+            "reason": decision.reason,
+        },
+        at=call.at,
+        contact_id=contact_id,
+        agent_id=decision.agent_ids[0] if decision.agent_ids else None,
+    )
+    return call_id
 
 
 async def _lead(
     repo: Repository,
-    number: SmartNumber,
+    number_e164: str,
     caller: str | None,
     decision: RouteDecision,
     now: datetime,
@@ -244,7 +303,7 @@ async def _lead(
                 owner_agent_id=None if decision.redirect else single,
                 owner_team_id=entity[0],
                 owner_office_id=entity[1],
-                source=f"phone-call:{number.e164}",
+                source=f"phone-call:{number_e164}",
             )
         )
         contact_id = created.id

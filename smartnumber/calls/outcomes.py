@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,21 +22,11 @@ from ..errors import StorageBusy
 from ..model import CallOutcome
 from ..storage.repository import Contacts, Store
 from . import inbound, recordings
+from .call_record import KEY_REFERENCE
 
 RETRY_FOR = 60.0  # seconds an outcome waits for a locked database, then the CDR will do
-KEY_PREFIX = "k"  # a reference k<key>: the call's call_key, not an entry id
-_KEY_REFERENCE = re.compile(rf"^{KEY_PREFIX}([0-9a-f]{{16}})$")
 
 log = logging.getLogger("smartnumber.calls")
-
-
-def reference_of_key(call_key: str) -> str:
-    """The reference a call written down later carries through Asterisk."""
-    return f"{KEY_PREFIX}{call_key}"
-
-
-def is_reference(text: str) -> bool:
-    return text.isdigit() or bool(_KEY_REFERENCE.match(text))
 
 
 @dataclass(frozen=True)
@@ -109,7 +98,7 @@ async def call_of(repo: Contacts, reference: str) -> int | None:
     """The timeline entry a call reference names: an id, or k<key>."""
     if reference.isdigit():
         return int(reference)
-    key = _KEY_REFERENCE.match(reference)
+    key = KEY_REFERENCE.match(reference)
     if key:
         found = await repo.activity_by_call_key(key[1])
         return found.id if found else None

@@ -17,15 +17,16 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from .. import logs, media
 from ..model import CallOutcome, Detail, RecordingKind
-from ..storage.repository import Store
+from ..storage.repository import Repository, Store
 from . import click_to_call, inbound, outcomes, recordings
+from .call_record import KEY_REFERENCE, CallToRecord, reference_of_key
 
 log = logging.getLogger("smartnumber.calls")
 
@@ -50,6 +51,7 @@ class CallRecord:
     reference: str  # a timeline entry id, or k<key> (outcomes.py)
     media_id: str
     outcome: CallOutcome | None  # None: nobody else was ever dialled (an agent missed it)
+    routed: str = ""  # what the call was to write (call_record.py), if it was routed
 
 
 # Reads the records added since an offset: (records, new offset).
@@ -65,10 +67,18 @@ class Reconciled:
 
 
 async def from_cdr(
-    store: Store, read: ReadRecords, media_dir: Path, now: datetime, *, position: str = CDR_OFFSET
+    store: Store,
+    read: ReadRecords,
+    media_dir: Path,
+    now: datetime,
+    *,
+    position: str = CDR_OFFSET,
+    written: Callable[[str], Awaitable[None]] | None = None,
 ) -> Reconciled:
     """Complete the calls the CDR records read now tell of and that still wait, with their
-    recording or voicemail (the CDR is written once the call is over: its files are).
+    recording or voicemail (the CDR is written once the call is over: its files are); a
+    routed call the store does not have is written first, from its CDR copy, once this
+    service's writer is done with it (`written`, by call key: it may be writing it now).
     `position`: where this node's reading position is kept (node_key)."""
     done = Reconciled()
     finished: list[tuple[int, str, bool]] = []  # call id, media id, answered
@@ -76,9 +86,15 @@ async def from_cdr(
         offset = await repo.state(position)
     records, new_offset = await asyncio.to_thread(read, offset)
     done.lines = len(records)
+    for record in records:
+        key = KEY_REFERENCE.match(record.reference)
+        if key and record.routed and written is not None:
+            await written(key[1])  # outside the transaction: the writer needs the store
     async with store.transaction() as repo:
         for record in records:
             call_id = await outcomes.call_of(repo, record.reference)
+            if call_id is None:
+                call_id = await _written_now(repo, record)
             entry = await repo.activity_by_id(call_id) if call_id is not None else None
             if entry is None or entry.detail.get(Detail.STATUS) in inbound.FINISHED:
                 continue
@@ -97,6 +113,17 @@ async def from_cdr(
             kept = await recordings.collect(store, media_dir, media_id, call_id, answered, now)
             done.recordings += len(kept)
     return done
+
+
+async def _written_now(repo: Repository, record: CallRecord) -> int | None:
+    """A routed call the service answered but never wrote (it stopped first): written
+    now from its CDR copy, as the service would have; its entry id."""
+    call = CallToRecord.from_text(record.routed) if record.routed else None
+    if call is None or record.reference != reference_of_key(call.call_key):
+        return None
+    call_id = await inbound.record_routed(repo, call)
+    logs.event(log, "call written from its CDR", call_id=call_id, call_key=call.call_key)
+    return call_id
 
 
 async def from_media(store: Store, media_dir: Path, now: datetime) -> Reconciled:

@@ -140,6 +140,9 @@ async def _start(
     fetcher = mms.Fetcher(store, media_dir, mms.client())
     running.push_async_callback(fetcher.client.aclose)
     context = HandlerContext(store, clock.now, config.routing_budget_ms / 1000, media_dir)
+    # Stopping: the routed calls answered already are written before the store closes
+    # (callbacks run last-pushed first: this one after the FastAGI server has closed).
+    running.push_async_callback(context.writes.flush)
     server = FastAgiServer(
         ROUTES,
         context,
@@ -180,7 +183,7 @@ async def _start(
     caller = asyncio.create_task(_place_calls(store, AmiCallPlacer.with_cli_login(values)))
     running.callback(caller.cancel)
     cdr_file = Path(values["asterisk.cdr_file"]) if values["asterisk.cdr_file"] else None
-    reconciler = asyncio.create_task(_reconcile(store, media_dir, cdr_file))
+    reconciler = asyncio.create_task(_reconcile(store, media_dir, cdr_file, context.writes.written))
     running.callback(reconciler.cancel)
     logs.event(
         log,
@@ -334,15 +337,24 @@ async def _place_calls(store: Store, placer: CallPlacer) -> None:
             call.cancel()
 
 
-async def _reconcile(store: Store, media_dir: Path, cdr_file: Path | None) -> None:
+async def _reconcile(
+    store: Store,
+    media_dir: Path,
+    cdr_file: Path | None,
+    written: Callable[[str], Awaitable[None]],
+) -> None:
     """At start and every minute: complete calls whose outcome never arrived, from the
-    CDR, and keep recordings nobody has put on a timeline, from the media directory."""
+    CDR (writing first any the service answered but did not write: `written` waits for
+    those it is writing still), and keep recordings nobody has put on a timeline, from
+    the media directory."""
 
     async def reconcile_once() -> None:
         if cdr_file is not None:
             read = functools.partial(cdr.read, cdr_file)
             position = reconcile.node_key(reconcile.CDR_OFFSET, cdr_file)
-            await reconcile.from_cdr(store, read, media_dir, clock.now(), position=position)
+            await reconcile.from_cdr(
+                store, read, media_dir, clock.now(), position=position, written=written
+            )
         await reconcile.from_media(store, media_dir, clock.now())
 
     await _repeat(

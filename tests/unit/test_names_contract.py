@@ -86,7 +86,9 @@ def test_the_call_ended_user_event_carries_the_fields_the_code_reads(
 def test_cdr_variables_are_set_by_the_dialplan_and_written_by_cdr_custom(
     rendered: dict[str, str],
 ) -> None:
-    set_by_dialplan = set(re.findall(r"Set\(CDR\(([a-z_]+)\)=", rendered["extensions.conf"]))
+    # by Set(CDR(x)=...), or as one of MSet(...)'s pairs (a read is ${CDR(x)}, no '=')
+    pattern = r"[(,]CDR\(([a-z_]+)\)="
+    set_by_dialplan = set(re.findall(pattern, rendered["extensions.conf"]))
     written = set(re.findall(r"\$\{CDR\(([a-z_]+)\)\}", rendered["cdr_custom.conf"]))
     ours = {c.value for c in names.Cdr}
     assert set_by_dialplan == ours and ours <= written

@@ -48,7 +48,9 @@ def ended(**fields: str) -> dict[str, str]:
 @pytest.fixture
 async def ctx(provisioned: Run, tmp_path: Path) -> AsyncIterator[HandlerContext]:
     store = await SqliteStore.open(tmp_path / "sn.db")
-    yield HandlerContext(store, lambda: NOW, routing_budget=2.0)
+    handlers = HandlerContext(store, lambda: NOW, routing_budget=2.0)
+    yield handlers
+    await handlers.writes.flush()
     await store.close()
 
 
@@ -66,6 +68,7 @@ async def route_a_call(ctx: HandlerContext) -> dict[F, str]:
     ringing = FakeAsterisk(port, variables={var.DID: "+12125550100"})
     await ringing.call()
     await server.close()
+    await ctx.writes.flush()  # its entry, written after the answer
     return ringing.answered
 
 

@@ -13,7 +13,7 @@ from smartnumber import media
 from smartnumber.asterisk import cdr, events
 from smartnumber.asterisk.agi.context import HandlerContext
 from smartnumber.asterisk.names import AnswerField as F
-from smartnumber.calls import reconcile
+from smartnumber.calls import inbound, reconcile
 from tests.unit.conftest import Run
 from tests.unit.test_media import write_wav
 from tests.unit.test_outcomes import NOW, ctx, ended, route_a_call
@@ -126,3 +126,37 @@ async def test_each_nodes_cdr_keeps_its_own_reading_position(
             )
             # one shared position: each read would find the other file's, start over
             assert done.lines == expected_lines
+
+
+async def test_a_call_the_service_answered_but_never_wrote_is_written_from_its_cdr(
+    provisioned: Run, ctx: HandlerContext, tmp_path: Path
+) -> None:
+    """The service answers first and writes right after: stopped in between, the call is
+    written from the copy its answer left in the CDR, then completed -- once."""
+    provisioned("contact", "add", "Ann", "--phone", "2125550150")
+    async with ctx.store.snapshot() as repo:
+        routed = await inbound.plan_call(repo, "+12125550100", "+12125550150", NOW)
+    assert routed.to_record is not None  # never handed to a writer: as if the service died
+    path = tmp_path / "smartnumber.csv"
+    row = (routed.reference, "", "ANSWERED", "21", "PJSIP/alice-0000002a", "1700.3", "e")
+    with path.open("a") as out:
+        out.write(",".join(f'"{v}"' for v in (*row, routed.to_record.as_text())) + "\n")
+
+    asked: list[str] = []
+
+    async def writer_done_with(call_key: str) -> None:  # the service's writer, never given it
+        asked.append(call_key)
+
+    done = await reconcile.from_cdr(
+        ctx.store, partial(cdr.read, path), tmp_path / "media", NOW, written=writer_done_with
+    )
+    assert asked == [routed.to_record.call_key] and done.calls == 1
+    [entry] = json.loads(provisioned("timeline", "2125550150", "--json").output)
+    assert entry["agent"] == "Alice" and entry["detail"]["status"] == "answered"
+    assert entry["detail"]["decision"] == routed.decision.as_dict()
+    assert entry["detail"]["outcome_from"] == "cdr"
+    again = await reconcile.from_cdr(
+        ctx.store, partial(cdr.read, path), tmp_path / "media", NOW, position="again"
+    )
+    assert again.calls == 0  # read again: written once, finished once
+    assert len(json.loads(provisioned("timeline", "2125550150", "--json").output)) == 1

@@ -8,6 +8,8 @@ and not counted here (PostgreSQL sends its BEGIN with the first trip).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,3 +93,48 @@ async def test_a_routed_call_stays_within_its_trips(provisioned: Run, tmp_path: 
             assert len(counting.trips) <= budget, trips
     finally:
         await store.close()
+
+
+class CountingStore:
+    """A Store whose transactions and snapshots are counted, each with its trips."""
+
+    def __init__(self, inner: SqliteStore) -> None:
+        self.inner = inner
+        self.transactions: list[list[str]] = []
+        self.snapshots: list[list[str]] = []
+
+    def transaction(self) -> AbstractAsyncContextManager[SqlRepository]:
+        return self._counted(self.inner.transaction(), self.transactions)
+
+    def snapshot(self) -> AbstractAsyncContextManager[SqlRepository]:
+        return self._counted(self.inner.snapshot(), self.snapshots)
+
+    @asynccontextmanager
+    async def _counted(
+        self, opened: AbstractAsyncContextManager[SqlRepository], into: list[list[str]]
+    ) -> AsyncIterator[SqlRepository]:
+        async with opened as repo:
+            counting = Counting(repo.connection)
+            into.append(counting.trips)
+            yield SqlRepository(counting)
+
+
+# Trips in write transactions before the service answers: none for a known contact's
+# call; for a new lead on a round-robin number, the turn's compare-and-set.
+WRITES_BEFORE_THE_ANSWER = {"+12125550150": [], "+13105550199": [1]}
+
+
+async def test_the_answer_path_writes_nothing_but_the_turn(
+    provisioned: Run, tmp_path: Path
+) -> None:
+    calls_to_route(provisioned)
+    inner = await SqliteStore.open(tmp_path / "sn.db")
+    try:
+        for caller, writes in WRITES_BEFORE_THE_ANSWER.items():
+            store = CountingStore(inner)
+            routed = await inbound.route_call(store, "+12125550110", caller, NOW)  # type: ignore[arg-type]
+            assert routed.to_record is not None and routed.call_id is None
+            assert [len(trips) for trips in store.transactions] == writes, store.transactions
+            assert [len(trips) for trips in store.snapshots] == [DECISION_TRIPS + 1]  # + settings
+    finally:
+        await inner.close()

@@ -11,6 +11,7 @@ import re
 
 from ..names import ANSWER_FIELD_CHARS, ANSWER_SEPARATOR, AnswerField
 
+MAX_REASON = 300  # characters: with the rest, the AGI command stays under Asterisk's 2048
 _FIELD = {field: re.compile(f"[{chars}]*") for field, chars in ANSWER_FIELD_CHARS.items()}
 _NAME_LEFT_OUT = re.compile(f"[^{ANSWER_FIELD_CHARS[AnswerField.CALLERNAME]}]")
 
@@ -30,7 +31,7 @@ def encode(status: str, reason: str, **fields: str) -> str:
         if not _FIELD[field].fullmatch(value):
             raise ValueError(f"answer field {field.name} {value!r} has characters it may not")
     ordered = [values.get(field, "") for field in AnswerField if field is not AnswerField.REASON]
-    return ANSWER_SEPARATOR.join([*ordered, " ".join(reason.splitlines())])
+    return ANSWER_SEPARATOR.join([*ordered, " ".join(reason.splitlines())[:MAX_REASON]])
 
 
 def decode(answer: str) -> dict[AnswerField, str]:

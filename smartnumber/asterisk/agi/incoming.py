@@ -37,8 +37,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         return
 
     async def route() -> calls.RoutedCall:
-        async with ctx.store.transaction() as repo:
-            return await calls.route_incoming(repo, did, caller_raw, ctx.clock())
+        return await calls.route_call(ctx.store, did, caller_raw, ctx.clock())
 
     # Not asyncio.wait_for: it would wait for the cancelled work to wind down (a locked
     # database can take seconds), and the caller would hear that silence.
@@ -64,6 +63,8 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
             caller=caller_raw,
         )
         return
+    if routed.to_record is not None:  # written right after the answer, in a batch
+        ctx.writes.add(routed.to_record)
     decision = routed.decision
     notes = list(routed.notes)
     fields: dict[str, object] = {
@@ -91,7 +92,8 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         Status.OK,
         decision.reason,
         {
-            "call": "" if routed.call_id is None else str(routed.call_id),
+            "call": routed.reference,
+            "routed": routed.to_record.as_text() if routed.to_record else "",
             "timeout": str(routed.ring_seconds),
             "dial": targets,
             "forward": forward,
@@ -105,7 +107,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         },
         dial=targets,
         forward=routed.forward,
-        call_id=routed.call_id,
+        call=routed.reference,
         **fields,
     )
 
