@@ -15,7 +15,7 @@ import binascii
 import json
 import re
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,17 +64,15 @@ class CallToRecord:
                 return None
             d = raw["d"]
             decision = RouteDecision(
-                rule=Rule(d["rule"]),
-                strategy=Strategy(d["strategy"]),
-                agent_ids=tuple(int(i) for i in d["agent_ids"]),
-                agents=tuple(str(a) for a in d["agents"]),
-                redirect=d["redirect"],
-                contact_id=d["contact_id"],
-                contact=d["contact"],
-                new_lead=bool(d["new_lead"]),
-                ambiguous_contacts=tuple(d["ambiguous_contacts"]),
-                reason=str(d["reason"]),
-                redirected_from_id=d["redirected_from_id"],
+                **d
+                | {
+                    "rule": Rule(d["rule"]),
+                    "strategy": Strategy(d["strategy"]),
+                    "agent_ids": tuple(int(i) for i in d["agent_ids"]),
+                    "agents": tuple(str(a) for a in d["agents"]),
+                    "ambiguous_contacts": tuple(d["ambiguous_contacts"]),
+                    "reason": str(d["reason"]),
+                }
             )
             return cls(
                 call_key=str(raw["k"]),
@@ -89,7 +87,6 @@ class CallToRecord:
             return None
 
     def _as_dict(self) -> dict[str, Any]:
-        d = self.decision
         return {
             "v": VERSION,
             "k": self.call_key,
@@ -98,19 +95,7 @@ class CallToRecord:
             "c": self.caller,
             "t": self.at.isoformat(),
             "m": self.media_id,
-            "d": {
-                "rule": d.rule.value,
-                "strategy": d.strategy.value,
-                "agent_ids": list(d.agent_ids),
-                "agents": list(d.agents),
-                "redirect": d.redirect,
-                "contact_id": d.contact_id,
-                "contact": d.contact,
-                "new_lead": d.new_lead,
-                "ambiguous_contacts": list(d.ambiguous_contacts),
-                "reason": d.reason,
-                "redirected_from_id": d.redirected_from_id,
-            },
+            "d": asdict(self.decision),  # its enums are strings
         }
 
     def _shortened(self) -> CallToRecord:

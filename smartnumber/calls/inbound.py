@@ -6,6 +6,7 @@ its explanation are decided by the same code from the same facts.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -148,33 +149,43 @@ async def route_call(store: Store, did: str, caller_raw: str, now: datetime) -> 
     """Decide a real call, writing nothing but the round-robin turn: the decision reads a
     snapshot (it waits for no writer), and what the call writes is in `to_record`, for
     record_routed once Asterisk has its answer."""
-    caller = caller_number(caller_raw)
-    for _ in range(ROUND_ROBIN_TRIES):
+
+    async def plan() -> RoutedCall:
         async with store.snapshot() as repo:
-            routed = await plan_call(repo, did, caller, now)
-        turn = routed.decision.round_robin_agent_id
-        if turn is None:
-            break
-        # The turn moves by compare-and-set: when another call (on another node) took it
-        # meanwhile, decide again from the turn as it is now.
+            return await plan_call(repo, did, caller_number(caller_raw), now)
+
+    async def take_turn(number_id: int, last: int | None, turn: int) -> bool:
         async with store.transaction() as repo:
-            if await repo.advance_round_robin(routed.number_id, routed.last_turn, turn):
-                break
-    return routed
+            return await repo.advance_round_robin(number_id, last, turn)
+
+    return await _taking_the_turn(plan, take_turn)
 
 
 async def route_incoming(repo: Repository, did: str, caller_raw: str, now: datetime) -> RoutedCall:
     """route_call and record_routed in one transaction (`route explain`'s sibling for
     tests and benchmarks: the service answers between the two)."""
     caller = caller_number(caller_raw)
-    for _ in range(ROUND_ROBIN_TRIES):
-        routed = await plan_call(repo, did, caller, now)
-        turn = routed.decision.round_robin_agent_id
-        if turn is None or await repo.advance_round_robin(routed.number_id, routed.last_turn, turn):
-            break
+    routed = await _taking_the_turn(
+        lambda: plan_call(repo, did, caller, now), repo.advance_round_robin
+    )
     if routed.to_record is None:
         return routed
     return replace(routed, call_id=await record_routed(repo, routed.to_record))
+
+
+async def _taking_the_turn(
+    plan: Callable[[], Awaitable[RoutedCall]],
+    take_turn: Callable[[int, int | None, int], Awaitable[bool]],
+) -> RoutedCall:
+    """A decision whose round-robin turn, if it has one, is taken. The turn moves by
+    compare-and-set: when another call (on another node) took it meanwhile, decide again
+    from the turn as it is now."""
+    for _ in range(ROUND_ROBIN_TRIES):
+        routed = await plan()
+        turn = routed.decision.round_robin_agent_id
+        if turn is None or await take_turn(routed.number_id, routed.last_turn, turn):
+            break
+    return routed
 
 
 async def plan_call(repo: Repository, did: str, caller: str | None, now: datetime) -> RoutedCall:

@@ -25,12 +25,11 @@ class HandlerContext:
     inbox_budget: float = 2.0  # seconds to keep a text before the dialplan spools it
     # Why calls took the fallback, by channel uniqueid, until their outcome is recorded.
     fallback_reasons: dict[str, str] = field(default_factory=dict)
-    # Writes routed calls once Asterisk has its answer (one is made for the store if None).
-    writes: CallWriter = None  # type: ignore[assignment]
+    # Writes routed calls once Asterisk has its answer, to this store.
+    writes: CallWriter = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.writes is None:
-            object.__setattr__(self, "writes", CallWriter(self.store))
+        object.__setattr__(self, "writes", CallWriter(self.store))
 
     def remember_fallback(self, uniqueid: str, reason: str, keep: int = 10_000) -> None:
         self.fallback_reasons[uniqueid] = reason
