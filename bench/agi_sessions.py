@@ -22,6 +22,21 @@ from smartnumber.asterisk.agi import answer
 _SET = re.compile(r'^SET VARIABLE (\S+) "(.*)"$')
 
 
+async def _asking(
+    port: int, token: str, caller: str, more: str = ""
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect and send the header block of AGI(agi://.../incoming)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        (
+            f"agi_network: yes\nagi_network_script: incoming?token={token}\n"
+            f"agi_channel: PJSIP/trunk-load\nagi_callerid: {caller}\n{more}\n"
+        ).encode()
+    )
+    await writer.drain()
+    return reader, writer
+
+
 async def _session(
     port: int,
     token: str,
@@ -31,16 +46,8 @@ async def _session(
     asked: list[int],
     n: int,
 ) -> str | None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await _asking(port, token, caller)
     try:
-        writer.write(
-            (
-                f"agi_network: yes\nagi_network_script: incoming?token={token}\n"
-                f"agi_channel: PJSIP/trunk-load\n"
-                f"agi_callerid: {caller}\n\n"
-            ).encode()
-        )
-        await writer.drain()
         status = None
         first = True
         while line := await reader.readline():
@@ -98,4 +105,58 @@ async def hold(
         "seconds_to_hold_all": round(held_after, 3),
         "seconds_total": round(time.perf_counter() - start, 3),
         "statuses": statuses,
+    }
+
+
+async def _call(
+    port: int, token: str, did: str, caller: str, go: asyncio.Event
+) -> tuple[str, float]:
+    """One call as Asterisk makes it (the DID as AGI argument 1): (status, seconds from
+    connecting to the answer)."""
+    await go.wait()
+    start = time.perf_counter()
+    reader, writer = await _asking(port, token, caller, f"agi_arg_1: {did}\n")
+    try:
+        while line := await reader.readline():
+            match = _SET.match(line.decode().rstrip("\n"))
+            writer.write(b"200 result=1\n")
+            await writer.drain()
+            if match and match[1] == names.ANSWER:
+                status = answer.decode(match[2])[names.AnswerField.STATUS]
+                return status, time.perf_counter() - start
+        return "closed", time.perf_counter() - start
+    finally:
+        writer.close()
+
+
+async def burst(
+    port: int, token: str, n: int, did: str, callers: Sequence[str], timeout: float = 60.0
+) -> dict[str, Any]:
+    """N calls arriving at once: how many were routed by rule (OK), and how long the
+    slowest answer took."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 1000), hard))
+    go = asyncio.Event()
+    tasks = [
+        asyncio.create_task(_call(port, token, did, callers[i % len(callers)], go))
+        for i in range(n)
+    ]
+    await asyncio.sleep(0)  # every task waits on `go`: released in one step
+    go.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout)
+    statuses: dict[str, int] = {}
+    waits = []
+    for result in results:
+        key = result[0] if isinstance(result, tuple) else type(result).__name__
+        statuses[key] = statuses.get(key, 0) + 1
+        if isinstance(result, tuple):
+            waits.append(result[1])
+    waits.sort()
+    return {
+        "calls": n,
+        "statuses": statuses,
+        "routed_by_rule": statuses.get("OK", 0) / n,
+        "answer_p50_ms": round(waits[len(waits) // 2] * 1000, 1) if waits else None,
+        "answer_max_ms": round(waits[-1] * 1000, 1) if waits else None,
     }

@@ -203,6 +203,8 @@ async def load(
     seed: int,
     dialplans: tuple[str, ...] = ("bare", "smartnumber"),
     api_rps: int = 0,
+    burst: int = 0,
+    serve_flags: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     loader = BulkLoader(store)
     loader.attach_endpoints(f"sip:{PHONE[0]}:{PHONE[1]}")
@@ -237,7 +239,7 @@ async def load(
         # private instance logs every dialplan step for debugging tests, which costs the
         # smartnumber dialplan's two dozen steps far more than bare's one.)
         system.rx("core set verbose 0")
-        system.start_service()
+        system.start_service(*serve_flags)
         api = None
         if api_rps:  # the CRM's stream of requests, served by `smartnumber api` beside
             token = system.token(f"bench-load-{int(time.time())}", "integration")
@@ -262,6 +264,19 @@ async def load(
         click.echo(f"  FastAGI sessions: {held}", err=True)
         pid = system.service_pid
         assert pid is not None
+        arrived = None
+        if burst:
+            used = cpu_seconds(pid)
+            arrived = await agi_sessions.burst(
+                int(system.settings["agi.port"]),
+                system.reveal("agi.token"),
+                burst,
+                dataset.office_number(0),
+                [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 1000))],
+            )
+            # The answers' CPU (the writes after them go on for a while): until the last.
+            arrived["service_cpu_ms_per_call"] = round((cpu_seconds(pid) - used) * 1000 / burst, 3)
+        click.echo(f"  calls arriving at once: {arrived}", err=True)
         after_sessions = memory_of(pid)
         callers_csv = system.root / "callers.csv"
         write_callers(callers_csv, contacts, 5000, seed)
@@ -276,6 +291,7 @@ async def load(
         return {
             "runs": runs,
             "agi_sessions": held,
+            "burst": arrived,
             "service_memory": {"after_sessions": after_sessions, "after_load": memory_of(pid)},
         }
     finally:
@@ -295,6 +311,17 @@ async def load(
     default=1000,
     show_default=True,
     help="FastAGI sessions to hold open at once (0: skip this test).",
+)
+@click.option(
+    "--burst",
+    default=1000,
+    show_default=True,
+    help="Calls arriving at once, as Asterisk asks (0: skip this test).",
+)
+@click.option(
+    "--serve-flags",
+    default="",
+    help="Extra options for `smartnumber serve`, e.g. '--routing-budget-ms 1000'.",
 )
 @click.option(
     "--api-rps",
@@ -324,13 +351,27 @@ def main(
     seed: int,
     dialplans: tuple[str, ...],
     api_rps: int,
+    burst: int,
+    serve_flags: str,
 ) -> None:
     """Run calls at fixed rates through bare and smartnumber dialplans, side by side."""
     rate_list = [int(r) for r in rates.split(",") if r.strip()]
     store, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     click.echo(f"store: {store}", err=True)
     figures = asyncio.run(
-        load(store, contacts, rate_list, seconds, hold_ms, sessions, seed, dialplans, api_rps)
+        load(
+            store,
+            contacts,
+            rate_list,
+            seconds,
+            hold_ms,
+            sessions,
+            seed,
+            dialplans,
+            api_rps,
+            burst,
+            tuple(serve_flags.split()),
+        )
     )
     write_result(
         out_file,
@@ -339,6 +380,7 @@ def main(
         activities=activities,
         hold_ms=hold_ms,
         api_rps=api_rps,
+        serve_flags=serve_flags,
         build_seconds=built,
         **figures,
     )

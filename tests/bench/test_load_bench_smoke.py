@@ -32,6 +32,8 @@ def test_load_bench_runs_both_dialplans(tmp_path: Path) -> None:
         "200",
         "--sessions",
         "50",
+        "--burst",
+        "50",
         "--db",
         str(tmp_path),
         "--out",
@@ -48,6 +50,9 @@ def test_load_bench_runs_both_dialplans(tmp_path: Path) -> None:
     sessions = figures["agi_sessions"]
     assert sessions["held_at_once"] == 50
     assert sessions["statuses"] == {"OK": 50}
+    burst = figures["burst"]  # how many are routed by rule is judged in the full run
+    assert sum(burst["statuses"].values()) == 50 and set(burst["statuses"]) <= {"OK", "FALLBACK"}
+    assert burst["answer_max_ms"] > 0 and burst["service_cpu_ms_per_call"] > 0
     for moment in ("after_sessions", "after_load"):
         assert figures["service_memory"][moment]["peak_rss_mib"] > 0
 
@@ -56,7 +61,7 @@ def test_load_bench_with_the_api_serving_beside(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     args = [
         "--contacts", "500", "--activities", "5000", "--rates", "5", "--seconds", "2",
-        "--hold-ms", "200", "--sessions", "0", "--dialplan", "smartnumber",
+        "--hold-ms", "200", "--sessions", "0", "--burst", "0", "--dialplan", "smartnumber",
         "--api-rps", "20", "--db", str(tmp_path), "--out", str(out),
     ]  # fmt: skip
     result = CliRunner().invoke(load.main, args)

@@ -432,3 +432,78 @@ async def test_warnings_about_bad_peers_are_rate_limited(
     await wait_idle(server)
     lines = [r for r in caplog.records if "unknown script" in r.getMessage()]
     assert len(lines) == 10  # the first ten in the minute; the rest counted, not logged
+
+
+async def test_a_burst_is_decided_in_arrival_order_and_the_late_cost_nothing(
+    provisioned: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve calls at once, room for one slow decision at a time: the first are routed
+    by rule, the rest take the fallback at their budget without being decided at all
+    (the decisions do not all slow down together and all fall back)."""
+    from smartnumber.asterisk.agi import incoming
+    from smartnumber.asterisk.agi.admission import ArrivalOrder
+    from smartnumber.calls import inbound
+
+    decided: list[str] = []
+    route_call = inbound.route_call
+
+    async def slow(store, did, caller, now):  # type: ignore[no-untyped-def]
+        decided.append(caller)
+        await asyncio.sleep(0.08)  # a decision that takes this long (the store is busy)
+        return await route_call(store, did, caller, now)
+
+    monkeypatch.setattr(incoming.calls, "route_call", slow)
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    ctx = HandlerContext(store, lambda: NOW, routing_budget=0.3)
+    object.__setattr__(ctx, "decisions", ArrivalOrder(1))
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, ctx, token=TOKEN)
+    await server.start("127.0.0.1", port)
+    did = {var.DID: "+12125550100"}
+    fakes = [FakeAsterisk(port, variables=did, headers={"agi_callerid": f"+1212555{i:04d}"})
+             for i in range(12)]  # fmt: skip
+    try:
+        await asyncio.gather(*(f.call() for f in fakes))
+        await ctx.writes.flush()
+    finally:
+        await server.close()
+        await store.close()
+    statuses = [f.answered[F.STATUS] for f in fakes]
+    routed = statuses.count("OK")
+    assert 1 <= routed < 12, statuses  # 0.3 s holds a few 0.08 s decisions, not twelve
+    assert set(statuses) == {"OK", "FALLBACK"}, statuses
+    late = [f.answered[F.REASON] for f in fakes if f.answered[F.STATUS] == "FALLBACK"]
+    assert set(late) == {"routing took longer than 300 ms"}
+    # Those let in were decided; at most one more was begun and cut off by its budget.
+    assert routed <= len(decided) <= routed + 1, (statuses, decided)
+    assert ctx.decisions.shed >= 12 - routed - 1
+
+
+async def test_the_budget_counts_from_when_asterisk_asked(provisioned: Run, tmp_path: Path) -> None:
+    """A request whose header block took longer than the budget to arrive is past its
+    budget already: it takes the fallback at once, undecided."""
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    ctx = HandlerContext(store, lambda: NOW, routing_budget=0.1)
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, ctx, token=TOKEN)
+    await server.start("127.0.0.1", port)
+    fake = FakeAsterisk(port, variables={var.DID: "+12125550100"})
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head, _, _ = fake.header_block().rpartition(b"\n\n")
+        writer.write(head + b"\n")
+        await writer.drain()
+        await asyncio.sleep(0.2)  # the rest of the block comes after the budget
+        writer.write(b"\n")
+        await writer.drain()
+        while line := await asyncio.wait_for(reader.readline(), 5):
+            command = line.decode().rstrip("\n")
+            writer.write(fake.answer(command).encode() + b"\n")
+            await writer.drain()
+        writer.close()
+    finally:
+        await server.close()
+        await store.close()
+    assert fake.answered[F.STATUS] == "FALLBACK"
+    assert fake.answered[F.REASON] == "routing took longer than 100 ms"
+    assert ctx.decisions.shed == 1

@@ -26,7 +26,7 @@ from .context import HandlerContext
 from .server import AgiSession
 
 log = logging.getLogger("smartnumber.calls")
-_unfinished: set[asyncio.Task[calls.RoutedCall]] = set()  # cancelled, still rolling back
+_unfinished: set[asyncio.Task[calls.RoutedCall | None]] = set()  # cancelled, still rolling back
 
 
 async def handle(session: AgiSession, ctx: HandlerContext) -> None:
@@ -36,19 +36,27 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         await _answer(session, ctx, Status.ERROR, f"{var.DID} is not an E.164 number")
         return
 
-    async def route() -> calls.RoutedCall:
-        return await calls.route_call(ctx.store, did, caller_raw, ctx.clock())
+    # The budget counts from when Asterisk asked: a call that waited for its turn in a
+    # burst has less left. Past it, the call takes the fallback.
+    loop = asyncio.get_running_loop()
+    deadline = session.asked_at + ctx.routing_budget
+
+    async def route() -> calls.RoutedCall | None:
+        async with ctx.decisions.turn(deadline) as admitted:
+            if not admitted:
+                return None
+            return await calls.route_call(ctx.store, did, caller_raw, ctx.clock())
 
     # Not asyncio.wait_for: it would wait for the cancelled work to wind down (a locked
     # database can take seconds), and the caller would hear that silence.
     task = asyncio.create_task(route())
-    done, _ = await asyncio.wait({task}, timeout=ctx.routing_budget)
+    # At least a moment: a call past its budget already is answered by route() itself.
+    done, _ = await asyncio.wait({task}, timeout=max(0.001, deadline - loop.time()))
     if not done:
         task.cancel()  # rolls back by itself; nothing of this decision is kept
         _unfinished.add(task)
         task.add_done_callback(_unfinished.discard)
-        reason = f"routing took longer than {ctx.routing_budget * 1000:.0f} ms"
-        await _answer(session, ctx, Status.FALLBACK, reason, did=did, caller=caller_raw)
+        await _too_late(session, ctx, did, caller_raw)
         return
     try:
         routed = task.result()
@@ -62,6 +70,9 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
             did=did,
             caller=caller_raw,
         )
+        return
+    if routed is None:  # its turn did not come within the budget
+        await _too_late(session, ctx, did, caller_raw)
         return
     if routed.to_record is not None:  # written right after the answer, in a batch
         ctx.writes.add(routed.to_record)
@@ -110,6 +121,11 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
         call=routed.reference,
         **fields,
     )
+
+
+async def _too_late(session: AgiSession, ctx: HandlerContext, did: str, caller: str) -> None:
+    reason = f"routing took longer than {ctx.routing_budget * 1000:.0f} ms"
+    await _answer(session, ctx, Status.FALLBACK, reason, did=did, caller=caller)
 
 
 def _prompt_ready(ctx: HandlerContext, key: str, notes: list[str]) -> bool:

@@ -55,8 +55,11 @@ class AgiSession:
         writer: asyncio.StreamWriter,
         headers: dict[str, str],
         command_timeout: float,
+        asked_at: float | None = None,
     ) -> None:
         self.headers = headers
+        # When Asterisk connected (the event loop's clock): budgets count from here.
+        self.asked_at = asyncio.get_running_loop().time() if asked_at is None else asked_at
         self.hung_up = False
         self._reader = reader
         self._writer = writer
@@ -246,12 +249,13 @@ class FastAgiServer(Generic[Ctx]):
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked_at = asyncio.get_running_loop().time()
         self.active += 1
         peer = writer.get_extra_info("peername")
         try:
             # One deadline for the whole session, however slowly the peer dribbles.
             async with asyncio.timeout(self.session_timeout):
-                await self._session(reader, writer, peer)
+                await self._session(reader, writer, peer, asked_at)
         except TimeoutError:
             self._warn.warning(
                 "AGI peer %s: session took longer than %ss", peer, self.session_timeout
@@ -269,7 +273,11 @@ class FastAgiServer(Generic[Ctx]):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
 
     async def _session(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        peer: object,
+        asked_at: float,
     ) -> None:
         try:
             headers = await asyncio.wait_for(read_headers(reader), self.header_timeout)
@@ -278,7 +286,7 @@ class FastAgiServer(Generic[Ctx]):
         if not hmac.compare_digest(token_of(headers).encode(), self._token):
             self._warn.warning("AGI peer %s: refused, wrong or missing token", peer)
             return
-        session = AgiSession(reader, writer, headers, self.command_timeout)
+        session = AgiSession(reader, writer, headers, self.command_timeout, asked_at)
         handler = self.routes.get(session.script)
         if handler is None:
             self._warn.warning("AGI peer %s asked for unknown script %r", peer, session.script[:80])
