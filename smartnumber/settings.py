@@ -449,6 +449,11 @@ async def ensure_defaults(repo: Repository) -> None:
             await repo.set_setting(setting.key, setting.default())
 
 
+def value_of(key: str, stored: str | None) -> str:
+    """A setting's value from what is stored for it (None: nothing, so its default)."""
+    return SETTINGS[key].default() if stored is None else stored
+
+
 async def load(repo: Repository) -> dict[str, str]:
     """All settings: stored values over defaults. A generated secret missing from an older
     database is made and stored now, so every reader sees the same one."""

@@ -24,8 +24,16 @@ CONTRADICTIONS = (
 )
 
 
+TERRITORIES = "forwarding.allow_us_territories"
+
+
 async def allow_territories(repo: Repository) -> bool:
-    return (await settings.load(repo))["forwarding.allow_us_territories"] == "yes"
+    return territories_allowed((await settings.load(repo))[TERRITORIES])
+
+
+def territories_allowed(value: str | None) -> bool:
+    """The forwarding.allow_us_territories setting, as stored (None: its default)."""
+    return settings.value_of(TERRITORIES, value) == "yes"
 
 
 async def forward_target(repo: Repository, typed: str) -> str:

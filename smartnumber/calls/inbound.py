@@ -51,9 +51,9 @@ from ..storage.repository import (
     Store,
 )
 from ..webhooks import events
-from . import identity, outcome_words, recordings
+from . import outcome_words, recordings
 from .call_record import CallToRecord, reference_of_key
-from .handling import allow_territories
+from .handling import territories_allowed
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ async def plan_call(repo: Repository, did: str, caller: str | None, now: datetim
     key = media.new_media_id()
     lead = decision.contact_id is not None or (caller is not None and decision.new_lead)
     media_id = key if handling.record or handling.voicemail else ""
-    territories = await allow_territories(repo)
+    territories = territories_allowed(records.allow_us_territories)
     notes: list[str] = []
     rings = []
     for agent_id in () if handling.forward_when is ForwardWhen.ALWAYS else decision.agent_ids:
@@ -234,9 +234,7 @@ async def plan_call(repo: Repository, did: str, caller: str | None, now: datetim
         voicemail=handling.voicemail,
         whisper_prompt=handling.whisper_prompt or "",
         consent_prompt=(handling.consent_prompt or "") if handling.record else "",
-        show_name=await identity.caller_name(repo, number.e164)
-        if handling.pass_called_number
-        else "",
+        show_name=(records.identity.caller_name or "") if handling.pass_called_number else "",
         to_record=CallToRecord(key, number.id, number.e164, caller, now, decision, media_id)
         if lead
         else None,

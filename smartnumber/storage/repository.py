@@ -174,6 +174,8 @@ class CallRecords:
     team_office_id: int | None  # the office of the number's team (its fallback's office)
     admins: list[Agent]  # the active admins, by id
     agents: dict[int, Agent]  # by id: the admins, and every agent the records above name
+    identity: CallerIdentity = field(default_factory=CallerIdentity)  # SHAKEN/STIR, CNAM
+    allow_us_territories: str | None = None  # that setting as stored; None: not stored
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,27 @@ async def test_the_call_records_are_what_the_piecewise_reads_return(store: Store
         named = {*routing.agent_ids, routing.last_agent_id, ids["dave"], ids["erin"]}
         wanted = await repo.agents_by_ids([i for i in named if i is not None])
         assert got.agents == {a.id: a for a in (*wanted, *admins)}
+        assert got.identity == await repo.caller_identity(number.id)
+        assert got.allow_us_territories == (await repo.settings()).get(
+            "forwarding.allow_us_territories"
+        )
+
+
+async def test_the_numbers_cnam_and_the_territories_setting_come_with_the_records(
+    store: Store,
+) -> None:
+    async with store.transaction() as repo:
+        await world(repo)
+        number = await repo.number_by_e164(NUMBER)
+        assert number is not None
+        await repo.set_cnam(number.id, "ACME REALTY", "approved")
+        await repo.set_setting("forwarding.allow_us_territories", "yes")
+    async with store.snapshot() as repo:
+        got = await repo.call_records(NUMBER, ANN, T0)
+        assert got.identity.caller_name == "ACME REALTY"
+        assert got.allow_us_territories == "yes"
+        other = await repo.call_records("+12125550188", ANN, T0)
+        assert other.identity.caller_name is None  # a number not here has none
 
 
 async def test_the_window_bounds_the_conversation_and_nobody_calling_finds_no_one(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ...model import ActivityKind, NumberRouting, RoutingMode
+from ...model import ActivityKind, CallerIdentity, NumberRouting, RoutingMode
 from ..repository import CallRecords, LatestActivity
 from .rows import (
     AGENT_COLUMNS,
@@ -73,6 +73,14 @@ AGENTS = (
     ") ORDER BY id"
 )
 
+# The number's SHAKEN/STIR and CNAM (its CNAM name is shown when it passes the number).
+IDENTITY = (
+    "SELECT shaken_status, shaken_attestation, cnam_name, cnam_status FROM number_identity"
+    f" WHERE number_id = ({_NUMBER_ID})"
+)
+# The one setting a decision reads: may agents' cells and the forward be in US territories?
+TERRITORIES = "SELECT value FROM system_settings WHERE key = 'forwarding.allow_us_territories'"
+
 
 class RoutingReadRows(Statements):
     """The routing decision's one read."""
@@ -81,12 +89,14 @@ class RoutingReadRows(Statements):
         self, number_e164: str, caller_e164: str | None, since: datetime
     ) -> CallRecords:
         n, c = number_e164, caller_e164 or ""  # no caller ID: no contact has ""
-        number, routed_to, contacts, latest, agents = await self._each(
+        number, routed_to, contacts, latest, agents, identity, territories = await self._each(
             (NUMBER, (n,)),
             (ROUTING_AGENTS, (n,)),
             (CONTACTS, (c,)),
             (LATEST, (c, to_millis(since), c)),
             (AGENTS, (n, n, n, n)),
+            (IDENTITY, (n,)),
+            (TERRITORIES, ()),
         )
         people = {a.id: a for a in map(as_agent, agents)}
         for row in latest:
@@ -109,6 +119,8 @@ class RoutingReadRows(Statements):
             team_office_id=numbered[10] if numbered else None,
             admins=[a for a in people.values() if a.admin and a.active],
             agents=people,
+            identity=CallerIdentity(*identity[0]) if identity else CallerIdentity(),
+            allow_us_territories=territories[0][0] if territories else None,
         )
 
 
