@@ -14,6 +14,7 @@ from smartnumber.model import ActivityKind, ContactPhone, Direction, Scope
 from smartnumber.storage.migrations import sqlite_migrations
 from smartnumber.storage.repository import NewActivity, NewAgent, NewContact, NewSmartNumber
 from smartnumber.storage.sqlite import SqliteStore
+from smartnumber.storage.sqlite.connection import SqliteConnection
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -156,20 +157,20 @@ async def test_routing_queries_use_their_partial_index(
     clause and silently drops to a table scan fails here, not at 10 M activities."""
     db = store._db
     plans: list[str] = []
-    original = db.execute_fetchall
+    original = SqliteConnection.fetch
 
-    def spy(sql, params=()):
+    async def spy(self, sql, params=()):  # type: ignore[no-untyped-def]
         if sql.lstrip().startswith("SELECT id, contact_id, agent_id, kind, at FROM activities"):
             plans.append(sql)
-        return original(sql, params)
+        return await original(self, sql, params)
 
-    db.execute_fetchall = spy  # type: ignore[method-assign]
+    SqliteConnection.fetch = spy  # type: ignore[method-assign]
     try:
         async with store.transaction() as repo:
             args = ([1, 2], T0) if method == "latest_conversation" else ([1, 2],)
             await getattr(repo, method)(*args)
     finally:
-        db.execute_fetchall = original  # type: ignore[method-assign]
+        SqliteConnection.fetch = original  # type: ignore[method-assign]
     (sql,) = plans
     params = [1, 2, 0] if method == "latest_conversation" else [1, 2]
     async with db.execute(f"EXPLAIN QUERY PLAN {sql}", params) as cursor:

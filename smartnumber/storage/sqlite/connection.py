@@ -4,13 +4,22 @@ repository's own, at the statement that raised them."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from ...errors import StorageBusy, StorageError
 from ..sql.statements import Row, RuleBroken, Statement
+
+_QUERY = "the database failed a query"
+_CHANGE = "the database refused a change"
+T = TypeVar("T")
+
+
+class _NotBegun(Exception):
+    def __init__(self, error: sqlite3.Error) -> None:
+        self.error = error
 
 
 def translated(exc: sqlite3.Error, doing: str) -> Exception:
@@ -23,45 +32,52 @@ def translated(exc: sqlite3.Error, doing: str) -> Exception:
 
 
 class SqliteConnection:
-    """One aiosqlite connection inside a transaction the store began."""
+    """One aiosqlite connection inside a transaction the store began.
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    The store's BEGIN rides on the first statement's hop to aiosqlite's thread (each hop
+    costs both threads a wake-up): `begin` is sent with it, and `begun` says whether it
+    was, so the store knows whether there is anything to commit or roll back."""
+
+    def __init__(self, db: aiosqlite.Connection, begin: str | None = None) -> None:
         self._db = db
+        self._begin = begin
+        self.begun = begin is None
 
-    # execute_fetchall is one trip to aiosqlite's thread; execute + fetch + close is three.
-    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+    async def _hop(self, work: Callable[[sqlite3.Connection], T], doing: str) -> T:
+        begin, self._begin = self._begin, None
+        self.begun = True  # from here on, even if this hop is cancelled: it still runs
+
+        def run(db: sqlite3.Connection) -> T:
+            if begin is not None:
+                try:
+                    db.execute(begin)
+                except sqlite3.Error as exc:
+                    raise _NotBegun(exc) from None
+            return work(db)
+
         try:
-            return list(await self._db.execute_fetchall(sql, params))
+            # aiosqlite's own helpers queue work for its thread so.
+            result: T = await self._db._execute(lambda: run(self._db._conn))  # type: ignore[no-untyped-call]
+            return result
+        except _NotBegun as exc:
+            raise translated(exc.error, "the database could not start a transaction") from None
         except sqlite3.Error as exc:
-            raise translated(exc, "the database failed a query") from None
+            raise translated(exc, doing) from None
+
+    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Row]:
+        return await self._hop(lambda db: list(db.execute(sql, params).fetchall()), _QUERY)
 
     async def fetch_each(self, statements: Sequence[Statement]) -> list[list[Row]]:
         def each(db: sqlite3.Connection) -> list[list[Row]]:
             return [list(db.execute(sql, params).fetchall()) for sql, params in statements]
 
-        try:
-            # aiosqlite's own helpers queue work for its thread so: one hop for them all.
-            rows: list[list[Row]] = await self._db._execute(  # type: ignore[no-untyped-call]
-                lambda: each(self._db._conn)
-            )
-            return rows
-        except sqlite3.Error as exc:
-            raise translated(exc, "the database failed a query") from None
+        return await self._hop(each, _QUERY)
 
     async def execute(self, sql: str, params: tuple[Any, ...]) -> int:
-        try:
-            cursor = await self._db.execute(sql, params)
-        except sqlite3.Error as exc:
-            raise translated(exc, "the database refused a change") from None
-        changed = cursor.rowcount
-        await cursor.close()
-        return changed
+        return await self._hop(lambda db: db.execute(sql, params).rowcount, _CHANGE)
 
     async def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        try:
-            await self._db.executemany(sql, rows)
-        except sqlite3.Error as exc:
-            raise translated(exc, "the database refused a change") from None
+        await self._hop(lambda db: db.executemany(sql, rows), _CHANGE)
 
     async def serialise(self, queue: str) -> None:
         return None  # BEGIN IMMEDIATE: one writer at a time already
@@ -81,6 +97,8 @@ class SqliteConnection:
         return [r[1] for r in await self.fetch(f"PRAGMA table_info({table})", ())]
 
     async def stream(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        if self._begin is not None:  # the transaction starts before the first rows
+            await self._hop(lambda db: None, _QUERY)
         try:
             async with self._db.execute(sql) as cursor:
                 while True:

@@ -96,26 +96,21 @@ class SqliteStore:
     async def _begun(self, begin_sql: str, reader: bool = False) -> AsyncIterator[SqlRepository]:
         db = self._reader if reader else self._db
         async with self._reading if reader else self._lock:
-            begin = asyncio.ensure_future(db.execute(begin_sql))
+            # BEGIN goes with the first statement (SqliteConnection): one hop fewer.
+            connection = SqliteConnection(db, begin_sql)
             try:
-                await asyncio.shield(begin)
-            except asyncio.CancelledError:
-                # BEGIN goes on in aiosqlite's thread (it may be waiting for a lock held
-                # elsewhere); end the transaction it opens, or the connection stays stuck.
-                with contextlib.suppress(Exception):
-                    await begin
-                    await db.execute("ROLLBACK")
-                raise
-            except sqlite3.Error as exc:
-                raise translated(exc, "the database could not start a transaction") from None
-            try:
-                yield SqlRepository(SqliteConnection(db))
+                yield SqlRepository(connection)
             except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    await db.execute("ROLLBACK")
+                # A hop cancelled on the way goes on in aiosqlite's thread; this ROLLBACK
+                # is queued after it, so the connection is never left in a transaction.
+                if connection.begun:
+                    with contextlib.suppress(sqlite3.Error):
+                        await db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise translated(exc, "the database refused a change") from None
                 raise
+            if not connection.begun:
+                return  # nothing was read or written: nothing to end
             try:
                 await db.execute("COMMIT")
             except sqlite3.Error as exc:
