@@ -19,6 +19,18 @@ from typing import Any
 from smartnumber.asterisk import names
 from smartnumber.asterisk.agi import answer
 
+# The rest of what Asterisk 16 sends before the arguments.
+_ASTERISK_LINES = "".join(
+    f"agi_{k}: {v}\n"
+    for k, v in (
+        ("language", "en"), ("type", "PJSIP"), ("uniqueid", "1700000000.1"),
+        ("version", "16.28.0"), ("calleridname", "unknown"), ("callingpres", "0"),
+        ("callingani2", "0"), ("callington", "0"), ("callingtns", "0"), ("dnid", "unknown"),
+        ("rdnis", "unknown"), ("context", "smartnumber-route"), ("extension", "s"),
+        ("priority", "1"), ("enhanced", "0.0"), ("accountcode", ""),
+        ("threadid", "140000000000000"),
+    )
+)  # fmt: skip
 _SET = re.compile(r'^SET VARIABLE (\S+) "(.*)"$')
 
 
@@ -30,7 +42,8 @@ async def _asking(
     writer.write(
         (
             f"agi_network: yes\nagi_network_script: incoming?token={token}\n"
-            f"agi_channel: PJSIP/trunk-load\nagi_callerid: {caller}\n{more}\n"
+            f"agi_request: agi://127.0.0.1:{port}/incoming?token={token}\n"
+            f"agi_channel: PJSIP/trunk-load\n{_ASTERISK_LINES}agi_callerid: {caller}\n{more}\n"
         ).encode()
     )
     await writer.drain()

@@ -507,3 +507,27 @@ async def test_the_budget_counts_from_when_asterisk_asked(provisioned: Run, tmp_
     assert fake.answered[F.STATUS] == "FALLBACK"
     assert fake.answered[F.REASON] == "routing took longer than 100 ms"
     assert ctx.decisions.shed == 1
+
+
+def _fed(data: bytes) -> asyncio.StreamReader:
+    reader = asyncio.StreamReader(limit=8192)
+    reader.feed_data(data)
+    reader.feed_eof()
+    return reader
+
+
+async def test_the_header_block_is_read_whole_and_checked_line_by_line() -> None:
+    """As Asterisk 16 sends it: some twenty agi_* lines, then a blank line."""
+    from smartnumber.asterisk.agi.server import MAX_HEADER_LINES, AgiError, read_headers
+
+    block = FakeAsterisk(1, headers={f"agi_x{i}": str(i) for i in range(15)}).header_block()
+    headers = await read_headers(_fed(block + b"GET VARIABLE X\n"))
+    assert headers["agi_x14"] == "14" and headers["agi_network_script"].startswith("incoming")
+    too_many = b"".join(b"agi_x%d: 1\n" % i for i in range(MAX_HEADER_LINES + 1)) + b"\n"
+    for sent, said in (
+        (too_many, "AGI header block too long"),
+        (b"agi_network: yes\nHost: x\n\n", "not an AGI header line: 'Host: x'"),
+        (b"agi_network: yes\n", "connection closed inside the AGI header block"),
+    ):
+        with pytest.raises(AgiError, match=said):
+            await read_headers(_fed(sent))
