@@ -15,7 +15,7 @@ import binascii
 import json
 import re
 import zlib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -95,7 +95,7 @@ class CallToRecord:
             "c": self.caller,
             "t": self.at.isoformat(),
             "m": self.media_id,
-            "d": asdict(self.decision),  # its enums are strings
+            "d": dict(vars(self.decision)),  # its enums are strings, its tuples lists
         }
 
     def _shortened(self) -> CallToRecord:

@@ -12,8 +12,9 @@ that arrives first waits for its call's record (written()).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from .. import logs
 from ..errors import Conflict, StorageBusy, StorageError, UserError
@@ -24,13 +25,24 @@ from .inbound import record_routed
 log = logging.getLogger("smartnumber.calls")
 
 BATCH = 200  # records in one transaction at most
+# A batch waits this long at most for the calls waiting to be decided (a burst): the
+# answers first, the writes in the quiet after them.
+DEFER_AT_MOST = 0.5
 RETRY_FOR = 60.0  # seconds a record waits for a busy or unreachable store
 RETRY_EVERY = 0.25
 
 
 class CallWriter:
-    def __init__(self, store: Store, *, retry_for: float = RETRY_FOR) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        retry_for: float = RETRY_FOR,
+        after: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """`after`: returns when no call waits to be decided; batches go after them."""
         self._store = store
+        self._after = after
         self._retry_for = retry_for
         self._waiting: list[CallToRecord] = []
         self._written: dict[str, asyncio.Event] = {}  # by call key, until written or given up
@@ -61,6 +73,9 @@ class CallWriter:
 
     async def _drain(self) -> None:
         while self._waiting:
+            if self._after is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._after(), DEFER_AT_MOST)
             batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
             try:
                 await self._write(batch)

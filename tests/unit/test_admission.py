@@ -91,3 +91,24 @@ async def test_a_waiter_cancelled_gives_back_nothing_it_did_not_hold() -> None:
 def test_at_least_one_decision_runs() -> None:
     with pytest.raises(ValueError):
         ArrivalOrder(0)
+
+
+async def test_quiet_returns_once_no_one_waits_for_a_turn() -> None:
+    gate = ArrivalOrder(1)
+    loop = asyncio.get_running_loop()
+    await gate.quiet()  # no one waits: at once
+    release = asyncio.Event()
+
+    async def decide() -> None:
+        async with gate.turn(loop.time() + 10):
+            await release.wait()
+
+    tasks = [asyncio.create_task(decide()) for _ in range(2)]
+    await until(lambda: gate.waiting == 1)
+    quiet = asyncio.create_task(gate.quiet())
+    await asyncio.sleep(0)
+    assert not quiet.done()  # one call still waits for its turn
+    release.set()
+    await asyncio.gather(*tasks)
+    async with asyncio.timeout(5):
+        await quiet

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from smartnumber.calls import inbound
 from smartnumber.calls.call_record import MAX_TEXT, CallToRecord
-from smartnumber.calls.call_writer import CallWriter
+from smartnumber.calls.call_writer import DEFER_AT_MOST, CallWriter
 from smartnumber.storage.sqlite import SqliteStore
 
 from .conftest import Run
@@ -120,3 +120,32 @@ def test_a_long_decision_is_shortened_for_the_cdr() -> None:
     assert shortened is not None and shortened.decision.ambiguous_contacts == ()
     assert shortened.decision.reason == decision.reason[:120]
     assert shortened == replace(record, decision=shortened.decision)
+
+
+async def test_writes_wait_for_the_calls_waiting_to_be_decided(
+    provisioned: Run, tmp_path: Path
+) -> None:
+    """In a burst the answers go first: a batch waits while calls wait their turn (up to
+    DEFER_AT_MOST), and is written as soon as none does."""
+    quiet = asyncio.Event()
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    try:
+        writer = CallWriter(store, after=quiet.wait)
+        record = await planned(store, CALLERS[0])
+        writer.add(record)
+        flushed = asyncio.create_task(writer.flush())
+        await asyncio.sleep(0.05)  # a moment in which the writer could have written
+        assert writer.holds(record.call_key) and writer.transactions == 0
+        quiet.set()
+        await flushed
+        assert writer.transactions == 1 and not writer.holds(record.call_key)
+        # A burst that never ends holds no write back for longer than DEFER_AT_MOST.
+        never = asyncio.Event()
+        patient = CallWriter(store, after=never.wait)
+        second = await planned(store, CALLERS[1])
+        patient.add(second)
+        async with asyncio.timeout(DEFER_AT_MOST + 5):
+            await patient.written(second.call_key)
+        assert patient.transactions == 1
+    finally:
+        await store.close()

@@ -26,11 +26,14 @@ class ArrivalOrder:
         self.limit = limit
         self.running = 0
         self.shed = 0  # waiters that reached their deadline before their turn
-        self._waiting: deque[asyncio.Future[None]] = deque()
+        self.waiting = 0  # callers waiting for their turn now
+        self._waiting: deque[asyncio.Future[None]] = deque()  # and some that left
+        self._quiet = asyncio.Event()
+        self._quiet.set()
 
-    @property
-    def waiting(self) -> int:
-        return sum(1 for f in self._waiting if not f.done())
+    async def quiet(self) -> None:
+        """Return once no call waits for its turn (work that can wait goes after them)."""
+        await self._quiet.wait()
 
     @asynccontextmanager
     async def turn(self, deadline: float) -> AsyncIterator[bool]:
@@ -53,6 +56,8 @@ class ArrivalOrder:
             return True
         turn: asyncio.Future[None] = loop.create_future()
         self._waiting.append(turn)
+        self.waiting += 1
+        self._quiet.clear()
         try:
             async with asyncio.timeout_at(deadline):
                 await asyncio.shield(turn)
@@ -69,6 +74,10 @@ class ArrivalOrder:
             else:
                 turn.cancel()
             raise
+        finally:
+            self.waiting -= 1
+            if not self.waiting:
+                self._quiet.set()
         return True
 
     def _leave(self) -> None:

@@ -36,7 +36,7 @@ class HandlerContext:
     writes: CallWriter = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "writes", CallWriter(self.store))
+        object.__setattr__(self, "writes", CallWriter(self.store, after=self.decisions.quiet))
 
     def remember_fallback(self, uniqueid: str, reason: str, keep: int = 10_000) -> None:
         self.fallback_reasons[uniqueid] = reason
