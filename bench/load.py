@@ -16,24 +16,30 @@ and reads the service's memory. Writes bench/results/load.json.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import os
 import random
 import re
 import resource
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import click
+import uvloop
 
 from bench import agi_sessions, dataset
 from bench import api_load as api_load_module
+from bench import postgres as bench_postgres
 from bench.bulk import BulkLoader
 from bench.routing import NOW, percentiles, store_options, write_result
+from lab.postgres import Cluster
 from lab.system import TRUNK_ADDRESS, System
 from smartnumber.asterisk.dialplan import render
 from smartnumber.demo.sipp import SippParty, post_dial_delays, scenario
+from smartnumber.storage import open_store
 
 BENCH = Path(__file__).parent
 BARE_NUMBER = "+12129990000"
@@ -156,6 +162,9 @@ async def run_rate(
         **counts,
         "post_dial_delay": pdd,
         "cpu_ms_per_call": cpu_ms,
+        # after the step: bare and smartnumber steps alternate on one Asterisk, so its
+        # growth per step says which dialplan (if either) adds to it
+        "asterisk_memory": memory_of(processes["asterisk"]) if processes["asterisk"] else None,
         "errors": error_summary(workdir / "caller.errors.log"),
         "api_load": api_figures,
     }
@@ -205,11 +214,51 @@ async def load(
     api_rps: int = 0,
     burst: int = 0,
     serve_flags: tuple[str, ...] = (),
+    on_postgres: bool = False,
 ) -> dict[str, Any]:
     loader = BulkLoader(store)
     loader.attach_endpoints(f"sip:{PHONE[0]}:{PHONE[1]}")
     loader.close()
-    system = System.create(database=store)
+    async with contextlib.AsyncExitStack() as stack:
+        database: Path | str = store
+        if on_postgres:  # the same store, copied into a private PostgreSQL cluster
+            database = await stack.enter_async_context(postgres_copy(store))
+        return await _load(
+            database, contacts, rates, seconds, hold_ms, sessions, seed, dialplans, api_rps,
+            burst, serve_flags,
+        )  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def postgres_copy(store: Path) -> AsyncIterator[str]:
+    cluster = Cluster.start()
+    try:
+        url = cluster.new_database("bench")
+        sqlite, postgres = await open_store(store), await open_store(url)
+        try:
+            await bench_postgres.copied(sqlite, postgres, url)
+        finally:
+            await sqlite.close()
+            await postgres.close()
+        yield url
+    finally:
+        cluster.stop()
+
+
+async def _load(
+    database: Path | str,
+    contacts: int,
+    rates: list[int],
+    seconds: int,
+    hold_ms: int,
+    sessions: int,
+    seed: int,
+    dialplans: tuple[str, ...],
+    api_rps: int,
+    burst: int,
+    serve_flags: tuple[str, ...],
+) -> dict[str, Any]:
+    system = System.create(database=database)
     # Each call holds two RTP port pairs (caller and agent legs): room for thousands.
     system.cli("settings", "set", "rtp.start", "20000")
     system.cli("settings", "set", "rtp.end", "39999")
@@ -319,6 +368,12 @@ async def load(
     help="Calls arriving at once, as Asterisk asks (0: skip this test).",
 )
 @click.option(
+    "--postgres",
+    "on_postgres",
+    is_flag=True,
+    help="Run the service on a copy of the store in a private PostgreSQL cluster.",
+)
+@click.option(
     "--serve-flags",
     default="",
     help="Extra options for `smartnumber serve`, e.g. '--routing-budget-ms 1000'.",
@@ -353,12 +408,13 @@ def main(
     api_rps: int,
     burst: int,
     serve_flags: str,
+    on_postgres: bool,
 ) -> None:
     """Run calls at fixed rates through bare and smartnumber dialplans, side by side."""
     rate_list = [int(r) for r in rates.split(",") if r.strip()]
     store, built = dataset.ensure_store(db_dir, contacts, activities, NOW, seed)
     click.echo(f"store: {store}", err=True)
-    figures = asyncio.run(
+    figures = uvloop.run(  # the stand-ins for Asterisk as light as the service
         load(
             store,
             contacts,
@@ -371,6 +427,7 @@ def main(
             api_rps,
             burst,
             tuple(serve_flags.split()),
+            on_postgres,
         )
     )
     write_result(
@@ -381,6 +438,7 @@ def main(
         hold_ms=hold_ms,
         api_rps=api_rps,
         serve_flags=serve_flags,
+        database="postgresql" if on_postgres else "sqlite",
         build_seconds=built,
         **figures,
     )

@@ -259,22 +259,29 @@ def main(
     click.echo(json.dumps(result, indent=2))
 
 
+async def copied(sqlite: Store, postgres: Store, url: str) -> float:
+    """Copy the bench store into PostgreSQL (as `smartnumber migrate` does), then VACUUM;
+    the seconds the copy took."""
+    start = time.perf_counter()
+    with click.progressbar(length=1, label="copying the store into PostgreSQL") as bar:
+        counted = await copy_store(
+            sqlite, postgres, started=lambda n: setattr(bar, "length", n), copied=bar.update
+        )
+    copy_seconds = time.perf_counter() - start
+    assert all(c.ok for c in counted)
+    # What autovacuum would soon do to the copied tables (and would do meanwhile, on
+    # this 2-core box, beside what is measured): done first, and waited for.
+    with click.progressbar(length=1, label="VACUUM after the copy") as bar:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            await conn.execute("VACUUM")
+        bar.update(1)
+    return copy_seconds
+
+
 async def run(path: Path, url: str, contacts: int, callers: int, texts: int, seed: int) -> Any:
     sqlite, postgres = await open_store(path), await open_store(url)
     try:
-        start = time.perf_counter()
-        with click.progressbar(length=1, label="copying the store into PostgreSQL") as bar:
-            counted = await copy_store(
-                sqlite, postgres, started=lambda n: setattr(bar, "length", n), copied=bar.update
-            )
-        copy_seconds = time.perf_counter() - start
-        assert all(c.ok for c in counted)
-        # What autovacuum would soon do to the copied tables (and would do meanwhile, on
-        # this 2-core box, beside the decisions measured): done first, and waited for.
-        with click.progressbar(length=1, label="VACUUM after the copy") as bar:
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-                await conn.execute("VACUUM")
-            bar.update(1)
+        copy_seconds = await copied(sqlite, postgres, url)
         calls_to = picks(contacts, callers, seed)
         result: dict[str, Any] = {"copy_seconds": round(copy_seconds, 1)}
         warm = picks(contacts, WARM_UP, seed + 1)

@@ -279,7 +279,7 @@ def asterisk_check(instance_dir: Path, conf_dir: Path | None, as_json: bool) -> 
 @click.option(
     "--routing-budget-ms",
     type=int,
-    help="Milliseconds from when Asterisk asks until the call falls back (300).",
+    help="Milliseconds from when Asterisk asks until the call falls back (800).",
 )
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
 def serve(config_file: Path | None, **flags: Any) -> None:

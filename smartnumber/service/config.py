@@ -29,7 +29,9 @@ class ServiceConfig:
     ami_secret_file: str = ""
     ami_ping_interval: float = 10.0
     ami_ping_timeout: float = 5.0
-    routing_budget_ms: int = 300
+    # A second less a margin: in a burst most calls are still routed by rule, and no caller
+    # waits a second for the fallback when the store does not answer.
+    routing_budget_ms: int = 800
     log_level: str = "info"
     agi_token: str = ""  # every FastAGI request must carry it (the database's agi.token)
     agi_allow_remote: bool = False  # agi.allow_remote: a bind off loopback is deliberate

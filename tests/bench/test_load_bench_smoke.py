@@ -47,6 +47,7 @@ def test_load_bench_runs_both_dialplans(tmp_path: Path) -> None:
     for run in runs.values():
         assert (run["attempted"], run["completed"], run["failed"]) == (10, 10, 0)
         assert run["post_dial_delay"]["n"] == 10
+        assert run["asterisk_memory"]["rss_mib"] > 0
     sessions = figures["agi_sessions"]
     assert sessions["held_at_once"] == 50
     assert sessions["statuses"] == {"OK": 50}
@@ -70,3 +71,20 @@ def test_load_bench_with_the_api_serving_beside(tmp_path: Path) -> None:
     assert (run["attempted"], run["completed"], run["failed"]) == (10, 10, 0)
     api = run["api_load"]
     assert api["sent"] > 0 and set(api["statuses"]) == {"200"}
+
+
+def test_load_bench_on_postgres(tmp_path: Path) -> None:
+    """The same store copied into a private PostgreSQL cluster, the service on it."""
+    out = tmp_path / "load.json"
+    args = [
+        "--contacts", "500", "--activities", "5000", "--rates", "5", "--seconds", "2",
+        "--hold-ms", "200", "--sessions", "0", "--burst", "20", "--dialplan", "smartnumber",
+        "--postgres", "--db", str(tmp_path), "--out", str(out),
+    ]  # fmt: skip
+    result = CliRunner().invoke(load.main, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert figures["database"] == "postgresql"
+    [run] = figures["runs"]
+    assert (run["attempted"], run["completed"], run["failed"]) == (10, 10, 0)
+    assert sum(figures["burst"]["statuses"].values()) == 20

@@ -24,7 +24,7 @@ SETTINGS = {
 def test_the_shipped_example_file_loads() -> None:
     example = Path(__file__).parents[2] / "contrib" / "serve.toml"
     config = ServiceConfig.from_settings(SETTINGS).with_file(example)
-    assert config.routing_budget_ms == 300
+    assert config.routing_budget_ms == 800
     assert config.ami_secret == "s3cret-s3cret-s3cret"  # not in the file: the database's
 
 

@@ -22,7 +22,7 @@ class HandlerContext:
     store: Store
     clock: Callable[[], datetime]
     # Seconds from when Asterisk asked; past it the call takes the number's fallback.
-    routing_budget: float = 0.3
+    routing_budget: float = 0.8
     media: Path | None = None  # prompts, recordings, voicemail (media.py); None: not used
     # Set when a handler has put texts in the outbox: the deliverer need not wait its turn.
     texts_queued: asyncio.Event = field(default_factory=asyncio.Event)
