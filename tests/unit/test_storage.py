@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,6 +37,33 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         mode = await (await db.execute("PRAGMA journal_mode")).fetchone()
     assert [r[0] for r in rows] == [m.version for m in sqlite_migrations()]
     assert mode[0] == "wal"
+
+
+async def test_snapshots_read_side_by_side(store: SqliteStore) -> None:
+    """A snapshot held open (a slow API read, a decision) keeps no other waiting: there
+    are READERS connections, and a snapshot past them waits its turn for the first free."""
+    from smartnumber.storage.sqlite.store import READERS
+
+    async with store.transaction() as repo:
+        await repo.set_setting("k", "v")
+    async with contextlib.AsyncExitStack() as held:
+        for _ in range(READERS - 1):
+            repo = await held.enter_async_context(store.snapshot())
+            assert (await repo.settings())["k"] == "v"
+        async with asyncio.timeout(5), store.snapshot() as other:
+            assert (await other.settings())["k"] == "v"
+        blocked = await held.enter_async_context(store.snapshot())  # every reader now held
+        waiting = asyncio.create_task(_read_in_a_snapshot(store))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        assert (await blocked.settings())["k"] == "v"
+    async with asyncio.timeout(5):
+        assert await waiting == "v"  # let in once one was given back
+
+
+async def _read_in_a_snapshot(store: SqliteStore) -> str:
+    async with store.snapshot() as repo:
+        return (await repo.settings())["k"]
 
 
 async def test_foreign_keys_are_enforced(store: SqliteStore) -> None:
