@@ -343,14 +343,21 @@ FINISHED = ("answered", "missed", "agent missed")  # a call's status once its ou
 
 
 async def finish_call(
-    repo: Repository, call_id: int, outcome: CallOutcome, *, source: str | None = None
+    repo: Repository,
+    call: int | Activity,
+    outcome: CallOutcome,
+    *,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Complete a call's timeline entry with who answered (or that it was missed). Once
     only: a call already finished keeps its outcome (the hangup handler and the CDR may
-    both report it). `source`: where the outcome came from, when not the hangup handler."""
-    activity = await repo.activity_to_change(call_id)
+    both report it). `source`: where the outcome came from, when not the hangup handler.
+    `call`: its entry's id, or the entry itself when read with activity_to_change or
+    call_to_change in this transaction."""
+    activity = await repo.activity_to_change(call) if isinstance(call, int) else call
     if activity is None or activity.kind is not ActivityKind.CALL:
-        raise UserError(f"no call with id {call_id}")
+        raise UserError(f"no call with id {call}")
+    call_id = activity.id
     if activity.detail.get("status") in FINISHED:
         return dict(activity.detail)
     answered_by = await _answering_agent(repo, outcome)
@@ -430,9 +437,11 @@ async def _audio_expected(
     (missed, on a number that takes it) will be kept under; recording.created or
     voicemail.created follows once the audio is kept."""
     media_id = call.detail.get("media_id")
-    number = await repo.number_by_id(call.smart_number_id) if call.smart_number_id else None
     ids: dict[str, str | None] = {"recording_id": None, "voicemail_id": None}
-    if not media_id or number is None:
+    if not media_id or not call.smart_number_id:  # neither was on: no trip to find out
+        return ids
+    number = await repo.number_by_id(call.smart_number_id)
+    if number is None:
         return ids
     if answered and number.handling.record:
         ids["recording_id"] = recordings.recording_id(RecordingKind.RECORDING, media_id)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import logs
 from ..errors import StorageBusy
-from ..model import CallOutcome
+from ..model import Activity, CallOutcome
 from ..storage.repository import Contacts, Store
 from . import inbound, recordings
 from .call_record import KEY_REFERENCE
@@ -57,10 +57,10 @@ async def record(
 
     async def write() -> int | None:
         async with store.transaction() as repo:
-            found = await call_of(repo, ended.reference)
+            found = await _call_to_change(repo, ended.reference)
             if found is not None:
                 await inbound.finish_call(repo, found, outcome)
-                return found
+                return found.id
             if ended.reference:
                 return None  # a click-to-call whose entry is not written (yet): the CDR tells
             return await inbound.record_unrouted_call(
@@ -103,6 +103,14 @@ async def call_of(repo: Contacts, reference: str) -> int | None:
         found = await repo.activity_by_call_key(key[1])
         return found.id if found else None
     return None
+
+
+async def _call_to_change(repo: Contacts, reference: str) -> Activity | None:
+    """The entry a call reference names, held for this transaction (one trip)."""
+    if reference.isdigit():
+        return await repo.activity_to_change(int(reference))
+    key = KEY_REFERENCE.match(reference)
+    return await repo.call_to_change(key[1]) if key else None
 
 
 async def _waiting_out_locks(write: Callable[[], Awaitable[int | None]]) -> int | None:

@@ -363,6 +363,10 @@ class Contacts(Protocol):
 
     async def activity_by_call_key(self, call_key: str) -> Activity | None: ...
 
+    async def call_to_change(self, call_key: str) -> Activity | None:
+        """The entry of the call with this key, held as activity_to_change holds it."""
+        ...
+
     async def update_activity(
         self, activity_id: int, agent_id: int | None, detail: dict[str, Any]
     ) -> None: ...

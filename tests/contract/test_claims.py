@@ -13,6 +13,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from smartnumber.model import RoutingMode, Scope, TextStatus
 from smartnumber.storage import Store, open_store
 from smartnumber.storage.repository import NewAgent, NewInboundText, NewSmartNumber, NewText
@@ -353,21 +355,30 @@ async def test_one_senders_texts_are_handled_in_order_across_workers(store: Stor
         assert [t.id for t in taken] == [other, start]
 
 
-async def test_two_changes_to_one_timeline_entry_both_survive(store: Store, store_url: str) -> None:
+@pytest.mark.parametrize("held_by", ["id", "call key"])
+async def test_two_changes_to_one_timeline_entry_both_survive(
+    store: Store, store_url: str, held_by: str
+) -> None:
+    """Held by activity_to_change (its id) or call_to_change (its call's key)."""
     from smartnumber.model import ActivityKind, ContactPhone, Direction
     from smartnumber.storage.repository import NewActivity, NewContact
 
     async with store.transaction() as repo:
         contact = await repo.add_contact(NewContact("Ann", (ContactPhone("+13105550101"),), T0))
         entry = await repo.add_activity(
-            NewActivity(contact.id, ActivityKind.CALL, Direction.INBOUND, T0, detail={"by": []})
-        )
+            NewActivity(contact.id, ActivityKind.CALL, Direction.INBOUND, T0, detail={"by": []},
+                        call_key="0123456789abcdef")
+        )  # fmt: skip
     assert entry is not None
     other = await open_store(store_url)
 
     async def add(on: Store, name: str) -> None:  # read, think a while, write
         async with on.transaction() as repo:
-            found = await repo.activity_to_change(entry.id)
+            found = await (
+                repo.activity_to_change(entry.id)
+                if held_by == "id"
+                else repo.call_to_change("0123456789abcdef")
+            )
             assert found is not None
             await asyncio.sleep(0.2)
             await repo.update_activity(entry.id, None, {"by": [*found.detail["by"], name]})

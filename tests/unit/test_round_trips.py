@@ -26,8 +26,9 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 DECISION_TRIPS = 1
 # A known contact's call: the decision; the timeline entry; the call.routed event (the
 # webhooks, the event, its deliveries). A new lead's adds the round-robin turn
-# (compare-and-set), its contact and phone, and the lead.created event.
-ROUTED_CALL_TRIPS = {"+12125550150": 5, "+13105550199": 11}
+# (compare-and-set), its contact and phone, and the lead.created event (the webhooks,
+# the event; no subscription wants it here, so no deliveries).
+ROUTED_CALL_TRIPS = {"+12125550150": 5, "+13105550199": 10}
 
 
 class Counting:
@@ -138,5 +139,35 @@ async def test_the_answer_path_writes_nothing_but_the_turn(
             assert routed.to_record is not None and routed.call_id is None
             assert [len(trips) for trips in store.transactions] == writes, store.transactions
             assert [len(trips) for trips in store.snapshots] == [DECISION_TRIPS]
+    finally:
+        await inner.close()
+
+
+# A routed call's outcome, reported by the hangup handler: its entry, held (by its key);
+# the agent who answered; the contact with its phones; the entry's update; the call.ended
+# event (the webhooks, the event: no subscription wants it here, so no deliveries); the
+# lead, unowned, given to the agent who answered.
+OUTCOME_TRIPS = 7
+
+
+async def test_a_calls_outcome_stays_within_its_trips(provisioned: Run, tmp_path: Path) -> None:
+    from smartnumber.calls import outcomes
+    from smartnumber.model import CallOutcome
+
+    calls_to_route(provisioned)
+    inner = await SqliteStore.open(tmp_path / "sn.db")
+    try:
+        routed = await inbound.route_call(inner, "+12125550110", "+12125550150", NOW)
+        assert routed.to_record is not None
+        async with inner.transaction() as repo:
+            await inbound.record_routed(repo, routed.to_record)
+        store = CountingStore(inner)
+        ended = outcomes.CallEnded(
+            routed.reference, CallOutcome("ANSWER", "PJSIP/bob", None, 30), uniqueid="1.1"
+        )
+        call_id = await outcomes.record(store, ended, None, lambda: NOW)  # type: ignore[arg-type]
+        assert call_id is not None
+        [trips] = store.transactions
+        assert len(trips) <= OUTCOME_TRIPS, "\n".join(trips)
     finally:
         await inner.close()

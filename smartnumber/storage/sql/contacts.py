@@ -79,10 +79,14 @@ class ContactRows(Statements):
         )
 
     async def contact_by_id(self, contact_id: int) -> Contact | None:
-        rows = await self._all(
-            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)
+        rows, phones = await self._each(  # both keyed by the id: one trip
+            (f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)),
+            (
+                f"SELECT {PHONE_COLUMNS} FROM contact_phones WHERE contact_id = ? ORDER BY rowid",
+                (contact_id,),
+            ),
         )
-        contacts = await self._with_phones(rows)
+        contacts = as_contacts(rows, phones)
         return contacts[0] if contacts else None
 
     async def contacts_by_phone(self, e164: str) -> list[Contact]:
@@ -254,6 +258,13 @@ class ContactRows(Statements):
     async def activity_by_call_key(self, call_key: str) -> Activity | None:
         row = await self._one(
             f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE call_key = ?", (call_key,)
+        )
+        return as_activity(row) if row else None
+
+    async def call_to_change(self, call_key: str) -> Activity | None:
+        row = await self._one(
+            f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE call_key = ?" + self._db.for_update(),
+            (call_key,),
         )
         return as_activity(row) if row else None
 

@@ -159,11 +159,12 @@ class CrmRows(Statements):
             (event.event_id, event.type, at, event.contact_id, event.agent_id, event.payload),
             f"event {event.event_id}",
         )
-        await self._exec_many(
-            "INSERT INTO webhook_deliveries (event_id, webhook_id, ordering_key,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
-            [(row_id, w, key, at, at) for w in webhook_ids],
-        )
+        if webhook_ids:  # no subscription wants it: kept for the feed, no trip for nothing
+            await self._exec_many(
+                "INSERT INTO webhook_deliveries (event_id, webhook_id, ordering_key,"
+                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                [(row_id, w, key, at, at) for w in webhook_ids],
+            )
         return WebhookEvent(
             id=row_id,
             event_id=event.event_id,
