@@ -124,11 +124,13 @@ async def hold(
 async def _call(
     port: int, token: str, did: str, caller: str, go: asyncio.Event
 ) -> tuple[str, float]:
-    """One call as Asterisk makes it (the DID as AGI argument 1): (status, seconds from
-    connecting to the answer)."""
+    """One call as Asterisk makes it (the DID and the time it asks as AGI arguments):
+    (status, seconds from connecting to the answer)."""
     await go.wait()
     start = time.perf_counter()
-    reader, writer = await _asking(port, token, caller, f"agi_arg_1: {did}\n")
+    # As the dialplan does: the DID, and when Asterisk asked (the budget counts from it).
+    asked = f"agi_arg_1: {did}\nagi_arg_2: {time.time():.3f}\n"
+    reader, writer = await _asking(port, token, caller, asked)
     try:
         while line := await reader.readline():
             match = _SET.match(line.decode().rstrip("\n"))

@@ -531,3 +531,34 @@ async def test_the_header_block_is_read_whole_and_checked_line_by_line() -> None
     ):
         with pytest.raises(AgiError, match=said):
             await read_headers(_fed(sent))
+
+
+@pytest.mark.parametrize(
+    ("asked", "status"),
+    [
+        (-0.5, "FALLBACK"),  # Asterisk asked half a second ago: past the 0.3 s budget
+        (-0.05, "OK"),  # a moment ago: within it
+        (-60.0, "OK"),  # a clock a minute off is not a queue: counted from the accept
+        (None, "OK"),  # not a time at all: the same
+    ],
+)
+async def test_the_budget_counts_from_the_time_asterisk_gives(
+    provisioned: Run, tmp_path: Path, asked: float | None, status: str
+) -> None:
+    import time
+
+    store = await SqliteStore.open(tmp_path / "sn.db")
+    ctx = HandlerContext(store, lambda: NOW, routing_budget=0.3)
+    port = free_tcp_port()
+    server = FastAgiServer(ROUTES, ctx, token=TOKEN)
+    await server.start("127.0.0.1", port)
+    sent = "now-ish" if asked is None else f"{time.time() + asked:.3f}"
+    fake = FakeAsterisk(port, headers={"agi_arg_1": "+12125550100", "agi_arg_2": sent})
+    try:
+        await fake.call()
+        await ctx.writes.flush()
+    finally:
+        await server.close()
+        await store.close()
+    assert fake.answered[F.STATUS] == status, fake.answered
+    assert ctx.decisions.shed == (1 if status == "FALLBACK" else 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from ... import logs, media, phone
 from ...calls import inbound as calls
@@ -39,7 +40,7 @@ async def handle(session: AgiSession, ctx: HandlerContext) -> None:
     # The budget counts from when Asterisk asked: a call that waited for its turn in a
     # burst has less left. Past it, the call takes the fallback.
     loop = asyncio.get_running_loop()
-    deadline = session.asked_at + ctx.routing_budget
+    deadline = asked_at(session)[0] + ctx.routing_budget
 
     async def route() -> calls.RoutedCall | None:
         async with ctx.decisions.turn(deadline) as admitted:
@@ -128,6 +129,24 @@ async def _too_late(session: AgiSession, ctx: HandlerContext, did: str, caller: 
     await _answer(session, ctx, Status.FALLBACK, reason, did=did, caller=caller)
 
 
+CLOCKS_APART = 5.0  # seconds: an ask time further back (or ahead) is a clock, not a queue
+
+
+def asked_at(session: AgiSession) -> tuple[float, str]:
+    """When Asterisk asked, on the event loop's clock, and whose clock said so: AGI
+    argument 2 (Asterisk's time, seconds since the epoch) when it is there and
+    believable, else when the connection was accepted ('service')."""
+    try:
+        sent = float(session.headers.get("agi_arg_2", ""))
+    except ValueError:
+        return session.asked_at, "service"
+    ago = time.time() - sent
+    if not -0.1 <= ago <= CLOCKS_APART:  # not a time, or another host's clock is off
+        return session.asked_at, "service"
+    loop = asyncio.get_running_loop()
+    return min(session.asked_at, loop.time() - max(0.0, ago)), "asterisk"
+
+
 def _prompt_ready(ctx: HandlerContext, key: str, notes: list[str]) -> bool:
     """Is the prompt's file there? If not (media directory wiped or moved) the call goes on
     without it, and the log says how to make it again."""
@@ -162,11 +181,15 @@ async def _answer(
     if status != Status.OK:  # kept for the timeline entry made when the call ends
         ctx.remember_fallback(session.headers.get("agi_uniqueid", ""), reason)
     await session.set_variable(var.ANSWER, said)
+    asked, clock = asked_at(session)
     logs.event(
         log,
         "call routed",
         status=status,
         reason=reason,
         channel=session.headers.get("agi_channel"),
+        # from when Asterisk asked to this answer, and whose clock said when that was
+        answered_after_ms=round((asyncio.get_running_loop().time() - asked) * 1000, 1),
+        asked_clock=clock,
         **fields,
     )

@@ -59,3 +59,6 @@ async def test_call_rings_the_agent_who_last_texted(office: Office, stop_parties
     assert call["detail"]["talk_seconds"] is not None
     decisions = [e for e in office.system.service_log() if e.get("message") == "call routed"]
     assert decisions[-1]["decision"]["agents"] == ["Bob"]  # one structured line per decision
+    # Asterisk said when it asked (AGI argument 2): the budget and this figure count from it
+    assert decisions[-1]["asked_clock"] == "asterisk", decisions[-1]
+    assert 0 <= decisions[-1]["answered_after_ms"] < 800
