@@ -84,8 +84,9 @@ async def run_rate(
 ) -> dict[str, Any]:
     """One rate step; with `api` (token, requests a second, contacts), the HTTP API
     serves that stream of CRM requests meanwhile."""
-    workdir = system.root / "load" / f"{label}-{rate}"
-    workdir.mkdir(parents=True)
+    steps = system.root / "load"
+    workdir = steps / f"{label}-{rate}-{len(list(steps.glob('*'))) if steps.exists() else 0}"
+    workdir.mkdir(parents=True)  # a rate may be repeated (--rates 100,100: memory growth)
     calls = rate * seconds
     party = SippParty(
         name="caller",
@@ -193,6 +194,13 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def pin_to(core: int, pid: int | None) -> None:
+    """Every thread of the process on this core only (as `taskset -a -cp` does)."""
+    assert pid is not None
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(thread.name), {core})
+
+
 def memory_of(pid: int) -> dict[str, int]:
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -215,6 +223,7 @@ async def load(
     burst: int = 0,
     serve_flags: tuple[str, ...] = (),
     on_postgres: bool = False,
+    pin: bool = False,
 ) -> dict[str, Any]:
     loader = BulkLoader(store)
     loader.attach_endpoints(f"sip:{PHONE[0]}:{PHONE[1]}")
@@ -225,7 +234,7 @@ async def load(
             database = await stack.enter_async_context(postgres_copy(store))
         return await _load(
             database, contacts, rates, seconds, hold_ms, sessions, seed, dialplans, api_rps,
-            burst, serve_flags,
+            burst, serve_flags, pin,
         )  # fmt: skip
 
 
@@ -257,6 +266,7 @@ async def _load(
     api_rps: int,
     burst: int,
     serve_flags: tuple[str, ...],
+    pin: bool,
 ) -> dict[str, Any]:
     system = System.create(database=database)
     # Each call holds two RTP port pairs (caller and agent legs): room for thousands.
@@ -289,6 +299,9 @@ async def _load(
         # smartnumber dialplan's two dozen steps far more than bare's one.)
         system.rx("core set verbose 0")
         system.start_service(*serve_flags)
+        if pin:  # Asterisk on the first core, the service on the second (all their threads)
+            pin_to(0, system.instance.pid())
+            pin_to(1, system.service_pid)
         api = None
         if api_rps:  # the CRM's stream of requests, served by `smartnumber api` beside
             token = system.token(f"bench-load-{int(time.time())}", "integration")
@@ -374,6 +387,11 @@ async def _load(
     help="Run the service on a copy of the store in a private PostgreSQL cluster.",
 )
 @click.option(
+    "--pin",
+    is_flag=True,
+    help="Pin Asterisk to the first core and the service to the second (taskset).",
+)
+@click.option(
     "--serve-flags",
     default="",
     help="Extra options for `smartnumber serve`, e.g. '--routing-budget-ms 1000'.",
@@ -409,6 +427,7 @@ def main(
     burst: int,
     serve_flags: str,
     on_postgres: bool,
+    pin: bool,
 ) -> None:
     """Run calls at fixed rates through bare and smartnumber dialplans, side by side."""
     rate_list = [int(r) for r in rates.split(",") if r.strip()]
@@ -428,6 +447,7 @@ def main(
             burst,
             tuple(serve_flags.split()),
             on_postgres,
+            pin,
         )
     )
     write_result(
@@ -439,6 +459,7 @@ def main(
         api_rps=api_rps,
         serve_flags=serve_flags,
         database="postgresql" if on_postgres else "sqlite",
+        pinned=pin,
         build_seconds=built,
         **figures,
     )
