@@ -200,7 +200,8 @@ def burst_line(b: dict[str, Any], r: dict[str, Any], store: str) -> str:
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(b["statuses"].items()))
     return (
         f"- {b['calls']:,} calls arriving at once ({store}, {budget}; each asks as Asterisk"
-        f" does, the DID as argument): {share:.1%} routed by rule ({statuses}); answers"
+        f" does, the DID and the time it asked as arguments): {share:.1%} routed by rule"
+        f" ({statuses}); answers"
         f" p50 {b['answer_p50_ms']} ms, slowest {b['answer_max_ms']} ms; service CPU"
         f" {b['service_cpu_ms_per_call']} ms a call (target ≥ 99 % by rule, slowest under"
         f" 1 s: {verdict})."
