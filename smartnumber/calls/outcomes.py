@@ -57,7 +57,7 @@ async def record(
 
     async def write() -> int | None:
         async with store.transaction() as repo:
-            found = await _call_to_change(repo, ended.reference)
+            found = await call_to_change(repo, ended.reference)
             if found is not None:
                 await inbound.finish_call(repo, found, outcome)
                 return found.id
@@ -94,19 +94,9 @@ async def record(
     return call_id
 
 
-async def call_of(repo: Contacts, reference: str) -> int | None:
-    """The timeline entry a call reference names: an id, or k<key>."""
-    if reference.isdigit():
-        return int(reference)
-    key = KEY_REFERENCE.match(reference)
-    if key:
-        found = await repo.activity_by_call_key(key[1])
-        return found.id if found else None
-    return None
-
-
-async def _call_to_change(repo: Contacts, reference: str) -> Activity | None:
-    """The entry a call reference names, held for this transaction (one trip)."""
+async def call_to_change(repo: Contacts, reference: str) -> Activity | None:
+    """The timeline entry a call reference names (an id, or k<key>), held for this
+    transaction as activity_to_change holds it: one trip."""
     if reference.isdigit():
         return await repo.activity_to_change(int(reference))
     key = KEY_REFERENCE.match(reference)

@@ -92,10 +92,9 @@ async def from_cdr(
             await written(key[1])  # outside the transaction: the writer needs the store
     async with store.transaction() as repo:
         for record in records:
-            call_id = await outcomes.call_of(repo, record.reference)
-            if call_id is None:
-                call_id = await _written_now(repo, record)
-            entry = await repo.activity_by_id(call_id) if call_id is not None else None
+            entry = await outcomes.call_to_change(repo, record.reference)
+            if entry is None and (call_id := await _written_now(repo, record)) is not None:
+                entry = await repo.activity_to_change(call_id)
             if entry is None or entry.detail.get(Detail.STATUS) in inbound.FINISHED:
                 continue
             if record.outcome is None:
@@ -103,7 +102,7 @@ async def from_cdr(
                     repo, entry.id, "the agent did not answer (from Asterisk's records)"
                 )
             else:
-                await inbound.finish_call(repo, entry.id, record.outcome, source="cdr")
+                await inbound.finish_call(repo, entry, record.outcome, source="cdr")
                 finished.append((entry.id, record.media_id, record.outcome.answered))
             done.calls += 1
             logs.event(log, "call reconciled", call_id=entry.id, source="cdr")
