@@ -228,18 +228,113 @@ async def load(
     loader = BulkLoader(store)
     loader.attach_endpoints(f"sip:{PHONE[0]}:{PHONE[1]}")
     loader.close()
-    async with contextlib.AsyncExitStack() as stack:
-        database: Path | str = store
-        if on_postgres:  # the same store, copied into a private PostgreSQL cluster
-            database = await stack.enter_async_context(postgres_copy(store))
-        return await _load(
-            database, contacts, rates, seconds, hold_ms, sessions, seed, dialplans, api_rps,
-            burst, serve_flags, pin,
-        )  # fmt: skip
+    async with database_for(store, on_postgres) as database:
+        system = System.create(database=database)
+        # Each call holds two RTP port pairs (caller and agent legs): room for thousands.
+        system.cli("settings", "set", "rtp.start", "20000")
+        system.cli("settings", "set", "rtp.end", "39999")
+        phone = SippParty(
+            name="phone",
+            scenario=scenario("agent"),
+            address=PHONE[0],
+            port=PHONE[1],
+            workdir=system.root / "phone",
+            calls=10**7,
+            timeout_s=24 * 3600,
+            trace=False,
+        )
+        try:
+            system.start_asterisk()
+            env = render.environment(BENCH / "asterisk-conf")
+            etc = system.instance.dirs.etc
+            (etc / "extensions-local.conf").write_text(
+                render.render(
+                    env,
+                    "extensions-local.conf.j2",
+                    {"bare": {"number": BARE_NUMBER, "dial": "PJSIP/agent1"}},
+                )
+            )
+            system.rx("dialplan reload")
+            # As on a production system under load: no per-step VERBOSE lines in the log. (The
+            # private instance logs every dialplan step for debugging tests, which costs the
+            # smartnumber dialplan's two dozen steps far more than bare's one.)
+            system.rx("core set verbose 0")
+            system.start_service(*serve_flags)
+            if pin:  # Asterisk on the first core, the service on the second (all their threads)
+                pin_to(0, system.instance.pid())
+                pin_to(1, system.service_pid)
+            api = None
+            if api_rps:  # the CRM's stream of requests, served by `smartnumber api` beside
+                token = system.token(f"bench-load-{int(time.time())}", "integration")
+                system.cli("settings", "set", "api.rate_limit", str(api_rps * 2))
+                system.start_api()
+                api = (token, api_rps, contacts)
+            await phone.start()
+            await phone.listening()
+            # Sessions first, on an idle service: after the highest rates it is still
+            # writing thousands of call outcomes for a while.
+            held = (
+                await agi_sessions.hold(
+                    int(system.settings["agi.port"]),
+                    system.reveal("agi.token"),
+                    sessions,
+                    dataset.office_number(0),
+                    [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
+                )
+                if sessions
+                else None
+            )
+            click.echo(f"  FastAGI sessions: {held}", err=True)
+            pid = system.service_pid
+            assert pid is not None
+            arrived = None
+            if burst:
+                used = cpu_seconds(pid)
+                arrived = await agi_sessions.burst(
+                    int(system.settings["agi.port"]),
+                    system.reveal("agi.token"),
+                    burst,
+                    dataset.office_number(0),
+                    [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 1000))],
+                )
+                # The answers' CPU (the writes after them go on for a while): until the last.
+                arrived["service_cpu_ms_per_call"] = round(
+                    (cpu_seconds(pid) - used) * 1000 / burst, 3
+                )
+            click.echo(f"  calls arriving at once: {arrived}", err=True)
+            after_sessions = memory_of(pid)
+            callers_csv = system.root / "callers.csv"
+            write_callers(callers_csv, contacts, 5000, seed)
+            runs = []
+            for rate in rates:
+                for label, number in (
+                    ("bare", BARE_NUMBER),
+                    ("smartnumber", dataset.office_number(0)),
+                ):
+                    if label not in dialplans:
+                        continue
+                    runs.append(
+                        await run_rate(
+                            system, label, number, rate, seconds, hold_ms, callers_csv, api
+                        )
+                    )
+            return {
+                "runs": runs,
+                "agi_sessions": held,
+                "burst": arrived,
+                "service_memory": {"after_sessions": after_sessions, "after_load": memory_of(pid)},
+            }
+        finally:
+            await phone.stop()
+            system.close()
 
 
 @contextlib.asynccontextmanager
-async def postgres_copy(store: Path) -> AsyncIterator[str]:
+async def database_for(store: Path, on_postgres: bool) -> AsyncIterator[Path | str]:
+    """The store itself, or (on_postgres) a copy of it in a private PostgreSQL cluster."""
+    if not on_postgres:
+        yield store
+        return
     cluster = Cluster.start()
     try:
         url = cluster.new_database("bench")
@@ -252,113 +347,6 @@ async def postgres_copy(store: Path) -> AsyncIterator[str]:
         yield url
     finally:
         cluster.stop()
-
-
-async def _load(
-    database: Path | str,
-    contacts: int,
-    rates: list[int],
-    seconds: int,
-    hold_ms: int,
-    sessions: int,
-    seed: int,
-    dialplans: tuple[str, ...],
-    api_rps: int,
-    burst: int,
-    serve_flags: tuple[str, ...],
-    pin: bool,
-) -> dict[str, Any]:
-    system = System.create(database=database)
-    # Each call holds two RTP port pairs (caller and agent legs): room for thousands.
-    system.cli("settings", "set", "rtp.start", "20000")
-    system.cli("settings", "set", "rtp.end", "39999")
-    phone = SippParty(
-        name="phone",
-        scenario=scenario("agent"),
-        address=PHONE[0],
-        port=PHONE[1],
-        workdir=system.root / "phone",
-        calls=10**7,
-        timeout_s=24 * 3600,
-        trace=False,
-    )
-    try:
-        system.start_asterisk()
-        env = render.environment(BENCH / "asterisk-conf")
-        etc = system.instance.dirs.etc
-        (etc / "extensions-local.conf").write_text(
-            render.render(
-                env,
-                "extensions-local.conf.j2",
-                {"bare": {"number": BARE_NUMBER, "dial": "PJSIP/agent1"}},
-            )
-        )
-        system.rx("dialplan reload")
-        # As on a production system under load: no per-step VERBOSE lines in the log. (The
-        # private instance logs every dialplan step for debugging tests, which costs the
-        # smartnumber dialplan's two dozen steps far more than bare's one.)
-        system.rx("core set verbose 0")
-        system.start_service(*serve_flags)
-        if pin:  # Asterisk on the first core, the service on the second (all their threads)
-            pin_to(0, system.instance.pid())
-            pin_to(1, system.service_pid)
-        api = None
-        if api_rps:  # the CRM's stream of requests, served by `smartnumber api` beside
-            token = system.token(f"bench-load-{int(time.time())}", "integration")
-            system.cli("settings", "set", "api.rate_limit", str(api_rps * 2))
-            system.start_api()
-            api = (token, api_rps, contacts)
-        await phone.start()
-        await phone.listening()
-        # Sessions first, on an idle service: after the highest rates it is still
-        # writing thousands of call outcomes for a while.
-        held = (
-            await agi_sessions.hold(
-                int(system.settings["agi.port"]),
-                system.reveal("agi.token"),
-                sessions,
-                dataset.office_number(0),
-                [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 500))],
-            )
-            if sessions
-            else None
-        )
-        click.echo(f"  FastAGI sessions: {held}", err=True)
-        pid = system.service_pid
-        assert pid is not None
-        arrived = None
-        if burst:
-            used = cpu_seconds(pid)
-            arrived = await agi_sessions.burst(
-                int(system.settings["agi.port"]),
-                system.reveal("agi.token"),
-                burst,
-                dataset.office_number(0),
-                [dataset.phone_of(i) for i in range(0, contacts, max(1, contacts // 1000))],
-            )
-            # The answers' CPU (the writes after them go on for a while): until the last.
-            arrived["service_cpu_ms_per_call"] = round((cpu_seconds(pid) - used) * 1000 / burst, 3)
-        click.echo(f"  calls arriving at once: {arrived}", err=True)
-        after_sessions = memory_of(pid)
-        callers_csv = system.root / "callers.csv"
-        write_callers(callers_csv, contacts, 5000, seed)
-        runs = []
-        for rate in rates:
-            for label, number in (("bare", BARE_NUMBER), ("smartnumber", dataset.office_number(0))):
-                if label not in dialplans:
-                    continue
-                runs.append(
-                    await run_rate(system, label, number, rate, seconds, hold_ms, callers_csv, api)
-                )
-        return {
-            "runs": runs,
-            "agi_sessions": held,
-            "burst": arrived,
-            "service_memory": {"after_sessions": after_sessions, "after_load": memory_of(pid)},
-        }
-    finally:
-        await phone.stop()
-        system.close()
 
 
 @click.command()
